@@ -1,0 +1,91 @@
+"""One frozen settings object; every path derives from ``root``.
+
+Each field can be overridden by an environment variable named ``HEADLINE_LAB_<FIELD>``
+(upper case), e.g. ``HEADLINE_LAB_DATABASE_URL=postgresql://...``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "HEADLINE_LAB_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Root of the project; models/, data/ and var/ live below it.
+    root: Path = REPO_ROOT
+    # Shared real data (Upworthy + Ars Technica), read-only, beside the checkout.
+    shared_data_dir: Path = REPO_ROOT.parent / "shared" / "data"
+    # SQLAlchemy URL; empty means a SQLite file under var/.
+    database_url: str = ""
+    # Folder of the model the app uses when the registry has no active model.
+    default_model_dir: Path = REPO_ROOT / "models" / "default"
+    # Folder for trained model versions (ignored by git).
+    models_dir: Path = REPO_ROOT / "models"
+    # Draft limits on the Compare page.
+    min_drafts: int = 2
+    max_drafts: int = 10
+    # A headline longer than this many characters is refused (no real headline is longer).
+    max_headline_chars: int = 300
+    # Significance level used for "significant" pairs and winners.
+    alpha: float = 0.05
+    # Upworthy tests in this window were probably not properly randomised (archive authors).
+    unrandomised_start: str = "2013-06-25"
+    unrandomised_end: str = "2014-01-10"
+    # LIME: perturbed samples per explanation and a fixed seed for reproducible highlights.
+    lime_samples: int = 1000
+    lime_seed: int = 0
+    # Random seed for splits and training.
+    seed: int = 13
+    # Fraction of test groups held out for validation in the split by test.
+    validation_fraction: float = 0.2
+    # Bootstrap resamples for 95% intervals in evaluation.
+    bootstrap_samples: int = 1000
+    # Max tokens per headline fed to the encoder (headlines are short; 64 covers all).
+    max_tokens: int = 64
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def var_dir(self) -> Path:
+        return self.root / "var"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'headline_lab.db'}"
+
+    @property
+    def upworthy_parquet(self) -> Path:
+        return self.root / "data" / "upworthy_exploratory.parquet"
+
+    @property
+    def ars_csv(self) -> Path:
+        return self.shared_data_dir / "arsheadlines" / "formatted_headlines.csv"
+
+
+def _coerce(value: str, default: object) -> object:
+    if isinstance(default, bool):
+        return value.lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, Path):
+        return Path(value)
+    return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from defaults, then environment variables, then explicit overrides."""
+    base = Settings()
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        env = os.environ.get(ENV_PREFIX + f.name.upper())
+        if env is not None and f.name != "extra":
+            values[f.name] = _coerce(env, getattr(base, f.name))
+    values.update(overrides)
+    return dataclasses.replace(base, **values)
