@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -19,14 +19,10 @@ ENV_PREFIX = "HEADLINE_LAB_"
 class Settings:
     # Root of the project; models/, data/ and var/ live below it.
     root: Path = REPO_ROOT
-    # Shared real data (Upworthy + Ars Technica), read-only, beside the checkout.
-    shared_data_dir: Path = REPO_ROOT.parent / "shared" / "data"
+    # Shared real data (Upworthy + Ars Technica), read-only; empty means ../shared/data.
+    shared_data: str = ""
     # SQLAlchemy URL; empty means a SQLite file under var/.
     database_url: str = ""
-    # Folder of the model the app uses when the registry has no active model.
-    default_model_dir: Path = REPO_ROOT / "models" / "default"
-    # Folder for trained model versions (ignored by git).
-    models_dir: Path = REPO_ROOT / "models"
     # Draft limits on the Compare page.
     min_drafts: int = 2
     max_drafts: int = 10
@@ -48,7 +44,20 @@ class Settings:
     bootstrap_samples: int = 1000
     # Max tokens per headline fed to the encoder (headlines are short; 64 covers all).
     max_tokens: int = 64
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def shared_data_dir(self) -> Path:
+        return Path(self.shared_data) if self.shared_data else self.root.parent / "shared" / "data"
+
+    @property
+    def models_dir(self) -> Path:
+        # Trained model versions, one folder each (ignored by git but for default/).
+        return self.root / "models"
+
+    @property
+    def default_model_dir(self) -> Path:
+        # The bundled model the app uses when the registry has no active model.
+        return self.models_dir / "default"
 
     @property
     def var_dir(self) -> Path:
@@ -85,7 +94,7 @@ def load_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {}
     for f in dataclasses.fields(Settings):
         env = os.environ.get(ENV_PREFIX + f.name.upper())
-        if env is not None and f.name != "extra":
+        if env is not None:
             values[f.name] = _coerce(env, getattr(base, f.name))
     values.update(overrides)
     return dataclasses.replace(base, **values)

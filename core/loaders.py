@@ -1,0 +1,259 @@
+"""Loaders for the three A/B formats, each returning one tidy table of arms.
+
+An *arm* is one variant shown in a test. Every loader returns a :class:`Loaded` whose
+``arms`` frame has exactly :data:`ARM_COLUMNS`, and a :class:`LoadReport` of the rows it
+skipped, per reason, with their row numbers as a spreadsheet shows them (header = row 1).
+A file missing required columns raises :class:`DataFormatError` naming them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from core.text import clean_headline, headline_problems
+
+ARM_COLUMNS = [
+    "test_id",  # str, unique across sources: "<source>:<id in source>"
+    "headline",  # str, cleaned plain text
+    "excerpt",  # str or None
+    "image_id",  # str or None
+    "lede_id",  # str or None: short hash of the lede (Upworthy), so pairs can require equal ledes
+    "impressions",  # int > 0
+    "clicks",  # int, 0 <= clicks <= impressions
+    "date",  # datetime64 (day of the test) or NaT
+    "source",  # "upworthy" | "ars" | "outcomes"
+]
+OUTCOMES_REQUIRED = ["test_id", "headline", "impressions", "clicks"]
+OUTCOMES_OPTIONAL = ["image_id", "date", "excerpt"]
+UPWORTHY_REQUIRED = ["clickability_test_id", "headline", "impressions", "clicks"]
+ARS_REQUIRED = [
+    "ID",
+    "title_a",
+    "title_b",
+    "title_a_impressions",
+    "title_b_impressions",
+    "title_a_clicks",
+    "title_b_clicks",
+]
+
+
+class DataFormatError(ValueError):
+    """The file cannot be read as this format at all (unreadable, or columns missing)."""
+
+
+@dataclass
+class LoadReport:
+    rows_read: int = 0
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+
+    def skip(self, reason: str, row: int) -> None:
+        self.skipped.setdefault(reason, []).append(row)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(len(rows) for rows in self.skipped.values())
+
+    def summary(self, max_rows: int = 10) -> list[str]:
+        """One line per reason: count and the first row numbers."""
+        lines = []
+        for reason, rows in sorted(self.skipped.items()):
+            shown = ", ".join(str(r) for r in rows[:max_rows])
+            more = f" and {len(rows) - max_rows} more" if len(rows) > max_rows else ""
+            lines.append(f"{reason}: {len(rows)} row(s) (rows {shown}{more})")
+        return lines
+
+
+@dataclass
+class Loaded:
+    arms: pd.DataFrame
+    report: LoadReport
+
+
+def _read_csv(source: str | Path | bytes | io.IOBase) -> pd.DataFrame:
+    """Every cell as a string, so parsing problems are found per row, not per file."""
+    try:
+        if isinstance(source, bytes):
+            source = io.BytesIO(source)
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding_errors="replace")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise DataFormatError(f"cannot read the file as CSV: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _require(frame: pd.DataFrame, required: list[str], what: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataFormatError(
+            f"{what} is missing required column(s): {', '.join(missing)} "
+            f"(found: {', '.join(map(str, frame.columns)) or 'none'})"
+        )
+
+
+def _count(value: object) -> int | None:
+    """A non-negative whole number from a cell, or None when it is not one."""
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except ValueError:
+        return None
+    if number != number or number < 0 or number != int(number):
+        return None
+    return int(number)
+
+
+def _optional(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _arm_problem(headline: object, impressions: object, clicks: object) -> str | None:
+    """Why an arm cannot be used, or None."""
+    problems = headline_problems(headline)
+    if problems:
+        return problems[0]
+    imps, clks = _count(impressions), _count(clicks)
+    if imps is None or clks is None:
+        return "unparseable number"
+    if imps == 0:
+        return "zero impressions"
+    if clks > imps:
+        return "clicks above impressions"
+    return None
+
+
+def _frame(records: list[dict]) -> pd.DataFrame:
+    arms = pd.DataFrame.from_records(records, columns=ARM_COLUMNS)
+    arms["impressions"] = arms["impressions"].astype("int64")
+    arms["clicks"] = arms["clicks"].astype("int64")
+    arms["date"] = pd.to_datetime(arms["date"], errors="coerce")
+    return arms
+
+
+def _lede_id(lede: object) -> str | None:
+    text = _optional(lede)
+    return hashlib.sha1(text.encode()).hexdigest()[:12] if text else None
+
+
+def _week_start(test_week: object) -> date | None:
+    """Monday of an Upworthy YYYYWW week."""
+    value = _count(test_week)
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(f"{value // 100}-W{value % 100:02d}-1", "%G-W%V-%u").date()
+    except ValueError:
+        return None
+
+
+def _upworthy_records(frame: pd.DataFrame, report: LoadReport, row_offset: int) -> list[dict]:
+    records = []
+    for i, row in enumerate(frame.to_dict("records")):
+        problem = _arm_problem(row["headline"], row["impressions"], row["clicks"])
+        if problem:
+            report.skip(problem, i + row_offset)
+            continue
+        when = pd.to_datetime(row.get("created_at") or None, errors="coerce")
+        records.append(
+            {
+                "test_id": f"upworthy:{row['clickability_test_id']}",
+                "headline": clean_headline(row["headline"]),
+                "excerpt": _optional(clean_headline(row.get("excerpt"))),
+                "image_id": _optional(row.get("eyecatcher_id")),
+                "lede_id": _lede_id(row.get("lede")),
+                "impressions": _count(row["impressions"]),
+                "clicks": _count(row["clicks"]),
+                "date": when.date() if not pd.isna(when) else _week_start(row.get("test_week")),
+                "source": "upworthy",
+            }
+        )
+    return records
+
+
+def load_upworthy(path: str | Path) -> Loaded:
+    """The Upworthy Research Archive: original package CSV or its parquet copy."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise DataFormatError(f"cannot read {path.name} as parquet: {exc}") from exc
+        row_offset = 1  # parquet rows are numbered from 1
+    else:
+        frame = _read_csv(path)
+        row_offset = 2  # header is row 1
+    _require(frame, UPWORTHY_REQUIRED, f"Upworthy file {path.name}")
+    report = LoadReport(rows_read=len(frame))
+    return Loaded(_frame(_upworthy_records(frame, report, row_offset)), report)
+
+
+def load_ars(path: str | Path) -> Loaded:
+    """Ars Technica's two-headline tests; a row with a bad arm is skipped whole."""
+    frame = _read_csv(path)
+    _require(frame, ARS_REQUIRED, f"Ars Technica file {Path(path).name}")
+    report = LoadReport(rows_read=len(frame))
+    records = []
+    for i, row in enumerate(frame.to_dict("records")):
+        arms = []
+        for side in "ab":
+            imps, clks = row[f"title_{side}_impressions"], row[f"title_{side}_clicks"]
+            arms.append((row[f"title_{side}"], imps, clks, _arm_problem(row[f"title_{side}"], imps, clks)))
+        problem = next((p for *_, p in arms if p), None)
+        if problem:
+            report.skip(problem, i + 2)
+            continue
+        when = pd.to_datetime(row.get("post_date") or None, format="%m/%d/%Y %I:%M:%S %p", errors="coerce")
+        for headline, imps, clks, _ in arms:
+            records.append(
+                {
+                    "test_id": f"ars:{row['ID']}",
+                    "headline": clean_headline(headline),
+                    "excerpt": None,
+                    "image_id": None,
+                    "lede_id": None,
+                    "impressions": _count(imps),
+                    "clicks": _count(clks),
+                    "date": None if pd.isna(when) else when.date(),
+                    "source": "ars",
+                }
+            )
+    return Loaded(_frame(records), report)
+
+
+def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "outcomes") -> Loaded:
+    """The plain outcomes CSV: test_id, headline, impressions, clicks [, image_id, date, excerpt]."""
+    frame = _read_csv(source)
+    _require(frame, OUTCOMES_REQUIRED, "Outcomes CSV")
+    report = LoadReport(rows_read=len(frame))
+    records = []
+    for i, row in enumerate(frame.to_dict("records")):
+        problem = _arm_problem(row["headline"], row["impressions"], row["clicks"])
+        if not problem and not str(row["test_id"]).strip():
+            problem = "empty test_id"
+        when = pd.to_datetime(row.get("date") or None, errors="coerce")
+        if not problem and row.get("date") and pd.isna(when):
+            problem = "unparseable date"
+        if problem:
+            report.skip(problem, i + 2)
+            continue
+        records.append(
+            {
+                "test_id": f"{source_name}:{str(row['test_id']).strip()}",
+                "headline": clean_headline(row["headline"]),
+                "excerpt": _optional(row.get("excerpt")),
+                "image_id": _optional(row.get("image_id")),
+                "lede_id": None,
+                "impressions": _count(row["impressions"]),
+                "clicks": _count(row["clicks"]),
+                "date": None if pd.isna(when) else when.date(),
+                "source": source_name,
+            }
+        )
+    return Loaded(_frame(records), report)
