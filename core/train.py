@@ -1,0 +1,435 @@
+"""Pairwise (Bradley-Terry) fine-tuning of the headline scorer.
+
+Loss per pair: weighted BCE on sigmoid(s(a) - s(b)) against the outcome (hard label, or the
+posterior P(a's true rate is higher) with ``soft_labels``). Each step encodes the unique
+headlines of a batch of pairs once. Early stopping and the calibration temperature use a
+dev split carved by test group out of the training pairs, so the validation split of
+:mod:`core.datasets` is touched only for the final metrics.
+
+Multi-GPU: launched under ``torchrun --nproc_per_node=N -m core train``, each rank takes
+every N-th batch and gradients are averaged by DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import random
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from core.datasets import DATASETS, dataset_split
+from core.scorer import HeadlineScorer
+from core.settings import REPO_ROOT, Settings, load_settings
+from core.splits import split_by_test
+
+Progress = Callable[[str, int, int], None]
+
+
+class TrainingCancelled(RuntimeError):
+    """Raised inside the loop when ``should_stop`` says so; nothing is written."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    datasets: tuple[str, ...] = DATASETS  # archives whose training split is used
+    epochs: float = 2.0  # passes over the training pairs (early stopping may end sooner)
+    lr: float = 4e-5  # encoder learning rate
+    head_lr: float = 1e-3  # the linear head starts from scratch: larger steps
+    batch_pairs: int = 32
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    pair_weighting: str = "none"  # "none" | "significance": weight |2 P(a better) - 1|
+    soft_labels: bool = False  # target = posterior P(a better) instead of 0/1
+    unrandomised_weight: float = 1.0  # weight of Upworthy pairs from the badly randomised window
+    editor_weight: float = 1.0  # multiplier for editors' recorded outcomes
+    max_train_pairs: int = 0  # subsample (0 = all) for quick ablations
+    dev_fraction: float = 0.1  # of training pairs, by test group: early stopping + temperature
+    eval_every: int = 150  # steps between dev evaluations
+    patience: int = 4  # dev evaluations without improvement before stopping
+    frozen_prefixes: tuple[str, ...] = ("encoder.embeddings.",)  # frozen: fewer weights to store
+    precision: str = "auto"  # bf16 autocast where the CPU/GPU supports it
+    seed: int = 13
+    init_from: str = ""  # warm start from a model folder; empty = the base encoder
+    base_model: str = ""  # encoder folder; empty = the pip-installed all-MiniLM-L6-v2
+    extra_pairs_note: str = field(default="", compare=False)
+
+
+@dataclass
+class TrainResult:
+    scorer: HeadlineScorer
+    manifest: dict
+    history: list[dict]
+
+
+# ----- data ---------------------------------------------------------------------------------
+def training_pairs(
+    config: TrainConfig, settings: Settings, extra: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Training split of the chosen archives plus extra (editors') pairs, with a weight column."""
+    frames = [dataset_split(name, settings).train for name in config.datasets]
+    if extra is not None and len(extra):
+        frames.append(extra.assign(editor=True))
+    pairs = pd.concat(frames, ignore_index=True)
+    if "editor" not in pairs:
+        pairs["editor"] = False
+    pairs["editor"] = pairs["editor"].fillna(False).astype(bool)
+    if config.max_train_pairs and len(pairs) > config.max_train_pairs:
+        pairs = pairs.sample(config.max_train_pairs, random_state=config.seed).reset_index(drop=True)
+    return pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
+
+
+def pair_weights(pairs: pd.DataFrame, config: TrainConfig) -> np.ndarray:
+    weight = np.ones(len(pairs))
+    if config.pair_weighting == "significance":
+        weight = np.abs(2 * pairs["prob_a_better"].to_numpy(float) - 1)
+    weight = np.where(pairs["unrandomised"].to_numpy(bool), weight * config.unrandomised_weight, weight)
+    return np.where(pairs["editor"].to_numpy(bool), weight * config.editor_weight, weight)
+
+
+def pair_targets(pairs: pd.DataFrame, config: TrainConfig) -> np.ndarray:
+    return pairs["prob_a_better" if config.soft_labels else "label"].to_numpy(float)
+
+
+def data_fingerprint(pairs: pd.DataFrame) -> dict:
+    """Which tests trained the model: counts per source and a hash of the sorted test ids."""
+    tests = sorted(pairs["test_id"].unique())
+    return {
+        "pairs": len(pairs),
+        "tests": len(tests),
+        "tests_by_source": {str(k): int(v) for k, v in pairs.groupby("source")["test_id"].nunique().items()},
+        "editor_tests": int(pairs.loc[pairs["editor"], "test_id"].nunique()),
+        "archive_tests": int(pairs.loc[~pairs["editor"], "test_id"].nunique()),
+        "test_ids_sha256": hashlib.sha256("\n".join(tests).encode()).hexdigest(),
+    }
+
+
+def git_commit() -> str:
+    """HEAD commit, with '+dirty' when the working tree differs (the code is then not exactly it)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+# ----- evaluation helpers -------------------------------------------------------------------
+def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
+    """Scalar T minimising log loss of sigmoid(logits / T); golden-section search on log T."""
+
+    def loss(log_t: float) -> float:
+        p = 1 / (1 + np.exp(-logits / math.exp(log_t)))
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        return float(-np.mean(targets * np.log(p) + (1 - targets) * np.log(1 - p)))
+
+    lo, hi = math.log(0.05), math.log(50.0)
+    g = (math.sqrt(5) - 1) / 2
+    for _ in range(60):
+        a, b = hi - g * (hi - lo), lo + g * (hi - lo)
+        if loss(a) < loss(b):
+            hi = b
+        else:
+            lo = a
+    return math.exp((lo + hi) / 2)
+
+
+def pair_logits(scorer: HeadlineScorer, pairs: pd.DataFrame) -> np.ndarray:
+    """Untempered s(a) - s(b) for each pair. (n,)"""
+    s = scorer.score(list(pairs["headline_a"]) + list(pairs["headline_b"])) * scorer.temperature
+    return s[: len(pairs)] - s[len(pairs) :]
+
+
+def quick_metrics(p: np.ndarray, pairs: pd.DataFrame) -> dict:
+    """Accuracy on all and significant pairs and log loss, with counts."""
+    y = pairs["label"].to_numpy(int)
+    sig = pairs["significant"].to_numpy(bool)
+    correct = (p > 0.5) == (y == 1)
+    pc = np.clip(p, 1e-7, 1 - 1e-7)
+    return {
+        "pairs": int(len(y)),
+        "significant_pairs": int(sig.sum()),
+        "accuracy": float(correct.mean()),
+        "accuracy_significant": float(correct[sig].mean()) if sig.any() else float("nan"),
+        "log_loss": float(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc))),
+    }
+
+
+# ----- training loop ------------------------------------------------------------------------
+def _distributed() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    rank = torch.distributed.get_rank() if world > 1 else 0
+    return rank, world
+
+
+def _initial_scorer(config: TrainConfig) -> HeadlineScorer:
+    if config.init_from:
+        scorer = HeadlineScorer.from_pretrained(config.init_from, precision=config.precision)
+        scorer.temperature = 1.0
+        return scorer
+    return HeadlineScorer.from_base(
+        config.base_model or None,
+        seed=config.seed,
+        precision=config.precision,
+        frozen_prefixes=config.frozen_prefixes,
+    )
+
+
+def _optimizer(scorer: HeadlineScorer, config: TrainConfig, total_steps: int):
+    named = [(n, p) for n, p in scorer.network_.named_parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for n, p in named if not n.startswith("head.")], "lr": config.lr},
+        {"params": [p for n, p in named if n.startswith("head.")], "lr": config.head_lr},
+    ]
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
+    warmup = max(1, int(config.warmup_fraction * total_steps))
+
+    def schedule(step: int) -> float:  # linear warm-up, then linear decay to zero
+        return min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+
+
+def _batch_loss(scorer: HeadlineScorer, network: nn.Module, batch: pd.DataFrame) -> torch.Tensor:
+    """Weighted pairwise BCE; each unique headline of the batch is encoded once."""
+    texts = sorted(set(batch["headline_a"]) | set(batch["headline_b"]))
+    index = {t: i for i, t in enumerate(texts)}
+    with scorer._autocast():
+        scores = network(**scorer.encode(texts)).float()  # (unique,)
+    ia = torch.tensor([index[t] for t in batch["headline_a"]], device=scores.device)
+    ib = torch.tensor([index[t] for t in batch["headline_b"]], device=scores.device)
+    logits = scores[ia] - scores[ib]  # (batch,)
+    target = torch.tensor(batch["target"].to_numpy(np.float32), device=scores.device)
+    weight = torch.tensor(batch["weight"].to_numpy(np.float32), device=scores.device)
+    losses = nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    return (losses * weight).sum() / weight.sum().clamp(min=1e-6)
+
+
+def _dev_loss(scorer: HeadlineScorer, dev: pd.DataFrame) -> tuple[float, float, float]:
+    """(tempered dev log loss, temperature, dev accuracy)."""
+    logits = pair_logits(scorer, dev)
+    y = dev["label"].to_numpy(float)
+    temperature = fit_temperature(logits, y)
+    m = quick_metrics(1 / (1 + np.exp(-logits / temperature)), dev)
+    return m["log_loss"], temperature, m["accuracy"]
+
+
+def train(
+    config: TrainConfig,
+    settings: Settings | None = None,
+    extra_pairs: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    train_pairs: pd.DataFrame | None = None,
+) -> TrainResult:
+    """Fine-tune and return the best scorer (by dev log loss), calibrated, with its manifest.
+
+    ``train_pairs`` replaces the archives' training split (tests pass a handful of pairs).
+    """
+    settings = settings or load_settings()
+    progress = progress or (lambda stage, done, total: None)
+    should_stop = should_stop or (lambda: False)
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    rank, world = _distributed()
+
+    progress("loading data", 0, 1)
+    pairs = (
+        train_pairs.assign(editor=False)
+        if train_pairs is not None
+        else training_pairs(config, settings, extra_pairs)
+    )
+    if train_pairs is not None:
+        pairs = pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
+    split = split_by_test(pairs, config.dev_fraction, config.seed)
+    fit, dev = split.train, split.valid
+    if len(dev) == 0:  # tiny data: early-stop on the training pairs themselves
+        dev = fit
+
+    progress("loading model", 0, 1)
+    scorer = _initial_scorer(config)
+    network: nn.Module = scorer.network_
+    if world > 1:
+        network = nn.parallel.DistributedDataParallel(network)
+    steps_per_epoch = math.ceil(len(fit) / config.batch_pairs)
+    total_steps = max(1, int(config.epochs * steps_per_epoch))
+    optimizer, scheduler = _optimizer(scorer, config, total_steps)
+
+    history: list[dict] = []
+    best = {"loss": float("inf"), "state": None, "temperature": 1.0, "step": 0}
+    bad_evals, step, started = 0, 0, time.perf_counter()
+    rng = np.random.default_rng(config.seed)
+    while step < total_steps:
+        order = rng.permutation(len(fit))
+        for start in range(0, len(order), config.batch_pairs):
+            if step >= total_steps or bad_evals >= config.patience:
+                break
+            if should_stop():
+                raise TrainingCancelled("training cancelled; nothing was written")
+            batch_no = start // config.batch_pairs
+            if batch_no % world != rank:
+                continue
+            network.train()
+            loss = _batch_loss(scorer, network, fit.iloc[order[start : start + config.batch_pairs]])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            progress("training", step, total_steps)
+            if step % config.eval_every == 0 or step == total_steps:
+                dev_loss, temperature, dev_acc = _dev_loss(scorer, dev)
+                history.append(
+                    {
+                        "step": step,
+                        "train_loss": float(loss.detach()),
+                        "dev_log_loss": dev_loss,
+                        "dev_accuracy": dev_acc,
+                        "temperature": temperature,
+                        "seconds": time.perf_counter() - started,
+                    }
+                )
+                if dev_loss < best["loss"] - 1e-4:
+                    state = {k: v.detach().clone() for k, v in scorer.network_.state_dict().items()}
+                    best.update(loss=dev_loss, state=state, temperature=temperature, step=step)
+                    bad_evals = 0
+                else:
+                    bad_evals += 1
+        if bad_evals >= config.patience:
+            break
+    elapsed = time.perf_counter() - started
+
+    if best["state"] is not None:
+        scorer.network_.load_state_dict(best["state"])
+    scorer.temperature = best["temperature"]
+    progress("calibrating", 0, 1)
+    sample = pd.concat([fit["headline_a"], fit["headline_b"]]).drop_duplicates()
+    sample = sample.sample(min(len(sample), 2000), random_state=config.seed)
+    scorer.reference_score = float(np.mean(scorer.score(list(sample))))
+
+    progress("validating", 0, 1)
+    metrics = {}
+    if train_pairs is None:
+        for name in DATASETS:
+            valid = dataset_split(name, settings).valid
+            metrics[name] = quick_metrics(
+                scorer.pair_proba(list(valid["headline_a"]), list(valid["headline_b"])), valid
+            )
+    manifest = {
+        "version": datetime.now(UTC).strftime("v%Y%m%d-%H%M%S"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "data_fingerprint": data_fingerprint(pairs),
+        "settings": {
+            **dataclasses.asdict(config),
+            "split_seed": settings.seed,
+            "validation_fraction": settings.validation_fraction,
+        },
+        "training": {
+            "steps": step,
+            "best_step": best["step"],
+            "seconds": round(elapsed, 1),
+            "pairs_per_second": round(step * config.batch_pairs / max(elapsed, 1e-9), 2),
+            "device": str(scorer.device_),
+            "world_size": world,
+            "history": history,
+        },
+        "validation_metrics": metrics,
+    }
+    scorer.manifest = manifest
+    return TrainResult(scorer, manifest, history)
+
+
+# ----- command line -------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = TrainConfig()
+    parser.add_argument("--output", type=Path, help="model folder to write (default: models/<version>)")
+    parser.add_argument("--datasets", nargs="+", default=list(defaults.datasets), choices=DATASETS)
+    parser.add_argument("--epochs", type=float, default=defaults.epochs)
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--batch-pairs", type=int, default=defaults.batch_pairs)
+    parser.add_argument("--pair-weighting", choices=["none", "significance"], default=defaults.pair_weighting)
+    parser.add_argument("--soft-labels", action="store_true")
+    parser.add_argument("--unrandomised-weight", type=float, default=defaults.unrandomised_weight)
+    parser.add_argument("--max-train-pairs", type=int, default=defaults.max_train_pairs)
+    parser.add_argument("--eval-every", type=int, default=defaults.eval_every)
+    parser.add_argument("--patience", type=int, default=defaults.patience)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--init-from", default="", help="warm-start from this model folder")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=defaults.precision)
+    parser.add_argument(
+        "--from-db", action="store_true", help="add editors' recorded outcomes from the database"
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(
+        datasets=tuple(args.datasets),
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_pairs=args.batch_pairs,
+        pair_weighting=args.pair_weighting,
+        soft_labels=args.soft_labels,
+        unrandomised_weight=args.unrandomised_weight,
+        max_train_pairs=args.max_train_pairs,
+        eval_every=args.eval_every,
+        patience=args.patience,
+        seed=args.seed,
+        init_from=args.init_from,
+        precision=args.precision,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    settings = load_settings()
+    config = config_from_args(args)
+    extra = None
+    if args.from_db:
+        from core.retrain import editor_pairs  # database outcomes -> pairs
+
+        extra = editor_pairs(settings)
+    bar = tqdm(total=1, unit="step", dynamic_ncols=True)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.set_description(stage)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    result = train(config, settings, extra_pairs=extra, progress=progress)
+    bar.close()
+    out = args.output or settings.models_dir / result.manifest["version"]
+    result.scorer.save_pretrained(out)
+    print(json.dumps(result.manifest["validation_metrics"], indent=2))
+    print(f"saved {out}")
+    return 0
