@@ -1,0 +1,82 @@
+"""LIME word weights for one headline, and a safe HTML rendering of them.
+
+LIME removes random subsets of words, scores the perturbed headlines with the scorer's
+``predict_proba`` (P(beats a typical headline)), and fits a local linear model: a word's
+weight is how much its presence moves that probability. Perturbed strings repeat (short
+headlines have few subsets), so they are deduplicated before scoring.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+import numpy as np
+from lime.lime_text import LimeTextExplainer
+
+# LIME's own default word splitter; the renderer must split the same way.
+SPLIT_EXPRESSION = r"\W+"
+_TOKENS = re.compile(r"(\W+)")
+
+
+def deduplicated(classifier_fn: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+    """Wrap classifier_fn so each distinct string is scored once. (n,) strings -> (n, k)."""
+
+    def predict(texts: list[str]) -> np.ndarray:
+        unique, inverse = np.unique(np.asarray(texts, dtype=object).astype(str), return_inverse=True)
+        return classifier_fn(list(unique))[inverse]
+
+    return predict
+
+
+def word_weights(
+    headline: str,
+    classifier_fn: Callable[[list[str]], np.ndarray],
+    num_samples: int = 1000,
+    random_state: int = 0,
+) -> dict[str, float]:
+    """{word: weight}: positive pushes the headline's win probability up, negative down."""
+    # Explain the text as typed (the scorer cleans each perturbed string itself), so the
+    # renderer can show exactly what the editor wrote, markup included, escaped.
+    text = str(headline).strip()
+    words = [w for w in re.split(SPLIT_EXPRESSION, text) if w]
+    if not words:
+        return {}
+    explainer = LimeTextExplainer(
+        class_names=["loses", "wins"], split_expression=SPLIT_EXPRESSION, bow=True, random_state=random_state
+    )
+    explanation = explainer.explain_instance(
+        text, deduplicated(classifier_fn), labels=(1,), num_features=len(set(words)), num_samples=num_samples
+    )
+    return {str(word): float(weight) for word, weight in explanation.as_list(label=1)}
+
+
+def _background(weight: float, scale: float) -> str:
+    """Green for positive, red for negative; opacity grows with |weight| / scale."""
+    alpha = 0.0 if scale <= 0 else min(1.0, abs(weight) / scale) * 0.75
+    rgb = "34,160,70" if weight > 0 else "215,48,39"
+    return f"rgba({rgb},{alpha:.2f})"
+
+
+def highlight_html(headline: str, weights: dict[str, float]) -> str:
+    """The headline as HTML, each word's background scaled by its LIME weight.
+
+    Every piece of text is HTML-escaped: a headline is untrusted input.
+    """
+    text = str(headline).strip()
+    scale = max((abs(w) for w in weights.values()), default=0.0)
+    parts = []
+    for piece in _TOKENS.split(text):
+        if not piece:
+            continue
+        escaped = html.escape(piece)
+        weight = weights.get(piece)
+        if weight is None or not piece.strip() or re.fullmatch(SPLIT_EXPRESSION, piece):
+            parts.append(escaped)
+            continue
+        parts.append(
+            f'<span title="{weight:+.3f}" style="background:{_background(weight, scale)};'
+            f'border-radius:3px;padding:0 2px">{escaped}</span>'
+        )
+    return '<span class="headline-lab-lime">' + "".join(parts) + "</span>"

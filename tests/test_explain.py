@@ -1,0 +1,58 @@
+import re
+from html import escape
+
+import numpy as np
+
+from core.explain import deduplicated, highlight_html, word_weights
+
+
+def keyword_model(texts):
+    """P(wins) high when 'amazing' is present, low when 'boring' is."""
+    p = np.array([0.5 + 0.4 * ("amazing" in t) - 0.4 * ("boring" in t) for t in texts])
+    return np.stack([1 - p, p], axis=1)
+
+
+def test_lime_weights_point_the_right_way():
+    w = word_weights("An amazing yet boring story about cats", keyword_model, num_samples=300)
+    assert w["amazing"] > 0.2 and w["boring"] < -0.2
+    assert abs(w["cats"]) < 0.05
+
+
+def test_lime_is_reproducible_with_fixed_seed():
+    a = word_weights("An amazing yet boring story", keyword_model, num_samples=200, random_state=3)
+    b = word_weights("An amazing yet boring story", keyword_model, num_samples=200, random_state=3)
+    assert a == b
+
+
+def test_perturbed_strings_are_scored_once():
+    calls = []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return keyword_model(texts)
+
+    out = deduplicated(counting)(["a b", "a", "a b", "b", "a"])
+    assert calls == [3]
+    np.testing.assert_allclose(out, keyword_model(["a b", "a", "a b", "b", "a"]))
+
+
+def test_html_escapes_script_and_colours_words():
+    headline = "<script>alert('x')</script> amazing boring"
+    html = highlight_html(headline, {"amazing": 0.3, "boring": -0.3, "script": 0.01})
+    assert "<script" not in html
+    # with our own spans removed, what is left is exactly the escaped headline
+    text_only = re.sub(r"</?span[^>]*>", "", html)
+    assert text_only == escape(headline)
+    assert "rgba(34,160,70,0.75)" in html  # strongest positive word fully green
+    assert "rgba(215,48,39,0.75)" in html  # strongest negative word fully red
+
+
+def test_html_without_weights_is_escaped_text():
+    assert (
+        highlight_html("<b>x</b> & y", {})
+        == '<span class="headline-lab-lime">&lt;b&gt;x&lt;/b&gt; &amp; y</span>'
+    )
+
+
+def test_empty_headline_has_no_weights():
+    assert word_weights("   ", keyword_model) == {}

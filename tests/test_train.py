@@ -1,0 +1,100 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.pairs import build_pairs
+from core.scorer import HeadlineScorer
+from core.train import TrainConfig, TrainingCancelled, data_fingerprint, fit_temperature, train
+from tests.tiny_model import make_tiny_base
+
+GOOD = ["amazing", "incredible", "stunning", "remarkable", "wonderful", "brilliant"]
+BAD = ["report", "committee", "quarterly", "minutes", "agenda", "memo"]
+
+
+def planted_pairs(n_tests: int = 40) -> pd.DataFrame:
+    """Tests where the headline with a 'good' word always gets more clicks."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for t in range(n_tests):
+        topic = f"topic{t}"
+        good = f"{rng.choice(GOOD)} news about {topic}"
+        bad = f"{rng.choice(BAD)} news about {topic}"
+        rows.append({"test_id": f"t:{t}", "headline": good, "impressions": 1000, "clicks": 120})
+        rows.append({"test_id": f"t:{t}", "headline": bad, "impressions": 1000, "clicks": 60})
+    arms = pd.DataFrame(rows).assign(
+        excerpt=None, image_id=None, lede_id=None, date=pd.Timestamp("2020-01-01"), source="test"
+    )
+    return build_pairs(arms)
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    return make_tiny_base(tmp_path_factory.mktemp("tiny_base"))
+
+
+def config(tiny_base, **kw) -> TrainConfig:
+    base = dict(
+        base_model=str(tiny_base),
+        epochs=8,
+        batch_pairs=8,
+        eval_every=5,
+        patience=100,
+        lr=1e-3,
+        head_lr=1e-2,
+        precision="fp32",
+        dev_fraction=0.2,
+    )
+    return TrainConfig(**{**base, **kw})
+
+
+def test_training_lowers_the_loss_and_learns_the_planted_signal(tiny_base):
+    pairs = planted_pairs()
+    result = train(config(tiny_base), train_pairs=pairs)
+    history = result.history
+    assert history[-1]["dev_log_loss"] < history[0]["dev_log_loss"]
+    p = result.scorer.pair_proba(list(pairs["headline_a"]), list(pairs["headline_b"]))
+    accuracy = ((p > 0.5) == (pairs["label"].to_numpy() == 1)).mean()
+    assert accuracy > 0.8
+
+
+def test_manifest_records_data_code_and_settings(tiny_base, tmp_path):
+    pairs = planted_pairs(10)
+    result = train(config(tiny_base, epochs=1), train_pairs=pairs)
+    m = result.manifest
+    assert m["data_fingerprint"]["tests"] == 10
+    assert m["settings"]["lr"] == 1e-3 and m["git_commit"]
+    folder = result.scorer.save_pretrained(tmp_path / "m")
+    loaded = HeadlineScorer.from_pretrained(folder, precision="fp32")
+    assert loaded.manifest["data_fingerprint"] == m["data_fingerprint"]
+
+
+def test_cancel_raises_and_returns_nothing(tiny_base):
+    with pytest.raises(TrainingCancelled):
+        train(config(tiny_base), train_pairs=planted_pairs(10), should_stop=lambda: True)
+
+
+def test_progress_reports_every_step(tiny_base):
+    seen = []
+    train(
+        config(tiny_base, epochs=1),
+        train_pairs=planted_pairs(10),
+        progress=lambda s, d, t: seen.append((s, d, t)),
+    )
+    steps = [d for s, d, t in seen if s == "training"]
+    assert steps == list(range(1, len(steps) + 1)) and steps
+
+
+def test_fit_temperature_recovers_a_known_scale():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, 20000)
+    y = (rng.random(20000) < 1 / (1 + np.exp(-logits / 2.0))).astype(float)
+    assert abs(fit_temperature(logits, y) - 2.0) < 0.15
+
+
+def test_data_fingerprint_counts_sources():
+    pairs = planted_pairs(5).assign(editor=False)
+    fp = data_fingerprint(pairs)
+    assert fp["tests"] == 5 and fp["archive_tests"] == 5 and fp["editor_tests"] == 0
+    assert (
+        fp["test_ids_sha256"] == data_fingerprint(pairs.iloc[::-1].reset_index(drop=True))["test_ids_sha256"]
+    )
