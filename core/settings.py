@@ -23,6 +23,8 @@ class Settings:
     shared_data: str = ""
     # SQLAlchemy URL; empty means a SQLite file under var/.
     database_url: str = ""
+    # Model folder to serve; empty means the registry's active model, else models/default.
+    model_dir: str = ""
     # Draft limits on the Compare page.
     min_drafts: int = 2
     max_drafts: int = 10
