@@ -10,13 +10,21 @@ _SPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Markup that only formats text (Ars titles carry <em>); anything else is suspicious.
 _INLINE_TAG = re.compile(r"^</?(em|i|b|strong|span|br|sup|sub)\b[^>]*>$", re.IGNORECASE)
+_BREAK_TAG = re.compile(r"^</?br\b", re.IGNORECASE)
+
+
+def _drop_tag(match: re.Match) -> str:
+    # Inline formatting sits inside a sentence ("<em>Fargo</em>’s"): remove it without a gap.
+    # Any other tag (<br>, <p>, <script>) may separate words, so it becomes a space.
+    tag = match.group(0)
+    return "" if _INLINE_TAG.match(tag) and not _BREAK_TAG.match(tag) else " "
 
 
 def clean_headline(raw: object) -> str:
     """Plain text the model sees: entities decoded, tags removed, spaces collapsed."""
     if raw is None or (isinstance(raw, float) and raw != raw):
         return ""
-    text = html.unescape(_TAG.sub(" ", str(raw)))
+    text = html.unescape(_TAG.sub(_drop_tag, str(raw)))
     return _SPACE.sub(" ", text).strip()
 
 
