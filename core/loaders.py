@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -102,7 +103,8 @@ def _count(value: object) -> int | None:
         number = float(str(value).replace(",", "").strip())
     except ValueError:
         return None
-    if number != number or number < 0 or number != int(number):
+    # Infinite or beyond int64 ("inf", "1e30") is no count either, and would not fit the table.
+    if not math.isfinite(number) or number < 0 or number >= 2**63 or number != int(number):
         return None
     return int(number)
 
@@ -143,14 +145,21 @@ def _lede_id(lede: object) -> str | None:
 
 
 def _week_start(test_week: object) -> date | None:
-    """Monday of an Upworthy YYYYWW week."""
+    """First day of an Upworthy YYYYWW week.
+
+    The archive numbers weeks as strftime's ``%Y%U``: weeks start on Sunday, and week 00 holds
+    the days of January before the year's first Sunday (e.g. 201400 is 1-4 January 2014).
+    """
     value = _count(test_week)
     if value is None:
         return None
-    try:
-        return datetime.strptime(f"{value // 100}-W{value % 100:02d}-1", "%G-W%V-%u").date()
-    except ValueError:
+    year, week = divmod(value, 100)
+    if not 1 <= year <= 9999 or week > 53:
         return None
+    jan1 = date(year, 1, 1)
+    first_sunday = jan1 + timedelta(days=(6 - jan1.weekday()) % 7)
+    start = jan1 if week == 0 else first_sunday + timedelta(weeks=week - 1)
+    return start if start.year == year else None
 
 
 def _upworthy_records(frame: pd.DataFrame, report: LoadReport, row_offset: int) -> list[dict]:
