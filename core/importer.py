@@ -1,0 +1,175 @@
+"""Import A/B files into the database, and the ``python -m core import`` command.
+
+``import_file`` reads one file with core.loaders and stores its tests; importing the same
+bytes again, or tests already stored from another file, adds nothing.
+``ensure_base_corpus`` imports the bundled Upworthy archive once; the app calls it at start,
+after ``db.migrate.upgrade``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.loaders import DataFormatError, Loaded, LoadReport, load_ars, load_outcomes, load_upworthy
+from core.settings import Settings, load_settings
+from db.engine import get_sessionmaker
+from db.migrate import upgrade
+from db.queries import ImportResult, find_import, import_arms
+
+FORMATS = ("upworthy", "ars", "outcomes")
+# Columns that only one format has, for files whose name says nothing.
+_FORMAT_COLUMNS = {"clickability_test_id": "upworthy", "title_a": "ars", "test_id": "outcomes"}
+
+
+@dataclass(frozen=True)
+class FileImport:
+    result: ImportResult
+    report: LoadReport  # empty when the file was imported before (it is not read again)
+    filename: str
+    fmt: str
+    sha256: str
+
+
+def import_file(
+    session: Session, source: str | Path | bytes, fmt: str, filename: str | None = None
+) -> FileImport:
+    """Import a file (a path, or the bytes of an upload) in format upworthy | ars | outcomes.
+
+    Raises DataFormatError when the file cannot be read as that format.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    filename = filename or (Path(source).name if not isinstance(source, bytes) else "upload")
+    sha256 = hashlib.sha256(data).hexdigest()
+    earlier = find_import(session, sha256)
+    if earlier is not None:  # don't parse what is known
+        return FileImport(ImportResult(0, 0, True, import_id=earlier.id), LoadReport(), filename, fmt, sha256)
+    loaded = _load(source, data, fmt, filename)
+    result = import_arms(session, loaded.arms, fmt, filename, sha256, loaded.report)
+    return FileImport(result, loaded.report, filename, fmt, sha256)
+
+
+def _load(source: str | Path | bytes, data: bytes, fmt: str, filename: str) -> Loaded:
+    if fmt == "outcomes":
+        return load_outcomes(data)
+    loader = load_upworthy if fmt == "upworthy" else load_ars
+    if not isinstance(source, bytes):
+        return loader(source)
+    # These loaders read a path (Upworthy picks parquet or CSV by its suffix): write the
+    # upload under its own name, so messages name the file the editor knows.
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(filename).name or "upload.csv")
+        path.write_bytes(data)
+        return loader(path)
+
+
+def guess_format(filename: str, data: bytes | None = None) -> str | None:
+    """Format from the file name, else from the CSV header; None when neither tells."""
+    name = Path(filename).name.lower()
+    if name.endswith(".parquet") or "upworthy" in name:
+        return "upworthy"
+    if (
+        re.search(r"(^|[^a-z])ars([^a-z]|$)", name)
+        or "arsheadlines" in name
+        or name == "formatted_headlines.csv"
+    ):
+        return "ars"
+    if "outcome" in name:
+        return "outcomes"
+    if data is None:
+        return None
+    try:
+        columns = pd.read_csv(io.BytesIO(data), nrows=0, encoding_errors="replace").columns
+    except (ValueError, UnicodeDecodeError):
+        return None
+    for column in (str(c).strip() for c in columns):
+        if column in _FORMAT_COLUMNS:
+            return _FORMAT_COLUMNS[column]
+    return None
+
+
+def ensure_base_corpus(settings: Settings) -> ImportResult:
+    """Import the bundled Upworthy archive unless it is in the database already (cheap then:
+    the file is hashed, not parsed). Run ``db.migrate.upgrade(settings)`` first."""
+    Session = get_sessionmaker(settings)
+    try:
+        with Session.begin() as session:
+            return import_file(session, settings.upworthy_parquet, "upworthy").result
+    except IntegrityError:
+        # Another process imported it between our check and our insert; theirs counts.
+        with Session.begin() as session:
+            return import_file(session, settings.upworthy_parquet, "upworthy").result
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", type=Path, help="the file to import")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="file format (default: guessed from the file name or header)"
+    )
+    parser.add_argument(
+        "--base", action="store_true", help="import the bundled Upworthy archive instead of a file"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.base == (args.path is not None):
+        return _fail("give either a file to import or --base")
+    settings = load_settings()
+    path = settings.upworthy_parquet if args.base else args.path
+    if not path.is_file():
+        return _fail(f"no such file: {path}")
+    fmt = "upworthy" if args.base else args.format or guess_format(path.name, _head(path))
+    if fmt is None:
+        return _fail(f"cannot tell the format of {path.name}; pass --format {'|'.join(FORMATS)}")
+    upgrade(settings)
+    try:
+        with get_sessionmaker(settings).begin() as session:
+            imported = import_file(session, path, fmt)
+    except DataFormatError as exc:
+        return _fail(str(exc))
+    print("\n".join(describe(imported)))
+    return 0
+
+
+def describe(imported: FileImport) -> list[str]:
+    """What an import did, in lines for the terminal or a page."""
+    result, report = imported.result, imported.report
+    if result.already_imported:
+        return [f"{imported.filename} was imported before (same contents): nothing added."]
+    lines = [
+        f"{imported.filename} ({imported.fmt}): {report.rows_read} row(s) read, "
+        f"{result.tests_added} test(s) and {result.arms_added} arm(s) added."
+    ]
+    if result.tests_existing:
+        lines.append(
+            f"{result.tests_existing} test(s) were already in the database and were not added again."
+        )
+    if report.n_skipped:
+        lines.append(f"{report.n_skipped} row(s) skipped:")
+        lines.extend(f"  {line}" for line in report.summary())
+    return lines
+
+
+def _head(path: Path, size: int = 64 * 1024) -> bytes:
+    with path.open("rb") as file:
+        return file.read(size)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2

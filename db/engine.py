@@ -1,0 +1,63 @@
+"""The engine and the one sessionmaker, cached per database URL.
+
+Callers open a transaction at the edge and pass the session down::
+
+    Session = get_sessionmaker(settings)
+    with Session.begin() as session:  # commits, or rolls back on an exception
+        test = queries.create_test(session, ...)
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.settings import Settings
+
+# A second writer waits this long for the first instead of failing with "database is locked";
+# importing a large file holds the write lock for a few seconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def get_engine(settings: Settings) -> Engine:
+    return _engine(settings.sqlalchemy_url)
+
+
+def get_sessionmaker(settings: Settings) -> sessionmaker[Session]:
+    return _sessionmaker(settings.sqlalchemy_url)
+
+
+@cache
+def _sessionmaker(url: str) -> sessionmaker[Session]:
+    # Objects stay readable after commit: pages render what a query returned once the
+    # transaction has ended.
+    return sessionmaker(_engine(url), expire_on_commit=False)
+
+
+@cache
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    # WAL: readers never block the writer, and the writer never blocks readers.
+    cursor.execute("PRAGMA journal_mode = WAL")
+    # Safe with WAL (only a power cut can lose the last commits) and much faster.
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    # SQLite ignores foreign keys unless asked, per connection.
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
