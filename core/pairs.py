@@ -35,6 +35,8 @@ CONTEXT_COLUMNS = ["image_id", "excerpt", "lede_id"]
 
 
 def _context_key(arms: pd.DataFrame) -> pd.Series:
+    if arms.empty:  # agg(axis=1) on no rows returns a frame, not a series
+        return pd.Series("", index=arms.index, dtype=object)
     return (
         arms[CONTEXT_COLUMNS].astype(object).where(arms[CONTEXT_COLUMNS].notna(), "").agg("\x1f".join, axis=1)
     )
