@@ -1,6 +1,7 @@
 """Command line: ``python -m core <command> ...``.
 
-Each command lives in its own module exposing ``add_arguments(parser)`` and ``run(args) -> int``.
+Each command lives in its own module exposing ``add_arguments(parser)`` and ``run(args) -> int``;
+only the module of the command given is imported (torch stays unloaded for quick commands).
 """
 
 from __future__ import annotations
@@ -14,25 +15,20 @@ COMMANDS = {
     "score-pairs": ("core.score_pairs", "score headline pairs from a CSV: adds p_a"),
     "train": ("core.train", "fine-tune the transformer scorer"),
     "import": ("core.importer", "import an A/B file (upworthy, ars or outcomes CSV) into the database"),
-    "models": ("core.registry", "list, promote or roll back model versions"),
+    "models": ("core.registry", "list, compare, promote or roll back model versions"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    modules = {}
-    for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # command not built yet
-        modules[name] = module
-        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
-    args = parser.parse_args(argv)
-    return modules[args.command].run(args)
+    parser.add_argument("command", choices=COMMANDS, help="; ".join(f"{k}: {v[1]}" for k, v in COMMANDS.items()))
+    args, rest = parser.parse_known_args(argv[:1])
+    module_name, help_text = COMMANDS[args.command]
+    module = importlib.import_module(module_name)
+    sub = argparse.ArgumentParser(prog=f"python -m core {args.command}", description=help_text)
+    module.add_arguments(sub)
+    return module.run(sub.parse_args(argv[1:]))
 
 
 if __name__ == "__main__":
