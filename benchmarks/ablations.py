@@ -1,0 +1,140 @@
+"""Training choices, each trained at the same reduced budget and measured on the validation split.
+
+    .venv/bin/python benchmarks/ablations.py [--pairs 4000] [--epochs 1] [--only NAME ...]
+
+Writes benchmarks/results/ablations.json (after every run, so partial results survive) and
+ablations.md. Every variant differs from "base" in one setting; the ensemble averages the
+scores of "base" and "seed 2". Figures: accuracy on all and on significant validation pairs
+with 95% cluster-bootstrap intervals (resampling tests), log loss, on both archives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from core.datasets import DATASETS, dataset_split  # noqa: E402
+from core.metrics import evaluate_predictions  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from core.train import TrainConfig, train  # noqa: E402
+
+VARIANTS: dict[str, dict] = {
+    "base": {},
+    "significance weighting": {"pair_weighting": "significance"},
+    "soft labels (posterior)": {"soft_labels": True},
+    "unrandomised window excluded": {"unrandomised_weight": 0.0},
+    "lr 1e-4": {"lr": 1e-4},
+    "lr 2e-5": {"lr": 2e-5},
+    "Upworthy only": {"datasets": ("upworthy",)},
+    "Ars only": {"datasets": ("ars",)},
+    "seed 2": {"seed": 2},
+}
+ENSEMBLE = ("base", "seed 2")
+OUT = ROOT / "benchmarks" / "results"
+
+
+def validation_scores(scorer, settings) -> dict[str, np.ndarray]:
+    """Untempered s(a) - s(b) on each archive's validation pairs."""
+    out = {}
+    for name in DATASETS:
+        valid = dataset_split(name, settings).valid
+        s = scorer.score(list(valid["headline_a"]) + list(valid["headline_b"])) * scorer.temperature
+        out[name] = s[: len(valid)] - s[len(valid) :]
+    return out
+
+
+def row(name: str, logits: dict[str, np.ndarray], temperature: float, settings, seconds: float) -> dict:
+    result = {"variant": name, "train_seconds": round(seconds, 1)}
+    for dataset in DATASETS:
+        valid = dataset_split(dataset, settings).valid
+        p = 1 / (1 + np.exp(-logits[dataset] / temperature))
+        m = evaluate_predictions(
+            valid["label"],
+            p,
+            valid["test_id"],
+            valid["significant"],
+            settings.bootstrap_samples,
+            settings.seed,
+        )
+        result[dataset] = {k: dataclasses.asdict(v) for k, v in m.items()}
+    return result
+
+
+def cell(e: dict) -> str:
+    return f"{e['value']:.3f} [{e['low']:.3f}, {e['high']:.3f}]"
+
+
+def markdown(rows: list[dict], budget: str) -> str:
+    lines = [
+        "# Ablations: training choices on the validation split",
+        "",
+        f"Every variant trained with the same budget ({budget}) from the base encoder and measured on "
+        "the validation split of `core.datasets.dataset_split` (held-out test groups; Upworthy's "
+        "badly randomised window excluded from validation). 95% intervals resample whole tests. "
+        "Produced by `benchmarks/ablations.py`.",
+        "",
+    ]
+    for dataset in DATASETS:
+        first = rows[0][dataset]
+        lines += [
+            f"## {dataset} (validation: {first['accuracy']['pairs']:,} pairs, "
+            f"{first['accuracy_significant']['pairs']:,} significant)",
+            "",
+            "| variant | accuracy (all) | accuracy (significant) | log loss | train s |",
+            "|---|---|---|---|---|",
+        ]
+        for r in rows:
+            m = r[dataset]
+            lines.append(
+                f"| {r['variant']} | {cell(m['accuracy'])} | {cell(m['accuracy_significant'])} | "
+                f"{cell(m['log_loss'])} | {r['train_seconds']} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pairs", type=int, default=4000, help="training pairs per variant")
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--only", nargs="*", default=None)
+    args = parser.parse_args()
+    settings = load_settings()
+    budget = f"{args.pairs:,} training pairs, {args.epochs:g} epoch(s)"
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows, kept = [], {}
+    for name, change in VARIANTS.items():
+        if args.only and name not in args.only:
+            continue
+        config = dataclasses.replace(
+            TrainConfig(), max_train_pairs=args.pairs, epochs=args.epochs, eval_every=40, **change
+        )
+        started = time.perf_counter()
+        result = train(config, settings)
+        seconds = time.perf_counter() - started
+        logits = validation_scores(result.scorer, settings)
+        rows.append(row(name, logits, result.scorer.temperature, settings, seconds))
+        if name in ENSEMBLE:
+            kept[name] = (logits, result.scorer.temperature)
+        if len(kept) == len(ENSEMBLE):
+            mean = {d: np.mean([kept[n][0][d] / kept[n][1] for n in ENSEMBLE], axis=0) for d in DATASETS}
+            rows.append(row("ensemble (base + seed 2)", mean, 1.0, settings, 0.0))
+            kept = {}
+        (OUT / "ablations.json").write_text(json.dumps({"budget": budget, "rows": rows}, indent=2) + "\n")
+        (OUT / "ablations.md").write_text(markdown(rows, budget))
+        print(f"{name}: done in {seconds:.0f}s", flush=True)
+    print(markdown(rows, budget))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Speed of the scorer on the machine this runs on; writes benchmarks/results/speed-<device>.json/.md.
+
+    .venv/bin/python benchmarks/bench.py [--model DIR] [--device auto|cpu|cuda]
+
+Measures: scoring 1 and 10 drafts (median ms), LIME on a 12-word headline at 1,000 samples
+(median s), model load (median s), scoring 10,000 pairs (s), and training throughput
+(pairs/s, real MiniLM, real pairs, bf16 autocast where supported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from core.datasets import dataset_split  # noqa: E402
+from core.explain import word_weights  # noqa: E402
+from core.registry import active_model_dir  # noqa: E402
+from core.scorer import HeadlineScorer  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from core.train import TrainConfig, _batch_loss, _initial_scorer, _optimizer  # noqa: E402
+
+TWELVE_WORDS = "Scientists finally explain why this tiny island nation keeps winning every race"
+DRAFTS = [
+    "Scientists finally explain why this tiny island nation keeps winning",
+    "This tiny island nation keeps winning, and scientists know why",
+    "Why does one tiny island keep winning every race?",
+    "The secret behind the island that never loses",
+    "You won't believe how this island nation trains its runners",
+    "One island, 40 medals: the science of winning",
+    "How a nation of 100,000 people became a sprinting superpower",
+    "Scientists studied the world's fastest island. Here's what they found",
+    "The island where everybody runs",
+    "What the rest of the world can learn from this island's athletes",
+]
+
+
+def median_seconds(fn, repeat: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def training_pairs_per_second(device: str, steps: int) -> float:
+    settings = load_settings()
+    pairs = dataset_split("upworthy", settings).train.sample(32 * (steps + 2), random_state=0)
+    pairs = pairs.assign(weight=1.0, target=pairs["label"].astype(float))
+    config = TrainConfig()
+    scorer = _initial_scorer(config)
+    scorer.network_.to(device)
+    scorer.device_ = torch.device(device)
+    optimizer, scheduler = _optimizer(scorer, config, steps + 2)
+    scorer.network_.train()
+
+    def step(batch):
+        loss = _batch_loss(scorer, scorer.network_, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+
+    batches = [pairs.iloc[i * 32 : (i + 1) * 32] for i in range(steps + 2)]
+    for batch in batches[:2]:  # warm-up
+        step(batch)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for batch in batches[2:]:
+        step(batch)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return 32 * steps / (time.perf_counter() - start)
+
+
+def machine() -> dict:
+    info = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "processor": platform.processor() or platform.machine(),
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--train-steps", type=int, default=20)
+    args = parser.parse_args()
+    settings = load_settings()
+    model_dir = args.model or active_model_dir(settings)
+    scorer = HeadlineScorer.from_pretrained(model_dir, device=args.device)
+    device = scorer.device_.type
+
+    results = {
+        "model": str(model_dir.relative_to(ROOT) if model_dir.is_relative_to(ROOT) else model_dir),
+        "model_version": scorer.version,
+        "device": device,
+        "machine": machine(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "score_1_draft_ms": 1000 * median_seconds(lambda: scorer.score(DRAFTS[:1]), 50),
+        "score_10_drafts_ms": 1000 * median_seconds(lambda: scorer.score(DRAFTS), 50),
+        "lime_12_words_1000_samples_s": median_seconds(
+            lambda: word_weights(TWELVE_WORDS, scorer.predict_proba, 1000, 0), 5, warmup=1
+        ),
+        "model_load_s": median_seconds(
+            lambda: HeadlineScorer.from_pretrained(model_dir, device=args.device), 3, 1
+        ),
+    }
+    valid = dataset_split("upworthy", settings).valid
+    pairs = valid.sample(10_000, replace=True, random_state=0)
+    start = time.perf_counter()
+    scorer.pair_proba(list(pairs["headline_a"]), list(pairs["headline_b"]))
+    results["score_10000_pairs_s"] = time.perf_counter() - start
+    results["score_10000_pairs_unique_headlines"] = len(set(pairs["headline_a"]) | set(pairs["headline_b"]))
+    results["training_pairs_per_s"] = training_pairs_per_second(device, args.train_steps)
+
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"speed-{device}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / f"speed-{device}.md").write_text(markdown(results))
+    print(markdown(results))
+    return 0
+
+
+def markdown(r: dict) -> str:
+    targets = {
+        "score_10_drafts_ms": "≤ 20 ms (2 CPU cores)",
+        "lime_12_words_1000_samples_s": "≤ 0.4 s",
+        "model_load_s": "≤ 3 s",
+    }
+    rows = [
+        ("score 1 draft (median ms)", f"{r['score_1_draft_ms']:.1f}", ""),
+        ("score 10 drafts (median ms)", f"{r['score_10_drafts_ms']:.1f}", targets["score_10_drafts_ms"]),
+        (
+            "LIME, 12 words, 1,000 samples (median s)",
+            f"{r['lime_12_words_1000_samples_s']:.2f}",
+            targets["lime_12_words_1000_samples_s"],
+        ),
+        ("model load (median s)", f"{r['model_load_s']:.2f}", targets["model_load_s"]),
+        (
+            f"score 10,000 pairs ({r['score_10000_pairs_unique_headlines']} unique headlines, s)",
+            f"{r['score_10000_pairs_s']:.1f}",
+            "",
+        ),
+        ("training throughput (pairs/s)", f"{r['training_pairs_per_s']:.1f}", ""),
+    ]
+    m = r["machine"]
+    head = (
+        f"# Speed on {r['device']}\n\nModel `{r['model']}` ({r['model_version']}); {m.get('cpu', '')} "
+        f"{m.get('gpu', '')}; torch {m['torch']}, {m['threads']} threads; measured {r['measured_at']} "
+        f"by `benchmarks/bench.py`.\n\n| measure | value | target |\n|---|---|---|\n"
+    )
+    return head + "".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
