@@ -1,0 +1,106 @@
+"""core.text: cleaning, normalising and validating headlines."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from core.text import clean_headline, headline_problems, markup_tags, normalise_headline
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("<em>x</em>", "x"),
+        ("A review of <em>The Expanse</em> season 5", "A review of The Expanse season 5"),
+        # Inline formatting must not split words from the punctuation that follows them.
+        ("A week in <em>Cyberpunk 2077</em>’s future", "A week in Cyberpunk 2077’s future"),
+        ("<em>Lord of the Rings</em>, <em>Hobbit</em> sets", "Lord of the Rings, Hobbit sets"),
+        ("comeback—<em>The Boys</em> returns", "comeback—The Boys returns"),
+        ("H<sub>2</sub>O on <i>Mars</i>", "H2O on Mars"),
+        # A line break separates words.
+        ("First line<br>second line", "First line second line"),
+        ("First line<br/>second<BR />third", "First line second third"),
+        ("<script>alert(1)</script>", "alert(1)"),
+        ("Hello <script>alert('x')</script> world", "Hello alert('x') world"),
+        ('<img src="x" onerror="alert(1)">Cats', "Cats"),
+        ("AT&amp;T buys DirecTV", "AT&T buys DirecTV"),
+        ("Tom &amp; Jerry &#8217;s &quot;show&quot;", 'Tom & Jerry ’s "show"'),
+        ("  spaced \t out\n headline  ", "spaced out headline"),
+        ("", ""),
+        (None, ""),
+        (float("nan"), ""),
+        (42, "42"),
+    ],
+)
+def test_clean_headline(raw, expected):
+    assert clean_headline(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["<em>x</em>", "<script>alert(1)</script>", "<b>bold</b> <span a='1'>s</span>"]
+)
+def test_clean_headline_leaves_no_markup(raw):
+    cleaned = clean_headline(raw)
+    assert "<" not in cleaned and ">" not in cleaned
+    assert markup_tags(cleaned) == []
+
+
+def test_clean_headline_on_every_real_ars_title(ars_raw):
+    """Real titles carry <em>/<i>/<sub> and entities: no tag or entity survives, no text is lost."""
+    titles = [t for t in list(ars_raw["title_a"]) + list(ars_raw["title_b"]) if t]
+    with_markup = [t for t in titles if "<" in t]
+    assert len(with_markup) > 1000  # the file really exercises this
+    tag = re.compile(r"</?[a-zA-Z][^>]*>")
+    for title in titles:
+        cleaned = clean_headline(title)
+        assert not tag.search(cleaned), title
+        assert "&amp;" not in cleaned, title
+        # Same visible characters: only tags and whitespace may change.
+        visible = html.unescape(tag.sub("", title))
+        assert re.sub(r"\s", "", cleaned) == re.sub(r"\s", "", visible), title
+        assert cleaned == cleaned.strip() and "  " not in cleaned
+
+
+def test_normalise_headline_merges_near_identical():
+    base = normalise_headline("Dogs are great")
+    assert base == "dogs are great"
+    for variant in [
+        "DOGS are GREAT!",
+        "  dogs, are... great?  ",
+        "<em>Dogs</em> are great",
+        "Dogs  are\tgreat",
+    ]:
+        assert normalise_headline(variant) == base, variant
+    assert normalise_headline("Dogs are great 2") != base
+    assert normalise_headline("Cats are great") != base
+    assert normalise_headline(None) == ""
+
+
+def test_markup_tags_flags_only_non_inline_markup():
+    assert markup_tags("<em>x</em> and <i>y</i> <b>z</b><br/> <sup>2</sup>") == []
+    assert markup_tags("<script>alert(1)</script>") == ["<script>", "</script>"]
+    assert markup_tags('<img src="x" onerror="alert(1)">') == ['<img src="x" onerror="alert(1)">']
+    assert markup_tags("<a href='http://x'>link</a>") == ["<a href='http://x'>", "</a>"]
+    # Tag names are matched as whole words: <embed> is not <em>.
+    assert markup_tags("<embed src=x>") == ["<embed src=x>"]
+    assert markup_tags("") == []
+    assert markup_tags(None) == []
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\n\t", "<em></em>", "<script></script>", None, float("nan")])
+def test_headline_problems_empty(raw):
+    assert headline_problems(raw) == ["empty headline"]
+
+
+def test_headline_problems_length():
+    assert headline_problems("x" * 300) == []
+    problems = headline_problems("x" * 301)
+    assert len(problems) == 1 and "too long" in problems[0] and "301" in problems[0]
+    # Length is measured on the cleaned text, not the markup.
+    assert headline_problems("<em>" + "x" * 300 + "</em>") == []
+    assert headline_problems("x" * 11, max_chars=10) != []
+    assert headline_problems("x" * 10, max_chars=10) == []
+    assert headline_problems("A perfectly ordinary headline") == []
