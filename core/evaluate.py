@@ -1,0 +1,209 @@
+"""``python -m core evaluate``: baselines and models on each archive's validation split.
+
+Every figure comes from :func:`core.datasets.dataset_split`, the split training uses, and
+every table is preceded by the split's sizes and a leakage check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+from core.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
+from core.metrics import Estimate, evaluate_predictions
+from core.predictors import PairPredictor, has_model, load_transformer
+from core.settings import Settings, load_settings
+from core.splits import Split, shared_headlines
+from core.text import normalise_headline
+
+NEAR_DUPLICATE_JACCARD = 0.8
+COLUMNS = [
+    "model",
+    "pairs",
+    "significant pairs",
+    "accuracy (all) [95% CI]",
+    "accuracy (significant) [95% CI]",
+    "AUC [95% CI]",
+    "log loss [95% CI]",
+    "ECE [95% CI]",
+]
+
+
+@dataclass(frozen=True)
+class SplitSummary:
+    train_pairs: int
+    train_tests: int
+    valid_pairs: int
+    valid_tests: int
+    shared_headlines: int  # normalised headlines on both sides: must be 0
+    valid_headlines: int
+    near_duplicates: int  # validation headlines with a train headline of Jaccard >= threshold
+
+
+def _headlines(frame: pd.DataFrame) -> list[str]:
+    texts = pd.concat([frame["headline_a"], frame["headline_b"]]).map(normalise_headline)
+    return sorted(set(texts) - {""})
+
+
+def _prefix_matrix(words: sparse.csr_matrix, rank: np.ndarray, threshold: float) -> sparse.csr_matrix:
+    """Each headline's rarest |x| − ceil(t·|x|) + 1 words.
+
+    Two word sets with Jaccard >= t share at least ceil(t·|x|) words, so they must share
+    one of these (prefix filtering): only pairs with a common rare word need checking.
+    """
+    coo = words.tocoo()
+    order = np.lexsort((rank[coo.col], coo.row))
+    rows, cols = coo.row[order], coo.col[order]
+    position = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    sizes = np.diff(words.indptr)
+    keep = position < sizes[rows] - np.ceil(threshold * sizes[rows] - 1e-9) + 1
+    return sparse.csr_matrix((np.ones(keep.sum()), (rows[keep], cols[keep])), shape=words.shape)
+
+
+def near_duplicates(train: list[str], valid: list[str], threshold: float = NEAR_DUPLICATE_JACCARD) -> int:
+    """How many valid headlines have a train headline with word-set Jaccard >= threshold."""
+    if not train or not valid:
+        return 0
+    vectorizer = CountVectorizer(binary=True, lowercase=False, token_pattern=r"\S+").fit(train + valid)
+    tr, va = vectorizer.transform(train).tocsr(), vectorizer.transform(valid).tocsr()
+    frequency = np.asarray(tr.sum(axis=0) + va.sum(axis=0)).ravel()
+    rank = np.empty(len(frequency), dtype=np.int64)
+    rank[np.argsort(frequency, kind="stable")] = np.arange(len(frequency))
+    candidates = (_prefix_matrix(va, rank, threshold) @ _prefix_matrix(tr, rank, threshold).T).tocoo()
+    i, j = candidates.row, candidates.col
+    shared = np.asarray(va[i].multiply(tr[j]).sum(axis=1)).ravel()
+    sizes_va, sizes_tr = np.diff(va.indptr)[i], np.diff(tr.indptr)[j]
+    jaccard = shared / (sizes_va + sizes_tr - shared)
+    return len(np.unique(i[jaccard >= threshold]))
+
+
+def split_summary(split: Split) -> SplitSummary:
+    valid_headlines = _headlines(split.valid)
+    return SplitSummary(
+        train_pairs=len(split.train),
+        train_tests=split.train["test_id"].nunique(),
+        valid_pairs=len(split.valid),
+        valid_tests=split.valid["test_id"].nunique(),
+        shared_headlines=len(shared_headlines(split.train, split.valid)),
+        valid_headlines=len(valid_headlines),
+        near_duplicates=near_duplicates(_headlines(split.train), valid_headlines),
+    )
+
+
+def _cell(e: Estimate) -> str:
+    return "n/a" if math.isnan(e.value) else f"{e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"
+
+
+def evaluation_table(split: Split, predictors: list[PairPredictor], settings: Settings) -> pd.DataFrame:
+    """One row per predictor, fitted on split.train, measured on split.valid."""
+    valid = split.valid
+    rows = []
+    for predictor in predictors:
+        predictor.fit(split.train)
+        p = predictor.predict_pairs(valid["headline_a"].tolist(), valid["headline_b"].tolist())
+        m = evaluate_predictions(
+            valid["label"],
+            p,
+            valid["test_id"],
+            valid["significant"],
+            settings.bootstrap_samples,
+            settings.seed,
+        )
+        rows.append(
+            [
+                predictor.name,
+                f"{m['accuracy'].pairs:,} ({m['accuracy'].tests:,} tests)",
+                f"{m['accuracy_significant'].pairs:,} ({m['accuracy_significant'].tests:,} tests)",
+                *(_cell(m[k]) for k in ("accuracy", "accuracy_significant", "auc", "log_loss", "ece")),
+            ]
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def summary_markdown(name: str, s: SplitSummary) -> str:
+    verdict = "ok" if s.shared_headlines == 0 else "LEAK"
+    return (
+        f"Split: train {s.train_pairs:,} pairs in {s.train_tests:,} tests; validation {s.valid_pairs:,} pairs "
+        f"in {s.valid_tests:,} tests"
+        + (" (unrandomised window excluded)" if name == "upworthy" else "")
+        + ".\n"
+        f"Leakage check: {s.shared_headlines} normalised headlines on both sides ({verdict}); "
+        f"{s.near_duplicates:,} of {s.valid_headlines:,} validation headlines have a near-duplicate in train "
+        f"(word-set Jaccard >= {NEAR_DUPLICATE_JACCARD})."
+    )
+
+
+def baselines() -> list[PairPredictor]:
+    return [AlwaysFirst(), BestHeuristic(), TfidfPairLR()]
+
+
+def evaluate(datasets: list[str], model_dirs: list[Path], settings: Settings) -> tuple[str, bool]:
+    """The Markdown report and whether every split passed the leakage check."""
+    from core.datasets import dataset_split
+
+    models = [load_transformer(d) for d in model_dirs]
+    parts = [
+        "# Evaluation",
+        f"Validation split of each archive (split by headline-linked tests, seed {settings.seed}). "
+        f"95% intervals: bootstrap over whole tests, {settings.bootstrap_samples:,} resamples. "
+        "Significant pairs: two-proportion z-test p < "
+        f"{settings.alpha}. ECE: 10 equal-width bins of P(a wins).",
+    ]
+    clean = True
+    for name in datasets:
+        print(f"evaluating {name} ...", file=sys.stderr)
+        split = dataset_split(name, settings)
+        summary = split_summary(split)
+        clean &= summary.shared_headlines == 0
+        table = evaluation_table(split, baselines() + models, settings)
+        parts += [f"## {name}", summary_markdown(name, summary), markdown_table(table)]
+    return "\n\n".join(parts) + "\n", clean
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from core.datasets import DATASETS
+
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="transformer model folder with a manifest.json (repeatable; default: models/default if trained)",
+    )
+    parser.add_argument("--output", type=Path, help="also write the tables to this Markdown file")
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.model is None:
+        model_dirs = [settings.default_model_dir] if has_model(settings.default_model_dir) else []
+    else:
+        missing = [str(d) for d in args.model if not has_model(d)]
+        if missing:
+            print(f"error: no manifest.json in model folder(s): {', '.join(missing)}", file=sys.stderr)
+            return 2
+        model_dirs = args.model
+    report, clean = evaluate(args.datasets, model_dirs, settings)
+    print(report, end="")
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report)
+    if not clean:
+        print("error: a headline sits on both sides of a split", file=sys.stderr)
+    return 0 if clean else 1
