@@ -1,0 +1,154 @@
+"""How right the model has been on editors' tests: accuracy over time and calibration.
+
+Inputs come from the database: ``db.queries.outcomes_frame`` (one row per test, its latest
+outcome) and the tests themselves (``db.queries.list_tests(has_outcome=True)``) for the
+per-arm numbers. Accuracy is counted two ways: on significant outcomes (the model's top
+pick is the significant winner) and on all outcomes (its top pick has the best observed
+click rate, however noisy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ARM_COLUMNS = [
+    "test_id",
+    "arm_id",
+    "headline",
+    "impressions",
+    "clicks",
+    "rate",
+    "model_version",
+    "win_probability",  # the model's, when the test was saved; NaN without a prediction
+    "significant",
+    "winner",  # the significant winner
+    "best",  # the best observed click rate in its test (the first arm on a tie)
+]
+
+
+def arm_outcomes(tests: Iterable[Any]) -> pd.DataFrame:
+    """One row per arm of each test with a recorded outcome (:data:`ARM_COLUMNS`).
+
+    ``tests`` are ``db.schema.Test`` objects with arms, predictions and outcomes loaded.
+    """
+    rows = []
+    for test in tests:
+        outcome = test.latest_outcome
+        if outcome is None or any(arm.impressions is None for arm in test.arms):
+            continue
+        predictions = {p.arm_id: p for p in test.predictions}
+        rates = [arm.clicks / arm.impressions for arm in test.arms]
+        best = int(np.argmax(rates))
+        for i, (arm, rate) in enumerate(zip(test.arms, rates)):
+            prediction = predictions.get(arm.id)
+            rows.append(
+                {
+                    "test_id": test.id,
+                    "arm_id": arm.id,
+                    "headline": arm.headline,
+                    "impressions": arm.impressions,
+                    "clicks": arm.clicks,
+                    "rate": rate,
+                    "model_version": prediction.model_version if prediction else None,
+                    "win_probability": prediction.win_probability if prediction else np.nan,
+                    "significant": bool(outcome.significant),
+                    "winner": arm.id == outcome.winner_arm_id,
+                    "best": i == best,
+                }
+            )
+    return pd.DataFrame(rows, columns=ARM_COLUMNS)
+
+
+def judged_outcomes(outcomes: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """``outcomes_frame`` rows plus ``best_arm_id`` and ``hit_best`` (the model's top pick had
+    the best observed rate; empty without a prediction). Tests not in ``arms`` are dropped."""
+    best = arms.loc[arms["best"], ["test_id", "arm_id"]].rename(columns={"arm_id": "best_arm_id"})
+    judged = outcomes.merge(best, on="test_id", how="inner")
+    hit = judged["predicted_arm_id"] == judged["best_arm_id"]
+    judged["hit_best"] = hit.astype("boolean").where(judged["predicted_arm_id"].notna())
+    return judged
+
+
+def accuracy_summary(judged: pd.DataFrame) -> pd.DataFrame:
+    """Tests, hits and accuracy on significant outcomes and on all outcomes."""
+    rows = {
+        "significant outcomes": judged["model_correct"].dropna(),
+        "all outcomes": judged["hit_best"].dropna(),
+    }
+    return pd.DataFrame(
+        {
+            "tests": [len(s) for s in rows.values()],
+            "hits": [int(s.sum()) for s in rows.values()],
+            "accuracy": [float(s.mean()) if len(s) else np.nan for s in rows.values()],
+        },
+        index=list(rows),
+    )
+
+
+def accuracy_over_time(judged: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative accuracy after each recorded outcome, indexed by when it was recorded.
+
+    Columns: accuracy and test count, on significant outcomes and on all (NaN until the
+    first test of its kind).
+    """
+    ordered = judged.sort_values(["recorded_at", "outcome_id"])
+    frame = pd.DataFrame(index=pd.DatetimeIndex(ordered["recorded_at"], name="recorded_at"))
+    for label, column in (("significant", "model_correct"), ("all", "hit_best")):
+        judged_mask = ordered[column].notna().to_numpy()
+        hits = ordered[column].fillna(False).astype(bool).to_numpy() & judged_mask
+        n = np.cumsum(judged_mask)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame[f"accuracy ({label})"] = np.where(n > 0, np.cumsum(hits) / np.maximum(n, 1), np.nan)
+        frame[f"tests ({label})"] = n
+    return frame
+
+
+def calibration(arms: pd.DataFrame, bins: int = 5, significant_only: bool = True) -> pd.DataFrame:
+    """Predicted win probability in equal-width bins against the observed win rate.
+
+    Each arm with a prediction counts once: it "won" if it was the significant winner
+    (``significant_only``: arms of tests with a significant winner only) or, over all
+    outcomes, if it had the best observed rate. Only bins holding arms are returned.
+    """
+    data = arms[arms["win_probability"].notna()]
+    if significant_only:
+        data = data[data["significant"].astype(bool)]
+    won = (data["winner"] if significant_only else data["best"]).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    labels = [f"{low:.1f}–{high:.1f}" for low, high in zip(edges[:-1], edges[1:])]
+    binned = pd.cut(data["win_probability"].astype(float), edges, labels=labels, include_lowest=True)
+    table = (
+        pd.DataFrame({"bin": binned, "predicted": data["win_probability"].astype(float), "won": won})
+        .groupby("bin", observed=True)
+        .agg(predicted=("predicted", "mean"), observed=("won", "mean"), arms=("won", "size"))
+    )
+    table.index = table.index.astype(str)
+    table.index.name = "predicted win probability"
+    return table
+
+
+EXPORT_COLUMNS = [
+    "test_id",
+    "created_at",
+    "created_by",
+    "recorded_at",
+    "recorded_by",
+    "n_arms",
+    "model_version",
+    "predicted_headline",
+    "winner_headline",
+    "p_value",
+    "significant",
+    "model_correct",
+    "hit_best",
+    "predicted_win_probability",
+]
+
+
+def export_csv(judged: pd.DataFrame) -> bytes:
+    """The history table as UTF-8 CSV bytes."""
+    return judged[EXPORT_COLUMNS].to_csv(index=False).encode("utf-8")

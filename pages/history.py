@@ -1,0 +1,64 @@
+"""History: editors' tests with outcomes, and how right the model has been on them."""
+
+import streamlit as st
+
+import ui
+from core.history import (
+    EXPORT_COLUMNS,
+    accuracy_over_time,
+    accuracy_summary,
+    arm_outcomes,
+    calibration,
+    export_csv,
+    judged_outcomes,
+)
+from db import queries
+
+st.title("History")
+with ui.session() as session:
+    versions = sorted(queries.outcomes_frame(session)["model_version"].dropna().unique())
+    version = st.selectbox("Model version", [None, *versions], format_func=lambda v: v or "All versions")
+    outcomes = queries.outcomes_frame(session, model_version=version)
+    tests = queries.list_tests(session, has_outcome=True, limit=None)
+recorded = set(outcomes["test_id"])
+arms = arm_outcomes(t for t in tests if t.id in recorded)
+judged = judged_outcomes(outcomes, arms)
+if judged.empty:
+    st.info("No outcomes recorded yet. Save a test on Compare, then record its result on Record outcome.")
+    st.stop()
+
+summary = accuracy_summary(judged)
+significant, overall = st.columns(2)
+for column, (name, row) in zip((significant, overall), summary.iterrows()):
+    value = "–" if row["tests"] == 0 else f"{row['accuracy']:.0%}"
+    column.metric(f"Accuracy on {name}", value)
+    column.caption(f"{int(row['hits'])} of {int(row['tests'])} tests")
+
+st.subheader("Tests with outcomes")
+st.dataframe(
+    judged[EXPORT_COLUMNS].sort_values("recorded_at", ascending=False),
+    hide_index=True,
+    column_config={"predicted_win_probability": st.column_config.NumberColumn(format="percent")},
+)
+st.download_button("Export CSV", export_csv(judged), file_name="headline_lab_history.csv", mime="text/csv")
+
+st.subheader("Accuracy over time (cumulative)")
+over_time = accuracy_over_time(judged)
+st.line_chart(over_time[["accuracy (significant)", "accuracy (all)"]])
+st.caption(
+    f"After the latest outcome: {int(over_time['tests (significant)'].iloc[-1])} significant "
+    f"and {int(over_time['tests (all)'].iloc[-1])} tests in all."
+)
+
+st.subheader("Calibration")
+include_all = st.toggle("Include tests without a significant winner (best observed rate counts as the win)")
+table = calibration(arms, significant_only=not include_all)
+if table.empty:
+    st.info("No predicted arms in these tests yet.")
+else:
+    st.line_chart(table[["predicted", "observed"]])
+    st.dataframe(
+        table,
+        column_config={c: st.column_config.NumberColumn(format="percent") for c in ("predicted", "observed")},
+    )
+    st.caption("A calibrated model's observed win rate matches its predicted win probability in each bin.")

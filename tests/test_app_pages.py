@@ -1,0 +1,381 @@
+"""Each page of the app through Streamlit's AppTest, against the tiny model and a tmp database."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from core.outcome import record
+from core.scorer import HeadlineScorer
+from core.settings import load_settings
+from db import queries
+from db.engine import get_sessionmaker
+from db.schema import Outcome, Test
+from tests.app_env import TINY_VERSION, app_environment, copy_database, template_database, tiny_model
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+COMPARE, RECORD = "pages/compare.py", "pages/record_outcome.py"
+HISTORY, MODELS = "pages/history.py", "pages/models.py"
+DRAFTS = ["You won't believe what this cat did", "Cat does a thing", "Scientists explain why cats purr"]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    return tiny_model(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return template_database(tmp_path_factory.mktemp("template") / "lab.db")
+
+
+@pytest.fixture
+def Session(model_dir, template, tmp_path, monkeypatch):
+    """The test's own database (a copy of the template); the app is pointed at it."""
+    database = copy_database(template, tmp_path / "lab.db")
+    for name, value in app_environment(model_dir, database).items():
+        monkeypatch.setenv(name, value)
+    return get_sessionmaker(load_settings())
+
+
+def open_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def type_drafts(at: AppTest, drafts: list[str]) -> AppTest:
+    for i, draft in enumerate(drafts):
+        at.text_input(key=f"draft_{i}").set_value(draft)
+    return at.run()
+
+
+def draft_rows(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("**Draft")]
+
+
+def highlights(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html")]
+
+
+def counts(Session) -> tuple[int, int, int]:
+    """(tests, editor tests, outcomes) in the database."""
+    with Session.begin() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Test)),
+            session.scalar(select(func.count()).select_from(Test).where(Test.source == "editor")),
+            session.scalar(select(func.count()).select_from(Outcome)),
+        )
+
+
+# --- Compare ------------------------------------------------------------------------------
+
+
+def test_the_sidebar_shows_the_model_version_and_the_database(Session):
+    sidebar = " ".join(c.value for c in open_app().sidebar.caption)
+    assert f"Model: **{TINY_VERSION}**" in sidebar
+    assert f"Database: `{load_settings().sqlalchemy_url}`" in sidebar
+
+
+def test_typing_drafts_shows_each_score_rank_win_probability_and_highlight(Session, model_dir):
+    at = type_drafts(open_app(), DRAFTS)
+
+    rows = draft_rows(at)
+    assert len(rows) == 3
+    shown = [int(re.search(r"win probability \*\*(\d+)%", row).group(1)) for row in rows]
+    ranks = [int(re.search(r"rank \*\*(\d+)\*\* of 3", row).group(1)) for row in rows]
+    expected = HeadlineScorer.from_pretrained(model_dir).win_shares(DRAFTS)
+    assert shown == [round(100 * p) for p in expected]
+    assert ranks == [int(r) for r in (-expected).argsort().argsort() + 1]
+    assert at.subheader[0].value.startswith(f"Predicted winner: draft {int(np.argmax(expected)) + 1}")
+    bodies = highlights(at)
+    assert len(bodies) == 3
+    assert all('<span title="' in body for body in bodies)  # LIME weights arrived
+    assert ">believe<" in bodies[0] and ">purr<" in bodies[2]
+
+
+def test_nothing_typed_asks_for_drafts(Session):
+    at = open_app()
+    assert [i.value for i in at.info] == ["Type at least two drafts to compare them."]
+    assert not draft_rows(at) and not at.error
+
+
+def test_empty_and_duplicate_drafts_get_a_message_not_an_error(Session):
+    at = type_drafts(open_app(), ["Cats are great", "", "cats are GREAT!"])
+
+    assert [w.value for w in at.warning] == [
+        "Draft 2: empty headline — left out of the comparison.",
+        "Draft 3: same as draft 1 — left out of the comparison.",
+    ]
+    assert [i.value for i in at.info] == ["Type at least two different drafts to compare them."]
+    assert not draft_rows(at) and not at.error and not at.exception
+
+    at.text_input(key="draft_1").set_value("Dogs are better").run()
+    assert len(draft_rows(at)) == 2
+    assert [w.value for w in at.warning] == ["Draft 3: same as draft 1 — left out of the comparison."]
+
+
+def test_markup_is_shown_as_text_and_too_long_drafts_are_refused(Session):
+    at = type_drafts(open_app(), ["<script>alert('x')</script> Cats", "Dogs", "x" * 301])
+
+    bodies = highlights(at)
+    assert len(bodies) == 2 and len(draft_rows(at)) == 2
+    assert "<script" not in bodies[0].lower()
+    # with the highlight spans removed, what is left is exactly the escaped draft
+    assert re.sub(r"</?span[^>]*>", "", bodies[0]) == html.escape("<script>alert('x')</script> Cats")
+    assert any("Draft 1 contains markup" in c.value for c in at.caption)
+    assert [w.value for w in at.warning] == [
+        "Draft 3: headline too long (301 characters, at most 300) — left out of the comparison."
+    ]
+
+
+def test_drafts_survive_a_visit_to_another_page(Session):
+    at = type_drafts(open_app(), DRAFTS)
+    at.switch_page(HISTORY).run()
+    at.switch_page(COMPARE).run()
+
+    assert [at.text_input(key=f"draft_{i}").value for i in range(3)] == DRAFTS
+    assert len(draft_rows(at)) == 3
+
+
+def test_saving_a_test_stores_the_drafts_with_the_models_predictions(Session, model_dir):
+    at = type_drafts(open_app(), DRAFTS)
+    at.text_area(key="excerpt").set_value("A story about cats")
+    at.text_input(key="editor").set_value("ana")
+    at.button[0].click().run()
+
+    assert at.success[0].value.startswith("Saved as test #")
+    with Session.begin() as session:
+        (test,) = queries.list_tests(session)
+    assert at.session_state["last_saved_test"] == test.id
+    assert [arm.headline for arm in test.arms] == DRAFTS
+    assert (test.created_by, test.excerpt) == ("ana", "A story about cats")
+    scorer = HeadlineScorer.from_pretrained(model_dir)
+    assert {p.model_version for p in test.predictions} == {TINY_VERSION}
+    np.testing.assert_allclose([p.win_probability for p in test.predictions], scorer.win_shares(DRAFTS))
+    np.testing.assert_allclose([p.score for p in test.predictions], scorer.score(DRAFTS))
+
+
+# --- Record outcome -----------------------------------------------------------------------
+
+
+def fill_counts(at: AppTest, entries: list[tuple[str, str]], form: str) -> AppTest:
+    for i, (impressions, clicks) in enumerate(entries):
+        at.text_input(key=f"{form}_impressions_{i}").set_value(impressions)
+        at.text_input(key=f"{form}_clicks_{i}").set_value(clicks)
+    return at
+
+
+def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
+    at = type_drafts(open_app(), DRAFTS[:2])
+    at.button[0].click().run()
+    test_id = at.session_state["last_saved_test"]
+
+    at.switch_page(RECORD).run()
+    assert at.selectbox[0].value == test_id  # the test just saved is preselected
+    form = f"outcome_{test_id}"
+    fill_counts(at, [("1,000", "120"), ("1000", "60")], form)
+    at.text_input(key=f"{form}_by").set_value("bo")
+    at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
+
+    assert not at.error and at.success[0].value == f"Outcome of test #{test_id} recorded."
+    assert any(m.value.startswith("**Winner: You won") for m in at.markdown)
+    with Session.begin() as session:
+        test = queries.get_test(session, test_id)
+    assert [(a.impressions, a.clicks) for a in test.arms] == [(1000, 120), (1000, 60)]
+    outcome = test.latest_outcome
+    assert outcome.recorded_by == "bo" and outcome.significant and outcome.p_value < 0.001
+    assert outcome.winner_arm_id == test.arms[0].id and outcome.model_version == TINY_VERSION
+    predicted = max(test.predictions, key=lambda p: p.win_probability)
+    assert outcome.predicted_arm_id == predicted.arm_id
+    assert outcome.model_correct == (predicted.arm_id == test.arms[0].id)
+
+
+def test_the_chosen_test_stays_chosen_after_its_outcome_is_recorded(Session):
+    with Session.begin() as session:
+        queries.create_test(session, ["Older A", "Older B"])
+        newer = queries.create_test(session, ["Newer A", "Newer B"])
+    at = open_app(RECORD)
+    assert at.selectbox[0].value == newer.id  # the newest test still waiting for its outcome
+    fill_counts(at, [("100", "10"), ("100", "12")], f"outcome_{newer.id}")
+    at.button(key=f"FormSubmitter:outcome_{newer.id}-Record outcome").click().run()
+
+    assert at.success[0].value == f"Outcome of test #{newer.id} recorded."
+    assert at.selectbox[0].value == newer.id  # not moved on to the older test
+    at.run()
+    assert at.selectbox[0].value == newer.id
+
+
+def test_invalid_counts_are_refused_field_by_field_and_nothing_is_written(Session):
+    with Session.begin() as session:
+        test = queries.create_test(session, ["A", "B", "C"])
+    before = counts(Session)
+    at = open_app(RECORD)
+    form = f"outcome_{test.id}"
+    fill_counts(at, [("100", "150"), ("lots", "-2"), ("0", "0")], form)
+    at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
+
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert message.startswith("Nothing was recorded.")
+    for expected in (
+        "headline 1: clicks (150) above impressions (100)",
+        "headline 2: impressions is not a number ('lots')",
+        "headline 2: clicks must not be negative (-2)",
+        "headline 3: impressions must be above 0",
+    ):
+        assert expected in message
+    assert not at.success and counts(Session) == before
+
+
+def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Session):
+    at = open_app(RECORD)
+    at.selectbox[0].select_index(0).run()  # "New test"
+    at.text_area(key="new_headlines").set_value("First headline\n\nSecond headline\n").run()
+    fill_counts(at, [("500", "10"), ("500", "40")], "outcome_new")
+    at.button(key="FormSubmitter:outcome_new-Record outcome").click().run()
+
+    assert not at.error and at.success
+    with Session.begin() as session:
+        (test,) = queries.list_tests(session)
+    assert [(a.headline, a.impressions, a.clicks) for a in test.arms] == [
+        ("First headline", 500, 10),
+        ("Second headline", 500, 40),
+    ]
+    assert {p.model_version for p in test.predictions} == {TINY_VERSION}
+    assert test.latest_outcome.winner_arm_id == test.arms[1].id
+
+
+def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):
+    before = counts(Session)
+    csv = (
+        b"test_id,headline,impressions,clicks\n"
+        b"t1,Good one,100,5\n"
+        b"t1,Too many clicks,100,500\n"
+        b"t2,Fine,100,5\n"
+        b"t2,Not a number,many,5\n"
+        b"t2,Zero,0,0\n"
+    )
+    at = open_app(RECORD)
+    at.file_uploader[0].upload("results.csv", csv, "text/csv")
+    at.run()
+
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert message.startswith("Nothing was recorded: 3 problem(s) in results.csv")
+    assert (
+        "- row 3: clicks above impressions\n- row 5: unparseable number\n- row 6: zero impressions" in message
+    )
+    assert not [b for b in at.button if b.label.startswith("Record ")]
+    assert counts(Session) == before
+
+    at.file_uploader[0].set_value(("other.csv", b"test_id,headline,clicks\nt,A,1\n", "text/csv"))
+    at.run()
+    assert "missing required column(s): impressions" in at.error[0].value
+    assert counts(Session) == before
+
+
+def test_an_outcomes_csv_records_on_the_matching_saved_test_and_as_new_tests(Session):
+    with Session.begin() as session:
+        saved = queries.create_test(
+            session, ["Cats win", "Dogs win"], None, "ana", "v1", [1.0, 0.0], [0.7, 0.3]
+        )
+    _, editor_before, outcomes_before = counts(Session)
+    csv = (
+        b"test_id,headline,impressions,clicks\n"
+        b"cms-1,Dogs win,1000,50\n"
+        b"cms-1,Cats win,1000,100\n"
+        b"cms-2,Brand new A,300,3\n"
+        b"cms-2,Brand new B,300,4\n"
+    )
+    at = open_app(RECORD)
+    at.file_uploader[0].upload("results.csv", csv, "text/csv")
+    at.run()
+    preview = at.dataframe[0].value
+    assert preview["recorded on"].tolist() == [f"test #{saved.id}", "a new test"]
+    (record_button,) = [b for b in at.button if b.label == "Record 2 outcome(s)"]
+    record_button.click().run()
+
+    assert at.success[0].value == "Recorded 2 outcome(s) from results.csv."
+    _, editor_after, outcomes_after = counts(Session)
+    assert (editor_after, outcomes_after) == (editor_before + 1, outcomes_before + 2)
+    with Session.begin() as session:
+        matched = queries.get_test(session, saved.id)
+        (new,) = [t for t in queries.list_tests(session) if t.id != saved.id]
+    assert [(a.headline, a.impressions, a.clicks) for a in matched.arms] == [
+        ("Cats win", 1000, 100),
+        ("Dogs win", 1000, 50),
+    ]
+    assert matched.latest_outcome.model_correct is True and matched.latest_outcome.model_version == "v1"
+    assert [a.headline for a in new.arms] == ["Brand new A", "Brand new B"]
+    assert not new.latest_outcome.significant
+
+
+# --- History and Models -------------------------------------------------------------------
+
+
+def seed_outcomes(Session) -> None:
+    for version, probabilities, result in (
+        ("v1", [0.7, 0.3], [(1000, 100), (1000, 50)]),  # significant hit
+        ("v2", [0.2, 0.8], [(100, 10), (100, 11)]),  # undecided; top pick had the best rate
+    ):
+        with Session.begin() as session:
+            test = queries.create_test(session, ["A", "B"], None, "ana", version, [0, 0], probabilities)
+            record(session, test, result, "bo")
+
+
+def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
+    seed_outcomes(Session)
+    at = open_app(HISTORY)
+
+    accuracy = {m.label: m.value for m in at.metric}
+    assert accuracy == {"Accuracy on significant outcomes": "100%", "Accuracy on all outcomes": "100%"}
+    table = at.dataframe[0].value
+    assert table["model_version"].tolist() == ["v2", "v1"]  # newest first
+    assert at.download_button[0].label == "Export CSV"
+    calibration = at.dataframe[1].value
+    assert calibration["arms"].sum() == 2  # the significant test's two arms
+
+    at.toggle[0].set_value(True).run()
+    assert at.dataframe[1].value["arms"].sum() == 4
+
+    at.selectbox[0].set_value("v2").run()
+    assert at.dataframe[0].value["model_version"].tolist() == ["v2"]
+    assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
+
+
+def test_history_without_outcomes_says_so(Session):
+    at = open_app(HISTORY)
+    assert "No outcomes recorded yet" in at.info[0].value and not at.dataframe
+
+
+def test_every_page_opens_without_an_exception(Session):
+    at = open_app()
+    for page, title in ((RECORD, "Record an outcome"), (HISTORY, "History"), (MODELS, "Models")):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.title[0].value == title
+
+
+def test_a_model_that_cannot_load_is_a_clear_error_and_the_rest_still_works(Session, tmp_path, monkeypatch):
+    monkeypatch.setenv("HEADLINE_LAB_MODEL_DIR", str(tmp_path / "no-model"))
+    at = open_app()
+    assert any("model not loaded" in c.value for c in at.sidebar.caption)
+    type_drafts(at, DRAFTS[:2])
+
+    assert len(at.error) == 1 and "The model could not be loaded" in at.error[0].value
+    assert "does not exist" in at.error[0].value and not draft_rows(at)
+
+    seed_outcomes(Session)
+    at.switch_page(HISTORY).run()
+    assert not at.exception and len(at.dataframe[0].value) == 2
+    at.switch_page(RECORD).run()
+    assert not at.exception and at.selectbox[0].value is None

@@ -1,0 +1,195 @@
+"""The app in a real browser: `streamlit run app.py` driven by Playwright and Debian's Chromium.
+
+Type three drafts, see three scores and highlighted words, save the test, record its outcome,
+see it in History, restart the server and still see it; a draft with <script> is shown as text.
+Full-page screenshots of each page go to $HEADLINE_LAB_SCREENSHOTS (e.g. "docs"), else to tmp.
+
+Uses the tiny test model unless HEADLINE_LAB_MODEL_DIR is set (to take screenshots with a
+real model). Chromium is required: install it with `apt-get install chromium`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.app_env import app_environment, copy_database, template_database, tiny_model
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DRAFTS = ["You won't believe what this cat did", "Cat does a thing", "Scientists explain why cats purr"]
+SCRIPT_DRAFT = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Cats'
+TIMEOUT_MS = 30_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port; yields its URL once healthy, always stops it."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    command += ["--client.toolbarMode", "viewer"]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy; its output:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("e2e")
+    database = copy_database(template_database(folder / "template.db"), folder / "lab.db")
+    model_dir = os.environ.get("HEADLINE_LAB_MODEL_DIR") or tiny_model(folder)
+    lime_samples = int(os.environ.get("HEADLINE_LAB_LIME_SAMPLES", "100"))
+    return {**os.environ, **app_environment(Path(model_dir), database, lime_samples)}
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    folder = os.environ.get("HEADLINE_LAB_SCREENSHOTS")
+    path = (ROOT / folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
+    charts_drawn = "Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))"
+    page.wait_for_function(f"{charts_drawn}.every(chart => chart.querySelector('canvas, svg'))")
+    page.wait_for_timeout(500)  # let tables and highlights settle
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": max(800, int(height) + 40)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def go_to(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+
+
+def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots, tmp_path):
+    expect.set_options(timeout=TIMEOUT_MS)
+    log = tmp_path / "streamlit.log"
+    with streamlit_server(env, log) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Compare drafts")).to_be_visible()
+
+        for i, draft in enumerate(DRAFTS):
+            page.get_by_label(f"Draft {i + 1}", exact=True).fill(draft)
+        rows = page.get_by_text("win probability", exact=False)
+        expect(rows).to_have_count(3)
+        highlighted = page.locator(".headline-lab-lime span[title]")  # LIME word spans
+        expect(page.locator(".headline-lab-lime")).to_have_count(3)
+        expect(page.locator(".headline-lab-lime").nth(2).locator("span[title]").first).to_be_visible()
+        assert highlighted.count() >= len(" ".join(DRAFTS).split()) - 2
+        assert page.locator(".headline-lab-lime").nth(0).inner_text() == DRAFTS[0]
+        expect(page.get_by_test_id("stSidebar").get_by_text("Database:")).to_be_visible()
+        screenshot(page, screenshots / "compare.png")
+
+        page.get_by_label("Your name").fill("ana")
+        page.get_by_role("button", name="Save as test").click()
+        expect(page.get_by_text("Saved as test #")).to_be_visible()
+        saved = page.get_by_text("Saved as test #").inner_text().split("#")[1].split(".")[0]
+
+        go_to(page, "Record outcome")
+        expect(page.get_by_role("heading", name="Record an outcome")).to_be_visible()
+        expect(page.get_by_role("combobox", name="Test")).to_have_value(re.compile(f"^#{saved} ·"))
+        for i, (impressions, clicks) in enumerate([("1000", "130"), ("1000", "60"), ("1000", "70")]):
+            page.get_by_label("Impressions").nth(i).fill(impressions)
+            page.get_by_label("Clicks").nth(i).fill(clicks)
+        page.get_by_label("Recorded by").first.fill("bo")
+        page.get_by_role("button", name="Record outcome").click()
+        expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
+        expect(page.get_by_text(f"Winner: {DRAFTS[0]}")).to_be_visible()
+        screenshot(page, screenshots / "record_outcome.png")
+
+        go_to(page, "History")
+        expect(page.get_by_role("heading", name="Tests with outcomes")).to_be_visible()
+        expect(page.get_by_text("of 1 tests").first).to_be_visible()
+        expect(page.get_by_role("button", name="Export CSV")).to_be_visible()
+        expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # accuracy and calibration
+        screenshot(page, screenshots / "history.png")
+
+        go_to(page, "Models")
+        expect(page.get_by_role("heading", name="Models", exact=True)).to_be_visible()
+        screenshot(page, screenshots / "models.png")
+
+        go_to(page, "Compare")
+        page.get_by_label("Draft 1", exact=True).fill(SCRIPT_DRAFT)
+        first = page.locator(".headline-lab-lime").first
+        expect(first).to_have_text(SCRIPT_DRAFT)  # the literal text, tags and all
+        expect(page.get_by_text("Draft 1 contains markup")).to_be_visible()
+        assert page.evaluate("window.__xss") is None
+        assert first.locator("script, img").count() == 0
+        assert page.evaluate(
+            "Array.from(document.querySelectorAll('script')).every(s => !s.textContent.includes('__xss'))"
+        )
+        page.close()
+
+    with streamlit_server(env, log) as url:  # a restart keeps everything
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/history")
+        expect(page.get_by_role("heading", name="Tests with outcomes")).to_be_visible()
+        expect(page.get_by_text("of 1 tests").first).to_be_visible()
+        page.close()

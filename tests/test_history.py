@@ -1,0 +1,152 @@
+import io
+
+import pandas as pd
+import pytest
+
+from core.history import (
+    EXPORT_COLUMNS,
+    accuracy_over_time,
+    accuracy_summary,
+    arm_outcomes,
+    calibration,
+    export_csv,
+    judged_outcomes,
+)
+from core.outcome import record
+from core.settings import load_settings
+from db import queries
+from db.engine import get_sessionmaker
+from db.migrate import upgrade
+
+# (model version, predicted win probabilities, counts): recorded in this order.
+TESTS = [
+    ("v1", [0.7, 0.3], [(1000, 100), (1000, 50)]),  # significant, arm 0 wins, predicted 0: hit
+    ("v1", [0.8, 0.2], [(1000, 50), (1000, 100)]),  # significant, arm 1 wins, predicted 0: miss
+    ("v2", [0.4, 0.6], [(100, 10), (100, 11)]),  # undecided, best 1, predicted 1: hit on all
+    ("v2", [0.45, 0.55], [(100, 11), (100, 10)]),  # undecided, best 0, predicted 1: miss on all
+    (None, None, [(1000, 100), (1000, 50)]),  # significant, saved without a model
+]
+
+
+@pytest.fixture
+def Session(tmp_path):
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'lab.db'}")
+    upgrade(settings)
+    Session = get_sessionmaker(settings)
+    for version, probabilities, counts in TESTS:
+        with Session.begin() as session:
+            scores = None if probabilities is None else [0.0] * len(probabilities)
+            test = queries.create_test(session, ["A", "B"], None, "ana", version, scores, probabilities)
+            record(session, test, counts, "bo")
+    with Session.begin() as session:
+        queries.create_test(session, ["Still", "Waiting"], None, "ana", "v1", [0, 0], [0.5, 0.5])
+    return Session
+
+
+def history(Session, version=None):
+    with Session.begin() as session:
+        outcomes = queries.outcomes_frame(session, model_version=version)
+        tests = queries.list_tests(session, has_outcome=True, limit=None)
+    arms = arm_outcomes(t for t in tests if t.id in set(outcomes["test_id"]))
+    return judged_outcomes(outcomes, arms), arms
+
+
+def test_arm_outcomes_has_each_arm_with_its_prediction_and_result(Session):
+    _, arms = history(Session)
+
+    assert len(arms) == 10  # five tests with outcomes, two arms each; the waiting test is left out
+    first = arms[arms["test_id"] == arms["test_id"].min()]
+    assert first["win_probability"].tolist() == [0.7, 0.3]
+    assert first["winner"].tolist() == [True, False] and first["best"].tolist() == [True, False]
+    assert first["rate"].tolist() == [0.1, 0.05] and first["model_version"].tolist() == ["v1", "v1"]
+    undecided = arms[~arms["significant"]]
+    assert not undecided["winner"].any() and undecided["best"].sum() == 2
+    assert arms["win_probability"].isna().sum() == 2  # the test saved without a model
+
+
+def test_judged_outcomes_marks_whether_the_top_pick_had_the_best_rate(Session):
+    judged, _ = history(Session)
+
+    assert judged["model_correct"].iloc[:2].tolist() == [True, False]
+    assert judged["model_correct"].iloc[2:].isna().all()  # undecided, or no prediction
+    assert judged["hit_best"].iloc[:4].tolist() == [True, False, True, False]
+    assert pd.isna(judged["hit_best"].iloc[4])  # no prediction: not judged
+
+
+def test_accuracy_summary_counts_significant_and_all_outcomes(Session):
+    summary = accuracy_summary(history(Session)[0])
+
+    assert summary.loc["significant outcomes"].tolist() == [2, 1, 0.5]
+    assert summary.loc["all outcomes"].tolist() == [4, 2, 0.5]
+
+
+def test_accuracy_over_time_is_cumulative_in_recording_order(Session):
+    over_time = accuracy_over_time(history(Session)[0])
+
+    assert over_time["accuracy (significant)"].tolist() == [1.0, 0.5, 0.5, 0.5, 0.5]
+    assert over_time["tests (significant)"].tolist() == [1, 2, 2, 2, 2]
+    assert over_time["accuracy (all)"].tolist() == pytest.approx([1.0, 0.5, 2 / 3, 0.5, 0.5])
+    assert over_time["tests (all)"].tolist() == [1, 2, 3, 4, 4]
+    assert over_time.index.is_monotonic_increasing
+
+
+def test_accuracy_over_time_is_empty_until_a_test_is_judged():
+    judged = pd.DataFrame(
+        {
+            "recorded_at": pd.to_datetime(["2024-01-01", "2024-02-01"], utc=True),
+            "outcome_id": [1, 2],
+            "model_correct": pd.array([pd.NA, True], dtype="boolean"),
+            "hit_best": pd.array([False, True], dtype="boolean"),
+        }
+    )
+    over_time = accuracy_over_time(judged)
+    assert pd.isna(over_time["accuracy (significant)"].iloc[0])
+    assert over_time["accuracy (significant)"].iloc[1] == 1.0
+    assert over_time["accuracy (all)"].tolist() == [0.0, 0.5]
+
+
+def test_calibration_bins_predicted_probabilities_against_observed_wins(Session):
+    _, arms = history(Session)
+
+    significant = calibration(arms, bins=5)
+    # significant tests with predictions: 0.7 won, 0.3 lost, 0.8 lost, 0.2 won
+    assert significant.index.tolist() == ["0.0–0.2", "0.2–0.4", "0.6–0.8"]
+    assert significant["arms"].tolist() == [1, 1, 2]
+    assert significant["observed"].tolist() == [1.0, 0.0, 0.5]
+    assert significant["predicted"].tolist() == pytest.approx([0.2, 0.3, 0.75])
+
+    everything = calibration(arms, bins=2, significant_only=False)
+    # all 8 predicted arms; best observed rate counts as a win
+    assert everything["arms"].tolist() == [4, 4]
+    # below 0.5: 0.3 lost, 0.2 won, 0.4 lost, 0.45 won; above: 0.7 won, 0.8 lost, 0.6 won, 0.55 lost
+    assert everything["observed"].tolist() == [0.5, 0.5]
+
+
+def test_the_model_version_filter_keeps_that_models_outcomes(Session):
+    judged, arms = history(Session, version="v2")
+
+    assert len(judged) == 2 and set(judged["model_version"]) == {"v2"}
+    assert accuracy_summary(judged).loc["significant outcomes", "tests"] == 0
+    assert set(arms["test_id"]) == set(judged["test_id"])
+
+
+def test_export_csv_round_trips_the_history_table(Session):
+    judged, _ = history(Session)
+
+    exported = pd.read_csv(io.BytesIO(export_csv(judged)))
+
+    assert list(exported.columns) == EXPORT_COLUMNS
+    assert len(exported) == 5
+    assert exported["winner_headline"].tolist()[:2] == ["A", "B"]
+    assert exported["model_version"].tolist()[:4] == ["v1", "v1", "v2", "v2"]
+
+
+def test_no_outcomes_give_empty_tables(tmp_path):
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    upgrade(settings)
+    with get_sessionmaker(settings).begin() as session:
+        outcomes = queries.outcomes_frame(session)
+    judged = judged_outcomes(outcomes, arm_outcomes([]))
+    assert judged.empty
+    assert accuracy_summary(judged)["tests"].tolist() == [0, 0]
+    assert calibration(arm_outcomes([])).empty

@@ -1,0 +1,239 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.loaders import load_outcomes
+from core.outcome import (
+    count_problems,
+    parse_counts,
+    plan_upload,
+    record,
+    saved_predictions,
+    skipped_row_messages,
+    summarise,
+)
+from core.settings import load_settings
+from core.stats import impressions_needed, two_proportion_p_value, wilson_interval
+from db import queries
+from db.engine import get_sessionmaker
+from db.migrate import upgrade
+
+
+def test_a_clear_two_arm_result_names_the_winner_and_the_models_hit():
+    s = summarise(["A", "B"], [(1000, 100), (1000, 50)], predicted_probabilities=[0.7, 0.3])
+
+    assert s.rates == [0.1, 0.05]
+    low, high = wilson_interval([100, 50], [1000, 1000])
+    assert s.low == pytest.approx(low.tolist()) and s.high == pytest.approx(high.tolist())
+    assert s.low[0] < 0.1 < s.high[0]
+    # two arms: the plain two-proportion p-value, no correction
+    assert s.p_value == pytest.approx(float(two_proportion_p_value(100, 1000, 50, 1000)))
+    assert s.p_value < 0.001 and s.significant
+    assert (s.best, s.runner_up, s.winner, s.predicted) == (0, 1, 0, 0)
+    assert s.model_correct is True and s.predicted_win_probability == 0.7
+    assert s.more_impressions is None
+    assert s.verdict == "winner: A" and s.model_verdict == "the model predicted it"
+
+
+def test_a_significant_winner_the_model_did_not_pick_is_a_miss():
+    s = summarise(["A", "B"], [(1000, 50), (1000, 100)], predicted_probabilities=[0.6, 0.4])
+
+    assert s.winner == 1 and s.predicted == 0
+    assert s.model_correct is False
+    assert s.predicted_win_probability == 0.4  # what the model gave the real winner
+
+
+def test_with_three_arms_the_p_value_is_bonferroni_corrected_and_can_lose_significance():
+    counts = [(1000, 60), (1000, 40), (1000, 10)]
+    raw = float(two_proportion_p_value(60, 1000, 40, 1000))
+    assert raw < 0.05  # significant on its own ...
+
+    s = summarise(["A", "B", "C"], counts, predicted_probabilities=[0.5, 0.3, 0.2])
+
+    assert s.p_value == pytest.approx(2 * raw)  # ... but not after 2 comparisons
+    assert not s.significant and s.winner is None
+    assert s.best == 0 and s.runner_up == 1
+    assert s.model_correct is None and s.predicted_win_probability is None
+    assert s.verdict == "no significant winner yet"
+    needed = impressions_needed(0.06, 0.04, alpha=0.05 / 2)
+    assert s.more_impressions == [needed - 1000] * 3
+    two_arms = summarise(["A", "B"], counts[:2])
+    assert two_arms.significant and two_arms.p_value == pytest.approx(raw)
+
+
+def test_the_impressions_still_needed_subtract_what_each_arm_has():
+    s = summarise(["A", "B"], [(200, 12), (500, 20)])
+
+    needed = impressions_needed(0.06, 0.04, alpha=0.05)
+    assert s.more_impressions == [needed - 200, needed - 500]
+    assert s.table()["more impressions needed"].tolist() == s.more_impressions
+
+
+def test_corrected_p_value_is_capped_at_one():
+    s = summarise(["A", "B", "C"], [(100, 5), (100, 5), (100, 5)])
+    assert s.p_value == 1.0 and not s.significant
+    assert s.more_impressions is None  # equal rates: no sample size separates them
+
+
+def test_without_predictions_the_model_call_is_unknown():
+    s = summarise(["A", "B"], [(1000, 100), (1000, 50)])
+    assert s.predicted is None and s.model_correct is None and s.predicted_win_probability is None
+    assert s.model_verdict == "no model prediction was saved"
+
+
+def test_ties_pick_the_earlier_arm_as_best():
+    s = summarise(["A", "B", "C"], [(100, 5), (100, 9), (100, 9)])
+    assert (s.best, s.runner_up) == (1, 2)
+
+
+def test_summarise_refuses_mismatched_input():
+    with pytest.raises(ValueError, match="two or more"):
+        summarise(["A"], [(10, 1)])
+    with pytest.raises(ValueError, match="predicted probabilities"):
+        summarise(["A", "B"], [(10, 1), (10, 2)], predicted_probabilities=[1.0])
+
+
+def test_the_summary_table_has_one_row_per_arm():
+    table = summarise(["A", "B"], [(1000, 100), (1000, 50)], [0.7, 0.3]).table()
+    assert table["headline"].tolist() == ["A", "B"]
+    assert table["click rate"].tolist() == [0.1, 0.05]
+    assert table["model win probability"].tolist() == [0.7, 0.3]
+
+
+def test_count_problems_are_named_per_headline_and_field():
+    problems = count_problems(
+        [
+            ("100", "150"),  # clicks above impressions
+            ("abc", "5"),  # not a number
+            ("0", "0"),  # zero impressions
+            ("100", "-3"),  # negative
+            ("", "2.5"),  # missing, fractional
+            ("1,000", "20"),  # fine: thousands separator
+        ]
+    )
+    assert problems == [
+        "headline 1: clicks (150) above impressions (100)",
+        "headline 2: impressions is not a number ('abc')",
+        "headline 3: impressions must be above 0",
+        "headline 4: clicks must not be negative (-3)",
+        "headline 5: impressions missing",
+        "headline 5: clicks must be a whole number (2.5)",
+    ]
+
+
+def test_parse_counts_returns_ints_or_raises_with_every_problem():
+    assert parse_counts([("1,000", "20"), (500, 5)]) == [(1000, 20), (500, 5)]
+    with pytest.raises(ValueError, match="headline 2: clicks") as error:
+        parse_counts([("x", "1"), ("10", "11")])
+    assert "headline 1: impressions" in str(error.value)
+    assert count_problems([(True, 1)]) == ["headline 1: impressions is not a number (True)"]
+    assert count_problems([("inf", "1")]) == ["headline 1: impressions must be a whole number (inf)"]
+
+
+def test_skipped_rows_are_listed_one_by_one_in_row_order():
+    csv = (
+        b"test_id,headline,impressions,clicks\n"
+        b"t1,A,100,5\n"
+        b"t1,B,100,500\n"  # row 3
+        b"t1,,100,5\n"  # row 4
+        b"t2,C,lots,5\n"  # row 5
+        b"t2,D,100,6\n"
+    )
+    loaded = load_outcomes(csv)
+    assert skipped_row_messages(loaded.report) == [
+        "row 3: clicks above impressions",
+        "row 4: empty headline",
+        "row 5: unparseable number",
+    ]
+
+
+def test_plan_upload_matches_saved_tests_by_headline_and_keeps_their_arm_order():
+    csv = (
+        b"test_id,headline,impressions,clicks\n"
+        b"x,Dogs win,200,30\n"
+        b"x,  Cats   win ,100,10\n"  # cleaned, matched case-insensitively below
+        b"y,New one,50,5\n"
+        b"y,New two,60,6\n"
+    )
+    arms = load_outcomes(csv, source_name="csv").arms
+
+    planned, problems = plan_upload(arms, {7: ["cats win", "Dogs win!"], 8: ["Other", "Pair"]})
+
+    assert problems == []
+    matched, new = planned
+    assert (matched.csv_test_id, matched.saved_test_id) == ("x", 7)
+    assert matched.headlines == ["Cats win", "Dogs win"]  # the saved test's order
+    assert matched.counts == [(100, 10), (200, 30)] and matched.rows == [3, 2]
+    assert (new.csv_test_id, new.saved_test_id, new.rows) == ("y", None, [4, 5])
+    assert new.counts == [(50, 5), (60, 6)]
+
+
+def test_plan_upload_prefers_the_first_saved_test_with_the_same_headlines():
+    arms = load_outcomes(b"test_id,headline,impressions,clicks\nx,A,10,1\nx,B,10,2\n").arms
+    planned, _ = plan_upload(arms, {3: ["A", "B"], 9: ["B", "A"]})
+    assert planned[0].saved_test_id == 3
+
+
+def test_plan_upload_reports_single_headline_tests_and_repeats_with_rows():
+    csv = (
+        b"test_id,headline,impressions,clicks\n"
+        b"solo,Alone,10,1\n"
+        b"rep,Same,10,1\n"
+        b"rep,Other,10,1\n"
+        b"rep,same!,10,2\n"
+    )
+    planned, problems = plan_upload(load_outcomes(csv).arms, {})
+    assert planned == []
+    assert problems == [
+        "test solo (row 2): only one headline; a test needs two or more",
+        "test rep: rows 3, 5 have the same headline",
+    ]
+
+
+@pytest.fixture
+def Session(tmp_path):
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'lab.db'}")
+    upgrade(settings)
+    return get_sessionmaker(settings)
+
+
+def test_record_stores_the_summary_against_the_saved_predictions(Session):
+    with Session.begin() as session:
+        test = queries.create_test(
+            session, ["A", "B", "C"], None, "ana", "v1", [0.1, 0.2, 0.3], [0.2, 0.5, 0.3]
+        )
+    with Session.begin() as session:
+        stored = queries.get_test(session, test.id)
+        assert saved_predictions(stored) == ("v1", [0.2, 0.5, 0.3])
+        summary = record(session, stored, [(1000, 20), (1000, 90), (1000, 30)], "bo")
+
+    assert summary.winner == 1 and summary.model_correct is True
+    with Session.begin() as session:
+        stored = queries.get_test(session, test.id)
+        outcome = stored.latest_outcome
+        arm_ids = [arm.id for arm in stored.arms]
+        assert [(a.impressions, a.clicks) for a in stored.arms] == [(1000, 20), (1000, 90), (1000, 30)]
+    assert outcome.recorded_by == "bo" and outcome.significant
+    assert outcome.winner_arm_id == arm_ids[1] and outcome.predicted_arm_id == arm_ids[1]
+    assert outcome.model_version == "v1" and outcome.model_correct is True
+    assert outcome.predicted_win_probability == 0.5
+    assert math.isclose(outcome.p_value, summary.p_value)
+
+
+def test_record_without_predictions_stores_no_model_call(Session):
+    with Session.begin() as session:
+        test = queries.create_test(session, ["A", "B"])
+        assert saved_predictions(test) == (None, None)
+        record(session, test, [(100, 5), (100, 6)])
+    with Session.begin() as session:
+        outcome = queries.get_test(session, test.id).latest_outcome
+    assert outcome.predicted_arm_id is None and outcome.model_version is None
+    assert outcome.model_correct is None and outcome.winner_arm_id is None and not outcome.significant
+
+
+def test_outcome_helpers_accept_numpy_and_pandas_counts():
+    frame = pd.DataFrame({"impressions": np.array([100, 100]), "clicks": np.array([10, 20])})
+    counts = parse_counts(list(zip(frame["impressions"], frame["clicks"])))
+    assert counts == [(100, 10), (100, 20)] and all(type(v) is int for pair in counts for v in pair)

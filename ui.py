@@ -1,0 +1,148 @@
+"""Streamlit glue shared by app.py and the pages: settings, the database, the model and
+LIME explanations, each prepared once per process (or cached per input), and the sidebar.
+
+Pages import this module and core/db functions; nothing here computes product logic.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from core.explain import word_weights
+from core.importer import ensure_base_corpus
+from core.outcome import OutcomeSummary
+from core.registry import active_model_dir
+from core.scorer import HeadlineScorer, ModelLoadError
+from core.settings import Settings, load_settings
+from db.engine import get_sessionmaker
+from db.migrate import upgrade
+
+LAST_SAVED_TEST = "last_saved_test"  # session key: the test the Compare page saved last
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def session() -> AbstractContextManager[Session]:
+    """A transaction: commits at the end of the ``with`` block, rolls back on an exception."""
+    return get_sessionmaker(settings()).begin()
+
+
+@st.cache_resource(show_spinner="Preparing the database…")
+def _prepared_database(url: str) -> str:
+    # Keyed by URL: one migration and one archive import per database per process.
+    current = settings()
+    upgrade(current)
+    result = ensure_base_corpus(current)
+    return (
+        f"{result.tests_added} archive tests imported" if result.tests_added else "archive already imported"
+    )
+
+
+def prepare_database() -> str:
+    """Migrate the database and import the bundled archive (once per process)."""
+    return _prepared_database(settings().sqlalchemy_url)
+
+
+def masked_database_url() -> str:
+    return make_url(settings().sqlalchemy_url).render_as_string(hide_password=True)
+
+
+@dataclass(frozen=True)
+class Model:
+    directory: Path
+    scorer: HeadlineScorer | None
+    error: str | None  # why the model could not be loaded
+
+    @property
+    def version(self) -> str:
+        return self.scorer.version if self.scorer else "none"
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=2)
+def _scorer(directory: str) -> HeadlineScorer:
+    return HeadlineScorer.from_pretrained(directory)
+
+
+def model() -> Model:
+    """The model to serve, loaded once per folder; a model that cannot load carries its error."""
+    directory = active_model_dir(settings())
+    try:
+        return Model(directory, _scorer(str(directory)), None)
+    except ModelLoadError as exc:
+        return Model(directory, None, str(exc))
+
+
+@st.cache_data(show_spinner=False, max_entries=5000)
+def _cached_weights(headline: str, model_key: str, samples: int, seed: int, _scorer: HeadlineScorer) -> dict:
+    return word_weights(headline, _scorer.predict_proba, num_samples=samples, random_state=seed)
+
+
+def explanation(headline: str, current: Model) -> dict[str, float]:
+    """LIME word weights of a headline, cached per (headline, model folder and version)."""
+    config = settings()
+    key = f"{current.directory}@{current.version}"
+    return _cached_weights(headline, key, config.lime_samples, config.lime_seed, current.scorer)
+
+
+def show_model_error(current: Model) -> None:
+    st.error(
+        f"The model could not be loaded, so drafts cannot be scored: {current.error}. "
+        "Recording outcomes and the history still work."
+    )
+
+
+def sidebar(current: Model) -> None:
+    with st.sidebar:
+        st.caption(f"Model: **{current.version}**")
+        if current.error:
+            st.caption(":red[model not loaded]")
+        st.caption(f"Database: `{masked_database_url()}`")
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that st.markdown shows literally (headlines are untrusted input)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def show_outcome(summary: OutcomeSummary) -> None:
+    """The result of a test: verdict, p-value, the model's call, and the per-arm table."""
+    winner = summary.winner
+    if winner is None:
+        st.markdown(f"**No significant winner yet** · p-value {summary.p_value:.3g}")
+    else:
+        st.markdown(
+            f"**Winner: {escape_markdown(summary.headlines[winner])}** · p-value {summary.p_value:.3g}"
+        )
+    if len(summary.headlines) > 2:
+        st.caption(f"Best vs runner-up, Bonferroni-corrected for {len(summary.headlines) - 1} comparisons.")
+    model_line = f"Model: {summary.model_verdict}"
+    if summary.predicted_win_probability is not None:
+        model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"
+    st.markdown(model_line)
+    if summary.more_impressions:
+        st.caption(
+            f"A clear result would need roughly {max(summary.more_impressions):,} more impressions per arm "
+            "at the observed click rates."
+        )
+    elif summary.winner is None:
+        st.caption("The observed click rates are equal: more impressions alone cannot tell these apart.")
+    st.dataframe(
+        summary.table(),
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="percent")
+            for c in ("click rate", "95% low", "95% high", "model win probability")
+        },
+    )
