@@ -1,21 +1,404 @@
-"""Which model the product serves: an explicit setting, else the registry's active version,
-else the bundled default in models/default."""
+"""Model versions: one immutable folder each under models/, one model_versions row each, and
+which one the product serves (an explicit setting, else the active version, else models/default).
+
+A version is written to a temporary folder beside its target, checked against its manifest,
+renamed into place (atomic within one filesystem) and only then registered, so no reader sees
+half a model, and a failure or kill at any point leaves no row (the job launcher removes what a
+killed worker left, see core.retrain). Folders never change after registration, so promotion and
+rollback are one transaction flipping the active row. The row keeps the sha256 of the manifest,
+which lists the sha256 of every file: a model altered on disk is refused before it is activated.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from core.settings import Settings
+from sqlalchemy.exc import IntegrityError
+
+from core.scorer import MANIFEST, HeadlineScorer, ModelLoadError, read_verified_manifest, sha256_file
+from core.settings import Settings, load_settings
 from db.engine import get_sessionmaker
-from db.queries import active_model_version
+from db.migrate import upgrade
+from db.queries import (
+    activate_model_version,
+    active_model_version,
+    add_model_version,
+    get_model_version,
+    list_model_versions,
+    model_events,
+)
+from db.schema import ModelVersion
+
+TMP_PREFIX = ".tmp-"  # temporary folders beside the versions; never served, never registered
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # also the folder name
+
+
+def _begin(settings: Settings):
+    return get_sessionmaker(settings).begin()
+
+
+# ----- reading -------------------------------------------------------------------------------
+def model_path(settings: Settings, row: ModelVersion) -> Path:
+    """Rows store folders relative to models/, so the registry survives moving the project."""
+    path = Path(row.path)
+    return path if path.is_absolute() else settings.models_dir / path
 
 
 def active_model_dir(settings: Settings) -> Path:
     """Folder of the model to serve now."""
     if settings.model_dir:
         return Path(settings.model_dir)
-    with get_sessionmaker(settings).begin() as session:
+    active = active_version(settings)
+    return model_path(settings, active) if active is not None else settings.default_model_dir
+
+
+def active_version(settings: Settings) -> ModelVersion | None:
+    """The active row; on first use the bundled default is registered and made active."""
+    with _begin(settings) as session:
         active = active_model_version(session)
-        if active is not None:
-            return Path(active.path)
-    return settings.default_model_dir
+    if active is None:
+        try:
+            register_default(settings)
+        except (ModelLoadError, OSError):
+            return None  # no usable default, or no room to copy it: models/default is served as is
+        with _begin(settings) as session:
+            active = active_model_version(session)
+    return active
+
+
+def versions(settings: Settings) -> list[ModelVersion]:
+    """All registered versions, newest first (a new bundled default is registered first)."""
+    with contextlib.suppress(ModelLoadError, OSError):  # listed without it; loading it says why
+        register_default(settings)
+    with _begin(settings) as session:
+        return list_model_versions(session)
+
+
+def get_version(settings: Settings, version: str) -> ModelVersion:
+    with _begin(settings) as session:
+        row = get_model_version(session, version)
+    if row is None:
+        raise ValueError(f"no model version {version!r}; see `python -m core models list`")
+    return row
+
+
+def events(settings: Settings, version: str | None = None) -> list:
+    with _begin(settings) as session:
+        return model_events(session, version)
+
+
+def verify_model(settings: Settings, row: ModelVersion) -> dict:
+    """The version's manifest, after checking it is the registered one and every file matches it."""
+    path = model_path(settings, row)
+    manifest = read_verified_manifest(path)
+    expected = (row.settings or {}).get("registry", {}).get("manifest_sha256")
+    if expected and sha256_file(path / MANIFEST) != expected:
+        raise ModelLoadError(f"{path / MANIFEST} differs from the one registered for {row.version}")
+    if manifest.get("version") != row.version:
+        raise ModelLoadError(f"{path} holds version {manifest.get('version')!r}, not {row.version!r}")
+    return manifest
+
+
+def load_model(settings: Settings, row: ModelVersion) -> HeadlineScorer:
+    verify_model(settings, row)
+    return HeadlineScorer.from_pretrained(model_path(settings, row))
+
+
+# ----- writing -------------------------------------------------------------------------------
+def free_version(settings: Settings, wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``-3``...: neither registered nor a folder yet."""
+    if not VERSION_PATTERN.fullmatch(wanted):
+        raise ValueError(f"model version {wanted!r} must be letters, digits, '.', '_' or '-'")
+    with _begin(settings) as session:
+        for n in range(1, 1000):
+            version = wanted if n == 1 else f"{wanted}-{n}"
+            if get_model_version(session, version) is None and not (settings.models_dir / version).exists():
+                return version
+    raise RuntimeError(f"no free version name for {wanted!r}")
+
+
+def publish_model(
+    settings: Settings,
+    scorer: HeadlineScorer,
+    version: str | None = None,
+    tmp_dir: Path | None = None,
+    by: str | None = None,
+    note: str | None = None,
+    check: Callable[[], None] | None = None,
+) -> ModelVersion:
+    """Save a trained scorer as a new version and register it as a candidate.
+
+    ``check`` runs after the files are written and before anything becomes visible (a cancel
+    raises there). The scorer's manifest gets the registered version, which is what
+    ``scorer.version`` and so every stored prediction carries.
+    """
+    version = version or free_version(settings, scorer.version)
+    return _install(
+        settings,
+        version,
+        lambda folder: scorer.save_pretrained(folder, manifest={"version": version}),
+        tmp_dir,
+        by,
+        note,
+        check,
+    )
+
+
+def register_default(settings: Settings) -> ModelVersion | None:
+    """Copy the bundled models/default into the registry once, active if nothing else is.
+
+    A copy, not the folder itself: models/default is tracked by git and may be replaced by a
+    newer bundled model, while a registered version must never change (rollback needs it).
+    """
+    default = settings.default_model_dir
+    if settings.model_dir or not (default / MANIFEST).exists():
+        return None  # with a model folder set explicitly the registry does not serve: leave it be
+    try:
+        version = str(json.loads((default / MANIFEST).read_text()).get("version") or "default")
+    except ValueError as exc:
+        raise ModelLoadError(f"{default / MANIFEST} is not valid JSON: {exc}") from exc
+    with _begin(settings) as session:
+        row = get_model_version(session, version)
+    if row is None:
+        note, target = f"bundled default model ({default})", settings.models_dir / version
+        try:
+            if target.exists():  # copied before: a fresh database, or another process right now
+                row = _register(settings, version, read_verified_manifest(target), "system", note)
+            else:
+                row = _install(
+                    settings, version, lambda f: _copy_model(default, f, version), by="system", note=note
+                )
+        except (ValueError, IntegrityError, OSError):
+            row = _wait_for_row(settings, version)  # another process was registering it at once?
+            if row is None:
+                raise
+    with _begin(settings) as session:
+        if active_model_version(session) is None:
+            activate_model_version(session, version, "system", "promote", "bundled default: first model")
+    return row
+
+
+def _wait_for_row(settings: Settings, version: str, seconds: float = 5.0) -> ModelVersion | None:
+    deadline = time.monotonic() + seconds
+    while True:
+        with _begin(settings) as session:
+            row = get_model_version(session, version)
+        if row is not None or time.monotonic() > deadline:
+            return row
+        time.sleep(0.1)
+
+
+def _copy_model(source: Path, folder: Path, version: str) -> None:
+    read_verified_manifest(source)  # a default still being written is not copied
+    shutil.copytree(source, folder)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    if manifest.get("version") != version:  # the manifest is not among its own checksums
+        manifest["version"] = version
+        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def _install(
+    settings: Settings,
+    version: str,
+    write: Callable[[Path], object],
+    tmp_dir: Path | None = None,
+    by: str | None = None,
+    note: str | None = None,
+    check: Callable[[], None] | None = None,
+) -> ModelVersion:
+    if not VERSION_PATTERN.fullmatch(version):
+        raise ValueError(f"model version {version!r} must be letters, digits, '.', '_' or '-'")
+    target = settings.models_dir / version
+    tmp = tmp_dir or settings.models_dir / f"{TMP_PREFIX}{version}-{uuid.uuid4().hex[:8]}"
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    moved = False
+    try:
+        write(tmp)
+        manifest = read_verified_manifest(tmp)  # complete, and every file matches its checksum
+        _fsync_tree(tmp)
+        if check is not None:
+            check()
+        os.rename(tmp, target)  # atomic; refuses a non-empty existing target
+        moved = True
+        _fsync_dir(settings.models_dir)
+        return _register(settings, version, manifest, by, note)
+    except BaseException:
+        # Full disk, cancel, kill signal, lost race: nothing half-written may stay behind.
+        shutil.rmtree(tmp, ignore_errors=True)
+        if moved and not _registered(settings, version):  # not if another process adopted it
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def _register(
+    settings: Settings, version: str, manifest: dict, by: str | None, note: str | None
+) -> ModelVersion:
+    """The candidate row of a complete folder models/<version>."""
+    if manifest.get("version") != version:
+        raise ModelLoadError(f"{settings.models_dir / version} holds version {manifest.get('version')!r}")
+    with _begin(settings) as session:
+        fields = _row_fields(manifest, settings.models_dir / version)
+        return add_model_version(session, version, version, **fields, by=by, note=note)
+
+
+def _registered(settings: Settings, version: str) -> bool:
+    try:
+        with _begin(settings) as session:
+            return get_model_version(session, version) is not None
+    except Exception:  # the database is unreachable: then nobody registered it either
+        return False
+
+
+def _row_fields(manifest: dict, folder: Path) -> dict:
+    base = manifest["base_model"]
+    base_name = f"{base['package']}=={base.get('version', '')}" if "package" in base else str(base["path"])
+    # git_commit() may say "<sha>+dirty"; the column holds a sha, the flag goes beside the settings.
+    commit = str(manifest.get("git_commit") or "unknown")
+    registry = {
+        "manifest_sha256": sha256_file(folder / MANIFEST),
+        "git_dirty": commit.endswith("+dirty"),
+    }
+    return {
+        "base_model": base_name[-200:],
+        "data_fingerprint": manifest.get("data_fingerprint", {}),
+        "git_commit": commit.removesuffix("+dirty")[:40],
+        "settings": {**manifest.get("settings", {}), "registry": registry},
+        "metrics": manifest.get("validation_metrics", {}),
+    }
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush the files to disk before the rename publishes them (a power cut, not just a kill)."""
+    for path in folder.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def activate(
+    settings: Settings,
+    version: str,
+    by: str | None,
+    action: str,
+    note: str | None = None,
+    expected_active: str | None = None,
+) -> ModelVersion:
+    """Make ``version`` the active one, after loading it (a tampered or broken model is refused).
+
+    ``expected_active``: refuse if another version became active since the caller compared.
+    """
+    row = get_version(settings, version)
+    if row.status == "active":
+        raise ValueError(f"{version} is already the active model")
+    load_model(settings, row)  # raises ModelLoadError: nothing changes
+    with _begin(settings) as session:
+        current = active_model_version(session)
+        if expected_active is not None and (current.version if current else None) != expected_active:
+            now_active = current.version if current else None
+            raise RuntimeError(
+                f"the active model changed to {now_active} since the comparison; compare again"
+            )
+        return activate_model_version(session, version, by, action, note)
+
+
+def rollback(
+    settings: Settings, version: str, by: str | None = None, reason: str | None = None
+) -> ModelVersion:
+    """Serve an earlier (retired) version again; its folder is unchanged, so are its scores."""
+    row = get_version(settings, version)
+    if row.status != "retired":
+        raise ValueError(
+            f"{version} is {row.status}: only a version that was active before can be rolled back to "
+            "(a candidate is promoted after a comparison)"
+        )
+    return activate(settings, version, by, "rollback", reason)
+
+
+# ----- command line: python -m core models ... -----------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("list", help="registered versions, newest first")
+    show = sub.add_parser("show", help="one version: data, code, settings, metrics, events")
+    show.add_argument("version")
+    compare = sub.add_parser("compare", help="a candidate beside the active model on held-out pairs")
+    compare.add_argument("version", nargs="?", help="default: the newest candidate")
+    promote = sub.add_parser("promote", help="make a candidate active if it is not worse")
+    promote.add_argument("version")
+    promote.add_argument("--override", action="store_true", help="promote even if it is worse")
+    rollback_parser = sub.add_parser("rollback", help="serve an earlier version again")
+    rollback_parser.add_argument("version")
+    for p in (promote, rollback_parser):
+        p.add_argument("--by", help="your name (required with --override)")
+        p.add_argument("--reason", help="why (required with --override)")
+
+
+def version_summary(row: ModelVersion) -> dict:
+    """One line of the versions table: data, code and headline metrics."""
+    data, metrics = row.data_fingerprint or {}, row.metrics or {}
+    summary = {
+        "version": row.version,
+        "status": row.status,
+        "created": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "archive tests": data.get("archive_tests"),
+        "editor tests": data.get("editor_tests"),
+        "git commit": (row.git_commit or "")[:10] + ("+dirty" if _dirty(row) else ""),
+        "base model": row.base_model,
+    }
+    for name, m in metrics.items():
+        summary[f"{name} accuracy"] = m.get("accuracy")
+        summary[f"{name} log loss"] = m.get("log_loss")
+    return summary
+
+
+def _dirty(row: ModelVersion) -> bool:
+    return bool((row.settings or {}).get("registry", {}).get("git_dirty"))
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from core import champion
+
+    settings = load_settings()
+    upgrade(settings)
+    if args.action == "list":
+        rows = versions(settings)
+        print(pd.DataFrame([version_summary(r) for r in rows]).to_string(index=False) if rows else "none")
+    elif args.action == "show":
+        row = get_version(settings, args.version)
+        shown = {c.name: getattr(row, c.name) for c in ModelVersion.__table__.columns}
+        history = events(settings, row.version)
+        shown["events"] = [f"{e.at:%Y-%m-%d %H:%M} {e.action} by {e.by}: {e.note}" for e in history]
+        print(json.dumps(shown, indent=2, default=str))
+    elif args.action == "compare":
+        print(champion.compare(settings, args.version or champion.newest_candidate(settings)).report())
+    elif args.action == "promote":
+        try:
+            result = champion.promote(settings, args.version, args.by, args.override, args.reason)
+        except champion.PromotionRefused as refused:
+            print(refused.comparison.report())
+            print(f"\nrefused: {refused}\n(add --override --by NAME --reason TEXT to promote anyway)")
+            return 2
+        print(result.report() if result else "")
+        print(f"{args.version} is now active")
+    elif args.action == "rollback":
+        rollback(settings, args.version, args.by, args.reason)
+        print(f"{args.version} is now active")
+    return 0

@@ -46,6 +46,19 @@ class Settings:
     bootstrap_samples: int = 1000
     # Max tokens per headline fed to the encoder (headlines are short; 64 covers all).
     max_tokens: int = 64
+    # Retraining from editors' outcomes (Models page, `python -m core train --from-db --register`).
+    # Warm start from the active model: it already knows the archive, so one epoch suffices.
+    retrain_warm_start: bool = True
+    retrain_epochs: float = 1.0
+    # Cap on training pairs from the archives for a quicker retrain (0 = all); editor pairs are all kept.
+    retrain_max_train_pairs: int = 0
+    # An editor outcome is this newsroom's own audience: it counts this many archive pairs.
+    retrain_editor_weight: float = 2.0
+    # Champion vs challenger: held-out archive pairs per dataset (0 = the whole validation split).
+    compare_max_pairs: int = 0
+    # Promotion margins: how far a challenger may trail the champion and still be "not worse".
+    promote_accuracy_margin: float = 0.01
+    promote_log_loss_margin: float = 0.01
 
     @property
     def shared_data_dir(self) -> Path:

@@ -87,8 +87,11 @@ def training_pairs(
     if "editor" not in pairs:
         pairs["editor"] = False
     pairs["editor"] = pairs["editor"].fillna(False).astype(bool)
-    if config.max_train_pairs and len(pairs) > config.max_train_pairs:
-        pairs = pairs.sample(config.max_train_pairs, random_state=config.seed).reset_index(drop=True)
+    archive = ~pairs["editor"]
+    if config.max_train_pairs and archive.sum() > config.max_train_pairs:
+        # The cap thins the archive only: the few editor outcomes are what a retrain is for.
+        keep = pairs[archive].sample(config.max_train_pairs, random_state=config.seed)
+        pairs = pd.concat([keep, pairs[~archive]], ignore_index=True)
     return pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
 
 
@@ -113,6 +116,8 @@ def data_fingerprint(pairs: pd.DataFrame) -> dict:
         "tests_by_source": {str(k): int(v) for k, v in pairs.groupby("source")["test_id"].nunique().items()},
         "editor_tests": int(pairs.loc[pairs["editor"], "test_id"].nunique()),
         "archive_tests": int(pairs.loc[~pairs["editor"], "test_id"].nunique()),
+        # Editor tests are few: listed, so champion vs challenger can hold out the ones not trained on.
+        "editor_test_ids": sorted(map(str, pairs.loc[pairs["editor"], "test_id"].unique())),
         "test_ids_sha256": hashlib.sha256("\n".join(tests).encode()).hexdigest(),
     }
 
@@ -384,10 +389,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=int, default=defaults.patience)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--init-from", default="", help="warm-start from this model folder")
+    parser.add_argument("--base-model", default="", help="encoder folder (default: all-MiniLM-L6-v2)")
+    parser.add_argument("--editor-weight", type=float, default=defaults.editor_weight)
     parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=defaults.precision)
     parser.add_argument(
         "--from-db", action="store_true", help="add editors' recorded outcomes from the database"
     )
+    parser.add_argument(
+        "--register", action="store_true", help="save into models/ and register as a candidate version"
+    )
+    parser.add_argument("--job-dir", type=Path, help="with --register: status file and cancel flag here")
+    parser.add_argument("--by", help="with --register: who started the training")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -404,6 +416,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         patience=args.patience,
         seed=args.seed,
         init_from=args.init_from,
+        base_model=args.base_model,
+        editor_weight=args.editor_weight,
         precision=args.precision,
     )
 
@@ -418,6 +432,10 @@ def run(args: argparse.Namespace) -> int:
         from core.retrain import editor_pairs  # database outcomes -> pairs
 
         extra = editor_pairs(settings)
+    if args.register:
+        from core.retrain import train_and_register  # background job: status file, atomic registration
+
+        return train_and_register(config, settings, extra, args.job_dir, args.by)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
 
     def progress(stage: str, done: int, total: int) -> None:

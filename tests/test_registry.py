@@ -1,0 +1,141 @@
+import dataclasses
+import errno
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import champion, jobs, registry
+from core.__main__ import main
+from core.scorer import MANIFEST, WEIGHTS, HeadlineScorer, ModelLoadError, sha256_file
+from db.migrate import upgrade
+from tests.model_lab import active_scores, good_model, load, make_lab, publish, shifted_model
+
+
+@pytest.fixture
+def lab(tmp_path):
+    return make_lab(tmp_path / "lab")
+
+
+@pytest.fixture
+def cli_env(lab, monkeypatch):
+    """`python -m core ...` run in-process sees the lab's settings."""
+    for name, value in jobs.settings_env(lab).items():
+        monkeypatch.setenv(name, value)
+
+
+def folders(settings) -> set[str]:
+    return {p.name for p in settings.models_dir.iterdir()}
+
+
+def test_the_bundled_default_becomes_the_first_active_version_as_an_immutable_copy(lab):
+    shutil.copytree(good_model(), lab.default_model_dir)
+    version = json.loads((lab.default_model_dir / MANIFEST).read_text())["version"]
+
+    served = registry.active_model_dir(lab)
+
+    assert served == lab.models_dir / version  # a registered copy, not the git-tracked default/
+    row = registry.active_version(lab)
+    assert (row.version, row.status, row.path) == (version, "active", version)
+    assert [(e.action, e.by) for e in registry.events(lab)] == [("promote", "system"), ("register", "system")]
+    assert row.data_fingerprint["archive_tests"] == 56 and row.metrics["upworthy"]["pairs"] == 10
+    # Predictions store scorer.version: it is the registered version string.
+    assert HeadlineScorer.from_pretrained(served).version == version
+    assert len(registry.versions(lab)) == 1  # registered once, however often asked
+
+    # A fresh database beside the same models/ adopts the intact copy instead of copying again.
+    fresh = dataclasses.replace(lab, database_url=f"sqlite:///{lab.root / 'fresh.db'}")
+    upgrade(fresh)
+    assert registry.active_model_dir(fresh) == served and folders(fresh) == {"default", version}
+    # With a model folder set explicitly, the registry is not consulted and registers nothing.
+    explicit = dataclasses.replace(fresh, database_url=f"sqlite:///{lab.root / 'other.db'}", model_dir="/x")
+    upgrade(explicit)
+    assert registry.active_model_dir(explicit) == Path("/x") and registry.versions(explicit) == []
+
+
+def test_a_full_disk_or_a_failed_registration_leaves_no_folder_and_no_row(lab, monkeypatch):
+    publish(lab, load(good_model()), "v1", activate=True)
+    before = active_scores(lab)
+    scorer = shifted_model(good_model())
+
+    def full_disk(folder, manifest=None):
+        folder.mkdir()
+        (folder / WEIGHTS).write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(scorer, "save_pretrained", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        registry.publish_model(lab, scorer, version="v2")
+    monkeypatch.undo()
+
+    def database_down(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(registry, "add_model_version", database_down)
+    with pytest.raises(RuntimeError, match="went away"):  # fails after the rename into place
+        registry.publish_model(lab, scorer, version="v2")
+    monkeypatch.undo()
+
+    assert folders(lab) == {"v1"}  # no half-written v2, no temporary folder
+    assert [r.version for r in registry.versions(lab)] == ["v1"]
+    assert np.array_equal(active_scores(lab), before)
+
+
+def test_rollback_restores_the_earlier_scores_exactly(lab, cli_env, capsys):
+    publish(lab, load(good_model()), "v1", activate=True)
+    publish(lab, shifted_model(good_model()), "v2")
+    before = active_scores(lab)
+
+    champion.promote(lab, "v2", by="ana")  # equally accurate: allowed
+    promoted = active_scores(lab)
+    assert not np.allclose(promoted, before)
+
+    assert main(["models", "rollback", "v1", "--by", "bo", "--reason", "v2 scores look odd"]) == 0
+
+    assert np.array_equal(active_scores(lab), before)
+    assert {r.version: r.status for r in registry.versions(lab)} == {"v1": "active", "v2": "retired"}
+    last = registry.events(lab)[0]
+    assert (last.version, last.action, last.by, last.note) == ("v1", "rollback", "bo", "v2 scores look odd")
+    assert main(["models", "list"]) == 0
+    assert "v2" in capsys.readouterr().out
+
+
+def test_a_candidate_cannot_be_rolled_back_to(lab):
+    publish(lab, load(good_model()), "v1", activate=True)
+    publish(lab, shifted_model(good_model()), "v2")
+    with pytest.raises(ValueError, match="candidate"):
+        registry.rollback(lab, "v2", by="bo")
+    assert registry.active_version(lab).version == "v1"
+
+
+def test_tampered_weights_are_refused_when_loading_and_promoting(lab):
+    publish(lab, load(good_model()), "v1", activate=True)
+    publish(lab, shifted_model(good_model()), "v2")
+    weights = lab.models_dir / "v2" / WEIGHTS
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+
+    with pytest.raises(ModelLoadError, match="checksum"):
+        HeadlineScorer.from_pretrained(weights.parent)
+    with pytest.raises(ModelLoadError, match="checksum"):
+        champion.promote(lab, "v2", by="ana")
+
+    # Tampering with the manifest too, so the folder is consistent again, is still caught.
+    manifest = json.loads((weights.parent / MANIFEST).read_text())
+    manifest["files"][WEIGHTS] = sha256_file(weights)
+    (weights.parent / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match="differs from the one registered"):
+        registry.activate(lab, "v2", "ana", "override", "forced")
+    assert registry.active_version(lab).version == "v1"
+
+
+def test_a_dirty_git_commit_is_stored_as_sha_plus_flag(lab):
+    scorer = load(good_model())
+    scorer.manifest["git_commit"] = "a" * 40 + "+dirty"
+    row = publish(lab, scorer, "v1")
+    assert row.git_commit == "a" * 40
+    assert row.settings["registry"]["git_dirty"] is True
+    assert registry.version_summary(row)["git commit"] == "aaaaaaaaaa+dirty"
