@@ -149,6 +149,25 @@ EXPORT_COLUMNS = [
 ]
 
 
+# Column headings for the page (the CSV keeps the names above).
+EXPORT_LABELS = {
+    "test_id": "test",
+    "created_at": "saved",
+    "created_by": "saved by",
+    "recorded_at": "recorded",
+    "recorded_by": "recorded by",
+    "n_arms": "headlines",
+    "model_version": "model",
+    "predicted_headline": "model's pick",
+    "winner_headline": "winner",
+    "p_value": "p-value",
+    "significant": "significant",
+    "model_correct": "model right",
+    "hit_best": "pick had best rate",
+    "predicted_win_probability": "model's P(winner)",
+}
+
+
 def export_csv(judged: pd.DataFrame) -> bytes:
     """The history table as UTF-8 CSV bytes."""
     return judged[EXPORT_COLUMNS].to_csv(index=False).encode("utf-8")

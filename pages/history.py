@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from core.history import (
     EXPORT_COLUMNS,
+    EXPORT_LABELS,
     accuracy_over_time,
     accuracy_summary,
     arm_outcomes,
@@ -38,7 +39,11 @@ st.subheader("Tests with outcomes")
 st.dataframe(
     judged[EXPORT_COLUMNS].sort_values("recorded_at", ascending=False),
     hide_index=True,
-    column_config={"predicted_win_probability": st.column_config.NumberColumn(format="percent")},
+    column_config={
+        **EXPORT_LABELS,
+        "predicted_win_probability": st.column_config.NumberColumn("model's P(winner)", format="percent"),
+        "p_value": st.column_config.NumberColumn("p-value", format="%.3g"),
+    },
 )
 st.download_button("Export CSV", export_csv(judged), file_name="headline_lab_history.csv", mime="text/csv")
 
@@ -49,6 +54,15 @@ st.caption(
     f"After the latest outcome: {int(over_time['tests (significant)'].iloc[-1])} significant "
     f"and {int(over_time['tests (all)'].iloc[-1])} tests in all."
 )
+with st.expander("Accuracy after each outcome, with counts"):
+    st.dataframe(
+        over_time,
+        column_config={
+            c: st.column_config.NumberColumn(format="percent")
+            for c in over_time.columns
+            if c.startswith("accuracy")
+        },
+    )
 
 st.subheader("Calibration")
 include_all = st.toggle("Include tests without a significant winner (best observed rate counts as the win)")
