@@ -18,8 +18,11 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from core.text import clean_headline
+
+hf_logging.disable_progress_bar()  # no "Loading weights" bars in the app's or CLI's output
 
 MANIFEST = "manifest.json"
 WEIGHTS = "model.safetensors"

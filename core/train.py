@@ -258,6 +258,7 @@ def train(
     ``train_pairs`` replaces the archives' training split (tests pass a handful of pairs).
     """
     settings = settings or load_settings()
+    commit = git_commit()  # now: the code that trains, not whatever HEAD is when it ends
     progress = progress or (lambda stage, done, total: None)
     should_stop = should_stop or (lambda: False)
     random.seed(config.seed)
@@ -351,7 +352,7 @@ def train(
     manifest = {
         "version": datetime.now(UTC).strftime("v%Y%m%d-%H%M%S"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "data_fingerprint": data_fingerprint(pairs),
         "settings": {
             **dataclasses.asdict(config),
