@@ -220,18 +220,31 @@ class HeadlineScorer:
         """Un-tempered scores with gradients (training). (n,)"""
         return self.network_(**self.encode(texts))
 
+    def _length_batches(self, texts: list[str]) -> list[tuple[list[int], torch.Tensor]]:
+        """Token ids grouped by exact length, so no batch carries padding. [(indices, (b, L) ids)]"""
+        ids = self.tokenizer_(texts, truncation=True, max_length=self.max_tokens)["input_ids"]
+        by_length: dict[int, list[int]] = {}
+        for i, row in enumerate(ids):
+            by_length.setdefault(len(row), []).append(i)
+        batches = []
+        for members in by_length.values():
+            for start in range(0, len(members), self.batch_size):
+                chunk = members[start : start + self.batch_size]
+                batches.append((chunk, torch.tensor([ids[i] for i in chunk], device=self.device_)))
+        return batches
+
     @torch.inference_mode()
     def score(self, headlines: list[str]) -> np.ndarray:
         """Calibrated score per headline, (n,). Duplicates are scored once."""
         texts = [clean_headline(h) for h in headlines]
-        unique = sorted(set(texts), key=len)  # similar lengths per batch: less padding
+        unique = list(dict.fromkeys(texts))
         self.network_.eval()
-        values: dict[str, float] = {}
+        out = np.empty(len(unique))
         with self._autocast():
-            for start in range(0, len(unique), self.batch_size):
-                chunk = unique[start : start + self.batch_size]
-                out = self.network_(**self.encode(chunk)).float().cpu().numpy()
-                values.update(zip(chunk, out.tolist()))
+            for members, input_ids in self._length_batches(unique):
+                mask = torch.ones_like(input_ids)
+                out[members] = self.network_(input_ids=input_ids, attention_mask=mask).float().cpu().numpy()
+        values = dict(zip(unique, out.tolist()))
         return np.array([values[t] for t in texts], dtype=np.float64) / self.temperature
 
     def win_probabilities(self, headlines: list[str]) -> np.ndarray:
