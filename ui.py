@@ -11,6 +11,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -146,3 +148,60 @@ def show_outcome(summary: OutcomeSummary) -> None:
             for c in ("click rate", "95% low", "95% high", "model win probability")
         },
     )
+
+
+def accuracy_chart(over_time: pd.DataFrame) -> None:
+    """Cumulative accuracy after each outcome, one line with points per way of counting."""
+    long = over_time.reset_index().melt(
+        id_vars="recorded_at",
+        value_vars=["accuracy (significant)", "accuracy (all)"],
+        var_name="counted on",
+        value_name="accuracy",
+    )
+    chart = (
+        alt.Chart(long.dropna())
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("recorded_at:T", title="recorded", axis=alt.Axis(format="%Y-%m-%d %H:%M")),
+            y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("counted on:N"),
+            tooltip=["recorded_at:T", "counted on:N", alt.Tooltip("accuracy:Q", format=".0%")],
+        )
+    )
+    st.altair_chart(chart)
+
+
+def calibration_chart(table: pd.DataFrame) -> None:
+    """Observed win rate against mean predicted probability per bin (point size: arms), and
+    the diagonal a calibrated model would follow."""
+    points = (
+        alt.Chart(table.reset_index())
+        .mark_circle(opacity=0.8)
+        .encode(
+            x=alt.X(
+                "predicted:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+                title="predicted win probability",
+            ),
+            y=alt.Y(
+                "observed:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+                title="observed win rate",
+            ),
+            size=alt.Size("arms:Q", legend=None),  # the table below has the counts
+            tooltip=[
+                table.index.name,
+                alt.Tooltip("predicted:Q", format=".0%"),
+                alt.Tooltip("observed:Q", format=".0%"),
+                "arms:Q",
+            ],
+        )
+    )
+    diagonal = (
+        alt.Chart(pd.DataFrame({"p": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x=alt.X("p:Q", title="predicted win probability"), y=alt.Y("p:Q", title="observed win rate"))
+    )
+    st.altair_chart(diagonal + points)

@@ -49,7 +49,7 @@ st.download_button("Export CSV", export_csv(judged), file_name="headline_lab_his
 
 st.subheader("Accuracy over time (cumulative)")
 over_time = accuracy_over_time(judged)
-st.line_chart(over_time[["accuracy (significant)", "accuracy (all)"]])
+ui.accuracy_chart(over_time)
 st.caption(
     f"After the latest outcome: {int(over_time['tests (significant)'].iloc[-1])} significant "
     f"and {int(over_time['tests (all)'].iloc[-1])} tests in all."
@@ -70,7 +70,7 @@ table = calibration(arms, significant_only=not include_all)
 if table.empty:
     st.info("No predicted arms in these tests yet.")
 else:
-    st.line_chart(table[["predicted", "observed"]])
+    ui.calibration_chart(table)
     st.dataframe(
         table,
         column_config={c: st.column_config.NumberColumn(format="percent") for c in ("predicted", "observed")},
