@@ -23,6 +23,7 @@ from transformers.utils import logging as hf_logging
 from core.text import clean_headline
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in the app's or CLI's output
+hf_logging.set_verbosity_error()  # the unused BERT pooler is left out on purpose; no load report
 
 MANIFEST = "manifest.json"
 WEIGHTS = "model.safetensors"
@@ -114,7 +115,7 @@ class HeadlineScorer:
         """A fresh scorer over a base encoder (default: the pip-installed MiniLM), head untrained."""
         scorer = cls(base_model=str(base_model or base_encoder_path()), **kwargs)
         torch.manual_seed(seed)
-        scorer._build(AutoModel.from_pretrained(scorer.base_model))
+        scorer._build(AutoModel.from_pretrained(scorer.base_model, add_pooling_layer=False))
         return scorer
 
     def _build(self, encoder: nn.Module, tokenizer_dir: str | Path | None = None) -> None:
@@ -146,7 +147,10 @@ class HeadlineScorer:
             manifest=manifest,
         )
         config = AutoConfig.from_pretrained(str(path))
-        scorer._build(AutoModel.from_pretrained(str(base_dir), config=config), tokenizer_dir=path)
+        scorer._build(
+            AutoModel.from_pretrained(str(base_dir), config=config, add_pooling_layer=False),
+            tokenizer_dir=path,
+        )
         try:
             trained = load_file(str(path / WEIGHTS))
         except Exception as exc:  # safetensors raises several types for a bad file

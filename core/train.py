@@ -284,7 +284,8 @@ def train(
     network: nn.Module = scorer.network_
     if world > 1:
         network = nn.parallel.DistributedDataParallel(network)
-    steps_per_epoch = math.ceil(len(fit) / config.batch_pairs)
+    # Every rank takes the same number of steps: DDP hangs if one rank runs an extra backward.
+    steps_per_epoch = max(1, math.ceil(len(fit) / config.batch_pairs) // world)
     total_steps = max(1, int(config.epochs * steps_per_epoch))
     optimizer, scheduler = _optimizer(scorer, config, total_steps)
 
@@ -293,15 +294,13 @@ def train(
     bad_evals, step, started = 0, 0, time.perf_counter()
     rng = np.random.default_rng(config.seed)
     while step < total_steps:
-        order = rng.permutation(len(fit))
-        for start in range(0, len(order), config.batch_pairs):
+        order = rng.permutation(len(fit))  # same seed on every rank: same order
+        starts = list(range(0, len(order), config.batch_pairs))[rank::world][:steps_per_epoch]
+        for start in starts:
             if step >= total_steps or bad_evals >= config.patience:
                 break
             if should_stop():
                 raise TrainingCancelled("training cancelled; nothing was written")
-            batch_no = start // config.batch_pairs
-            if batch_no % world != rank:
-                continue
             network.train()
             loss = _batch_loss(scorer, network, fit.iloc[order[start : start + config.batch_pairs]])
             optimizer.zero_grad(set_to_none=True)
@@ -447,6 +446,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = train(config, settings, extra_pairs=extra, progress=progress)
     bar.close()
+    if int(os.environ.get("RANK", "0")) != 0:
+        return 0  # under torchrun every rank trains the same weights; rank 0 alone saves
     out = args.output or settings.models_dir / result.manifest["version"]
     result.scorer.save_pretrained(out)
     print(json.dumps(result.manifest["validation_metrics"], indent=2))
