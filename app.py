@@ -5,7 +5,7 @@ Run with ``streamlit run app.py`` (or scripts/start.sh).
 
 import streamlit as st
 
-import ui
+from pages import ui
 
 st.set_page_config(page_title="Headline Lab", page_icon="📰", layout="wide")
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-import ui
 from core.compare import checked_drafts, ranking, scorable
 from core.explain import highlight_html
 from db import queries
+from pages import ui
 
 settings = ui.settings()
 model = ui.model()

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-import ui
 from core.history import (
     EXPORT_COLUMNS,
     EXPORT_LABELS,
@@ -14,6 +13,7 @@ from core.history import (
     judged_outcomes,
 )
 from db import queries
+from pages import ui
 
 st.title("History")
 with ui.session() as session:

@@ -7,10 +7,10 @@ The logic lives in core.registry, core.retrain and core.champion; this page only
 import pandas as pd
 import streamlit as st
 
-import ui
 from core import champion, registry, retrain
 from core.jobs import RUNNING
 from core.scorer import ModelLoadError
+from pages import ui
 
 settings = ui.settings()
 FLASH = "models_flash"  # a message that survives the rerun after an action

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-import ui
 from core.compare import checked_drafts, ranking, scorable
 from core.loaders import DataFormatError, load_outcomes
 from core.outcome import count_problems, parse_counts, plan_upload, record, skipped_row_messages
 from db import queries
+from pages import ui
 
 settings = ui.settings()
 model = ui.model()
