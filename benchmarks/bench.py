@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from core.datasets import dataset_split  # noqa: E402
 from core.explain import word_weights  # noqa: E402
-from core.registry import active_model_dir  # noqa: E402
+from core.registry import serving_model_dir  # noqa: E402
 from core.scorer import HeadlineScorer  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from core.train import TrainConfig, _batch_loss, _initial_scorer, _optimizer  # noqa: E402
@@ -113,7 +113,7 @@ def main() -> int:
     parser.add_argument("--train-steps", type=int, default=20)
     args = parser.parse_args()
     settings = load_settings()
-    model_dir = args.model or active_model_dir(settings)
+    model_dir = args.model or serving_model_dir(settings)
     scorer = HeadlineScorer.from_pretrained(model_dir, device=args.device)
     device = scorer.device_.type
 

@@ -61,6 +61,14 @@ def active_model_dir(settings: Settings) -> Path:
     return model_path(settings, active) if active is not None else settings.default_model_dir
 
 
+def serving_model_dir(settings: Settings) -> Path:
+    """active_model_dir for a command-line caller: the database is migrated first."""
+    from db.migrate import upgrade
+
+    upgrade(settings)
+    return active_model_dir(settings)
+
+
 def active_version(settings: Settings) -> ModelVersion | None:
     """The active row; on first use the bundled default is registered and made active."""
     with _begin(settings) as session:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.predictors import has_model, load_pair_predictor
+from core.registry import serving_model_dir
 from core.settings import load_settings
 from core.text import clean_headline, headline_problems
 
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    predictor = load_pair_predictor(args.model, settings)
+    predictor = load_pair_predictor(args.model or serving_model_dir(settings), settings)
     # The model sees headlines cleaned as in training (entities decoded, tags removed).
     a, b = (frame[c].map(clean_headline).tolist() for c in REQUIRED)
     p_a = np.clip(np.asarray(predictor.predict_pairs(a, b), dtype=float), 0.0, 1.0)
