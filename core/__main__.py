@@ -22,7 +22,9 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    parser.add_argument("command", choices=COMMANDS, help="; ".join(f"{k}: {v[1]}" for k, v in COMMANDS.items()))
+    parser.add_argument(
+        "command", choices=COMMANDS, help="; ".join(f"{k}: {v[1]}" for k, v in COMMANDS.items())
+    )
     args, rest = parser.parse_known_args(argv[:1])
     module_name, help_text = COMMANDS[args.command]
     module = importlib.import_module(module_name)

@@ -377,9 +377,7 @@ def outcomes_frame(session: Session, model_version: str | None = None) -> pd.Dat
     Columns: :data:`OUTCOME_COLUMNS`. ``model_version`` keeps the outcomes of that model's
     predictions only. ``model_correct`` is a nullable boolean (empty: not judged).
     """
-    frame = pd.DataFrame(
-        session.execute(_outcomes_query(model_version)).all(), columns=OUTCOME_COLUMNS
-    )
+    frame = pd.DataFrame(session.execute(_outcomes_query(model_version)).all(), columns=OUTCOME_COLUMNS)
     frame["significant"] = frame["significant"].astype(bool)
     frame["model_correct"] = frame["model_correct"].astype("boolean")
     for column in ("p_value", "predicted_win_probability"):
