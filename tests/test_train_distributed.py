@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,23 +25,20 @@ def free_port() -> int:
 def test_two_ranks_train_the_same_weights(tmp_path):
     base = make_tiny_base(tmp_path / "base")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nproc_per_node=2",
-            f"--master_port={free_port()}",
-            str(ROOT / "tests" / "distributed_worker.py"),
-            str(base),
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=220,
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={free_port()}",
+        str(ROOT / "tests" / "distributed_worker.py"), str(base), str(tmp_path),
+    ]  # fmt: skip
+    # Own process group, so a hang is ended with both ranks, not just the launcher.
+    launcher = subprocess.Popen(
+        command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
+    try:
+        _, stderr = launcher.communicate(timeout=200)
+    except subprocess.TimeoutExpired:
+        os.killpg(launcher.pid, signal.SIGKILL)
+        raise
+    run = subprocess.CompletedProcess(command, launcher.returncode, "", stderr)
     assert run.returncode == 0, run.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert ranks[0]["world"] == ranks[1]["world"] == 2
