@@ -37,6 +37,7 @@ VARIANTS: dict[str, dict] = {
     "Upworthy only": {"datasets": ("upworthy",)},
     "Ars only": {"datasets": ("ars",)},
     "seed 2": {"seed": 2},
+    "word embeddings trained too": {"frozen_prefixes": ()},
 }
 ENSEMBLE = ("base", "seed 2")
 OUT = ROOT / "benchmarks" / "results"
@@ -111,6 +112,8 @@ def main() -> int:
     settings = load_settings()
     budget = f"{args.pairs:,} training pairs, {args.epochs:g} epoch(s)"
     OUT.mkdir(parents=True, exist_ok=True)
+    # --only reruns some variants and keeps the other rows of the last full run
+    previous = json.loads((OUT / "ablations.json").read_text())["rows"] if args.only else []
     rows, kept = [], {}
     for name, change in VARIANTS.items():
         if args.only and name not in args.only:
@@ -129,10 +132,12 @@ def main() -> int:
             mean = {d: np.mean([kept[n][0][d] / kept[n][1] for n in ENSEMBLE], axis=0) for d in DATASETS}
             rows.append(row("ensemble (base + seed 2)", mean, 1.0, settings, 0.0))
             kept = {}
-        (OUT / "ablations.json").write_text(json.dumps({"budget": budget, "rows": rows}, indent=2) + "\n")
-        (OUT / "ablations.md").write_text(markdown(rows, budget))
+        done = {r["variant"] for r in rows}
+        merged = [r for r in previous if r["variant"] not in done] + rows
+        (OUT / "ablations.json").write_text(json.dumps({"budget": budget, "rows": merged}, indent=2) + "\n")
+        (OUT / "ablations.md").write_text(markdown(merged, budget))
         print(f"{name}: done in {seconds:.0f}s", flush=True)
-    print(markdown(rows, budget))
+    print((OUT / "ablations.md").read_text())
     return 0
 
 
