@@ -81,7 +81,8 @@ def markdown(rows: list[dict], budget: str) -> str:
         f"Every variant trained with the same budget ({budget}) from the base encoder and measured on "
         "the validation split of `core.datasets.dataset_split` (held-out test groups; Upworthy's "
         "badly randomised window excluded from validation). 95% intervals resample whole tests. "
-        "Produced by `benchmarks/ablations.py`.",
+        "Produced by `benchmarks/ablations.py`. 'train s' is wall time on the 2-core machine, "
+        "which other jobs may have shared.",
         "",
     ]
     for dataset in DATASETS:
