@@ -194,3 +194,47 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         expect(page.get_by_role("heading", name="Tests with outcomes")).to_be_visible()
         expect(page.get_by_text("of 1 tests").first).to_be_visible()
         page.close()
+
+
+def save_test(page: Page, drafts: list[str], editor: str) -> str:
+    """Type drafts on Compare, save them as a test, return its id."""
+    for i, draft in enumerate(drafts):
+        page.get_by_label(f"Draft {i + 1}", exact=True).fill(draft)
+    expect(page.get_by_text("win probability", exact=False)).to_have_count(len(drafts))
+    page.get_by_label("Your name").fill(editor)
+    page.get_by_role("button", name="Save as test").click()
+    expect(page.get_by_text("Saved as test #")).to_be_visible()
+    return page.get_by_text("Saved as test #").inner_text().split("#")[1].split(".")[0]
+
+
+def test_two_browser_sessions_recording_outcomes_at_once_both_land(browser, env, tmp_path):
+    expect.set_options(timeout=TIMEOUT_MS)
+    template = Path(env["HEADLINE_LAB_DATABASE_URL"].removeprefix("sqlite:///")).parent / "template.db"
+    fresh = {**env, "HEADLINE_LAB_DATABASE_URL": f"sqlite:///{copy_database(template, tmp_path / 'lab.db')}"}
+    drafts = {
+        "ana": ["Why the island keeps winning", "The island that never loses", "Island wins again"],
+        "bo": ["A cat explains the internet", "What cats know about us", "Cats, explained"],
+    }
+    with streamlit_server(fresh, tmp_path / "streamlit.log") as url:
+        pages = {}
+        for editor, own in drafts.items():  # separate browser contexts: separate Streamlit sessions
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(url)
+            saved = save_test(page, own, editor)
+            go_to(page, "Record outcome")
+            expect(page.get_by_role("combobox", name="Test")).to_have_value(re.compile(f"^#{saved} ·"))
+            for i, (impressions, clicks) in enumerate([("2000", "200"), ("2000", "90"), ("2000", "100")]):
+                page.get_by_label("Impressions").nth(i).fill(impressions)
+                page.get_by_label("Clicks").nth(i).fill(clicks)
+            page.get_by_label("Recorded by").first.fill(editor)
+            pages[editor] = (page, saved)
+        for page, _ in pages.values():  # both clicks go out before either waits for its result
+            page.get_by_role("button", name="Record outcome").click(no_wait_after=True)
+        for page, saved in pages.values():
+            expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
+        page = pages["ana"][0]
+        go_to(page, "History")
+        expect(page.get_by_text("of 2 tests").first).to_be_visible()
+        for page, _ in pages.values():
+            page.context.close()
