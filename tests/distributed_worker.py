@@ -5,22 +5,13 @@ import os
 import sys
 from pathlib import Path
 
-from core.train import TrainConfig, train
+from core.train import train
+from tests.model_lab import tiny_config
 from tests.test_train import planted_pairs
 
 if __name__ == "__main__":
     base, out = sys.argv[1], Path(sys.argv[2])
-    config = TrainConfig(
-        base_model=base,
-        epochs=2,
-        batch_pairs=4,
-        eval_every=3,
-        patience=100,
-        lr=1e-3,
-        head_lr=1e-2,
-        precision="fp32",
-        dev_fraction=0.2,
-    )
+    config = tiny_config(Path(base), epochs=2, batch_pairs=4, eval_every=3)
     result = train(config, train_pairs=planted_pairs(12))
     pairs = planted_pairs(12)
     scores = result.scorer.score(list(pairs["headline_a"])).tolist()

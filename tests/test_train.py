@@ -5,6 +5,7 @@ import pytest
 from core.pairs import build_pairs
 from core.scorer import HeadlineScorer
 from core.train import TrainConfig, TrainingCancelled, data_fingerprint, fit_temperature, train
+from tests.model_lab import tiny_config
 from tests.tiny_model import make_tiny_base
 
 GOOD = ["amazing", "incredible", "stunning", "remarkable", "wonderful", "brilliant"]
@@ -33,18 +34,7 @@ def tiny_base(tmp_path_factory):
 
 
 def config(tiny_base, **kw) -> TrainConfig:
-    base = dict(
-        base_model=str(tiny_base),
-        epochs=8,
-        batch_pairs=8,
-        eval_every=5,
-        patience=100,
-        lr=1e-3,
-        head_lr=1e-2,
-        precision="fp32",
-        dev_fraction=0.2,
-    )
-    return TrainConfig(**{**base, **kw})
+    return tiny_config(tiny_base, **{"epochs": 8, "eval_every": 5, **kw})
 
 
 def test_training_lowers_the_loss_and_learns_the_planted_signal(tiny_base):
