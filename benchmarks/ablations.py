@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from core.datasets import DATASETS, dataset_split  # noqa: E402
-from core.metrics import evaluate_predictions  # noqa: E402
+from core.metrics import evaluate_pairs  # noqa: E402
 from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, train  # noqa: E402
+from core.train import TrainConfig, pair_logits, train  # noqa: E402
 
 VARIANTS: dict[str, dict] = {
     "base": {},
@@ -45,12 +45,7 @@ OUT = ROOT / "benchmarks" / "results"
 
 def validation_scores(scorer, settings) -> dict[str, np.ndarray]:
     """Untempered s(a) - s(b) on each archive's validation pairs."""
-    out = {}
-    for name in DATASETS:
-        valid = dataset_split(name, settings).valid
-        s = scorer.score(list(valid["headline_a"]) + list(valid["headline_b"])) * scorer.temperature
-        out[name] = s[: len(valid)] - s[len(valid) :]
-    return out
+    return {name: pair_logits(scorer, dataset_split(name, settings).valid) for name in DATASETS}
 
 
 def row(name: str, logits: dict[str, np.ndarray], temperature: float, settings, seconds: float) -> dict:
@@ -58,14 +53,7 @@ def row(name: str, logits: dict[str, np.ndarray], temperature: float, settings, 
     for dataset in DATASETS:
         valid = dataset_split(dataset, settings).valid
         p = 1 / (1 + np.exp(-logits[dataset] / temperature))
-        m = evaluate_predictions(
-            valid["label"],
-            p,
-            valid["test_id"],
-            valid["significant"],
-            settings.bootstrap_samples,
-            settings.seed,
-        )
+        m = evaluate_pairs(valid, p, settings)
         result[dataset] = {k: dataclasses.asdict(v) for k, v in m.items()}
     return result
 

@@ -18,7 +18,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from core.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
-from core.metrics import Estimate, evaluate_predictions
+from core.metrics import Estimate, evaluate_pairs
 from core.predictors import PairPredictor, has_model, load_transformer
 from core.settings import Settings, load_settings
 from core.splits import Split, shared_headlines
@@ -109,14 +109,7 @@ def evaluation_table(split: Split, predictors: list[PairPredictor], settings: Se
     for predictor in predictors:
         predictor.fit(split.train)
         p = predictor.predict_pairs(valid["headline_a"].tolist(), valid["headline_b"].tolist())
-        m = evaluate_predictions(
-            valid["label"],
-            p,
-            valid["test_id"],
-            valid["significant"],
-            settings.bootstrap_samples,
-            settings.seed,
-        )
+        m = evaluate_pairs(valid, p, settings)
         rows.append(
             [
                 predictor.name,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.settings import Settings
+
 Metric = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 ECE_BINS = 10
 _EPS = 1e-15
@@ -124,3 +126,10 @@ def evaluate_predictions(
         "log_loss": bootstrap(log_loss, y, p, test_ids, samples, seed, upper=np.inf),
         "ece": bootstrap(expected_calibration_error, y, p, test_ids, samples, seed),
     }
+
+
+def evaluate_pairs(pairs: pd.DataFrame, p: np.ndarray, settings: Settings) -> dict[str, Estimate]:
+    """evaluate_predictions on a pair table (label, test_id, significant) with the settings' bootstrap."""
+    return evaluate_predictions(
+        pairs["label"], p, pairs["test_id"], pairs["significant"], settings.bootstrap_samples, settings.seed
+    )
