@@ -20,6 +20,8 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
+from core.packed_encoder import PackedBert
+from core.packed_encoder import supports as packed_supports
 from core.text import clean_headline
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in the app's or CLI's output
@@ -125,6 +127,7 @@ class HeadlineScorer:
             param.requires_grad = not name.startswith(self.frozen_prefixes)
         self.device_ = pick_device(self.device)
         self.network_.to(self.device_).eval()
+        self.packed_ = PackedBert(encoder) if packed_supports(encoder) else None
 
     @classmethod
     def from_pretrained(
@@ -202,11 +205,13 @@ class HeadlineScorer:
     def version(self) -> str:
         return str(self.manifest.get("version", "untrained"))
 
-    def _autocast(self):
-        use_bf16 = self.precision == "bf16" or (
+    def _use_bf16(self) -> bool:
+        return self.precision == "bf16" or (
             self.precision == "auto" and (self.device_.type == "cuda" or cpu_supports_bf16())
         )
-        return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=use_bf16)
+
+    def _autocast(self):
+        return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=self._use_bf16())
 
     def encode(self, texts: list[str]) -> dict[str, torch.Tensor]:
         # Lengths padded to a multiple of 8: few distinct shapes, so oneDNN reuses its kernels.
@@ -224,49 +229,29 @@ class HeadlineScorer:
         """Un-tempered scores with gradients (training). (n,)"""
         return self.network_(**self.encode(texts))
 
-    def _length_batches(self, texts: list[str]) -> list[tuple[list[int], torch.Tensor, torch.Tensor]]:
-        """Batches of similar token length: [(indices, (b, L) ids, (b, L) mask)].
-
-        Texts are sorted by length and a batch closes when padding would exceed 15% of its
-        tokens, unless it is small: a forward pass costs ~5 ms however short, so 10 drafts
-        go in one batch, while LIME's ~700 perturbed strings split by length, nearly unpadded.
-        """
-        ids = self.tokenizer_(texts, truncation=True, max_length=self.max_tokens)["input_ids"]
-        groups: list[list[int]] = [[]]
-        real = 0
-        for i in sorted(range(len(ids)), key=lambda k: len(ids[k])):
-            group, length = groups[-1], len(ids[i])
-            padded = length * (len(group) + 1)  # sorted: this text is the longest so far
-            if group and (
-                len(group) >= self.batch_size or (padded > 256 and padded > 1.15 * (real + length))
-            ):
-                groups.append([])
-                group, real = groups[-1], 0
-            group.append(i)
-            real += length
-        pad = self.tokenizer_.pad_token_id or 0
-        batches = []
-        for group in filter(None, groups):
-            width = max(len(ids[i]) for i in group)
-            rows = [ids[i] + [pad] * (width - len(ids[i])) for i in group]
-            mask = [[1] * len(ids[i]) + [0] * (width - len(ids[i])) for i in group]
-            batches.append(
-                (group, torch.tensor(rows, device=self.device_), torch.tensor(mask, device=self.device_))
-            )
-        return batches
-
     @torch.inference_mode()
     def score(self, headlines: list[str]) -> np.ndarray:
         """Calibrated score per headline, (n,). Duplicates are scored once."""
         texts = [clean_headline(h) for h in headlines]
         unique = list(dict.fromkeys(texts))
         self.network_.eval()
-        out = np.empty(len(unique))
-        with self._autocast():
-            for members, input_ids, mask in self._length_batches(unique):
-                out[members] = self.network_(input_ids=input_ids, attention_mask=mask).float().cpu().numpy()
-        values = dict(zip(unique, out.tolist()))
+        values = dict(zip(unique, self._raw_inference_scores(unique).tolist()))
         return np.array([values[t] for t in texts], dtype=np.float64) / self.temperature
+
+    def _raw_inference_scores(self, texts: list[str]) -> np.ndarray:
+        """(n,) un-tempered scores without gradients: padding-free for BERT encoders."""
+        if not texts:
+            return np.empty(0)
+        if self.packed_ is not None:
+            ids = self.tokenizer_(texts, truncation=True, max_length=self.max_tokens)["input_ids"]
+            dtype = torch.bfloat16 if self._use_bf16() else torch.float32
+            pooled = self.packed_.mean_pooled(ids, dtype)  # (n, hidden) float32
+            return self.network_.head(pooled).squeeze(-1).cpu().numpy()
+        with self._autocast():  # other architectures: padded batches through the module
+            parts = [
+                self.raw_scores(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)
+            ]
+        return torch.cat(parts).float().cpu().numpy()
 
     def win_probabilities(self, headlines: list[str]) -> np.ndarray:
         """(n, n) matrix: P[i, j] = P(headline i beats headline j); diagonal 0.5."""

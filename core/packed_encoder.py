@@ -1,0 +1,206 @@
+"""Padding-free BERT inference: each linear layer runs once over every token of every text.
+
+Headlines are short and of mixed length. Padded into a (batch, tokens) grid they waste
+work, and each small batch pays fixed per-call costs in every one of the encoder's ~100
+operations. Here texts are sorted by token length and their tokens stacked into one
+(tokens, hidden) matrix. Linear layers, GELU and LayerNorm act per token, so they run on
+that matrix directly, as one large matrix product each; only attention needs sequences,
+and it runs per group of equal-length texts, which needs no mask. The arithmetic is the
+Hugging Face BERT forward's (tests compare the two), minus the padding.
+
+Used for inference only; training runs the Hugging Face module, whose parameters this
+reads (cast copies are cached and refreshed when a parameter changes in place).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# Tokens per forward chunk. Activations of ~2k tokens (2048 x 1536 bf16 = 6 MB) stay in
+# cache between operations; on 2 cores 2,048 ran LIME's batch 7% faster than 16,384 and
+# 2% faster than 1,024 (benchmarks/results/speed-cpu.md has the end-to-end figures).
+CHUNK_TOKENS = 2048
+
+
+def supports(encoder: nn.Module) -> bool:
+    """True for the plain post-LayerNorm BERT this module reimplements (MiniLM is one)."""
+    config = encoder.config
+    return (
+        config.model_type == "bert"
+        and getattr(config, "position_embedding_type", "absolute") == "absolute"
+        and config.hidden_act == "gelu"
+        and not getattr(config, "is_decoder", False)
+    )
+
+
+class PackedBert:
+    """Mean-pooled BERT embeddings of token-id lists, without padding. Inference only."""
+
+    def __init__(self, encoder: nn.Module) -> None:
+        self.encoder = encoder
+
+    # ----- weights ------------------------------------------------------------------------
+    def _weights(self, dtype: torch.dtype) -> dict:
+        """Per-layer weights in dtype, Q/K/V fused; rebuilt when any parameter changed.
+
+        A parameter's ``_version`` grows with every in-place update (optimizer steps,
+        load_state_dict), so a scorer scored during training never sees stale copies.
+        """
+        params = list(self.encoder.parameters())
+        key = (dtype, tuple((p.data_ptr(), p._version) for p in params))
+        if getattr(self, "cache_key_", None) != key:
+            self.weights_ = self._cast_weights(dtype)
+            self.cache_key_ = key
+        return self.weights_
+
+    def _cast_weights(self, dtype: torch.dtype) -> dict:
+        emb = self.encoder.embeddings
+        device = emb.word_embeddings.weight.device
+        with torch.no_grad():
+            layers = []
+            for layer in self.encoder.encoder.layer:
+                att = layer.attention
+                qkv = [att.self.query, att.self.key, att.self.value]
+                layers.append(
+                    {
+                        "qkv": _Linear(  # Q, K and V in one product: (3h, h)
+                            torch.cat([m.weight for m in qkv]), torch.cat([m.bias for m in qkv]), dtype
+                        ),
+                        "att_out": _Linear(att.output.dense.weight, att.output.dense.bias, dtype),
+                        "att_ln": att.output.LayerNorm,
+                        "ffn_in": _Linear(
+                            layer.intermediate.dense.weight, layer.intermediate.dense.bias, dtype
+                        ),
+                        "ffn_out": _Linear(layer.output.dense.weight, layer.output.dense.bias, dtype),
+                        "ffn_ln": layer.output.LayerNorm,
+                    }
+                )
+            return {
+                "device": device,
+                "word": emb.word_embeddings.weight,
+                "position": emb.position_embeddings.weight,
+                "type0": emb.token_type_embeddings.weight[0],
+                "emb_ln": emb.LayerNorm,
+                "layers": layers,
+            }
+
+    # ----- forward ------------------------------------------------------------------------
+    @torch.inference_mode()
+    def mean_pooled(self, token_ids: list[list[int]], dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """(n, hidden) float32 mean of the last layer over each text's tokens, in input order.
+
+        dtype is the compute precision (bfloat16 or float32); pooling is always float32.
+        """
+        device = self.encoder.embeddings.word_embeddings.weight.device
+        hidden = self.encoder.config.hidden_size
+        out = torch.empty(len(token_ids), hidden, device=device)
+        order = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
+        for chunk in _chunks(order, token_ids):
+            out[torch.tensor(chunk, device=device)] = self._forward_sorted(
+                [token_ids[i] for i in chunk], dtype
+            )
+        return out
+
+    def _forward_sorted(self, ids: list[list[int]], dtype: torch.dtype) -> torch.Tensor:
+        """(n, hidden) pooled embeddings of texts sorted by length."""
+        w = self._weights(dtype)
+        device = w["device"]
+        groups = _length_groups([len(t) for t in ids])  # [(length, count)]
+        flat = torch.tensor([tok for text in ids for tok in text], device=device)  # (T,)
+        positions = torch.cat([torch.arange(length, device=device).repeat(count) for length, count in groups])
+        x = w["word"][flat] + w["position"][positions] + w["type0"]  # (T, h) float32
+        x = _layer_norm(x, w["emb_ln"]).to(dtype)
+        heads = self.encoder.config.num_attention_heads
+        for layer in w["layers"]:
+            qkv = layer["qkv"](x)  # (T, 3h)
+            context = _grouped_attention(qkv, groups, heads)  # (T, h)
+            x = _layer_norm(layer["att_out"](context) + x, layer["att_ln"])
+            inner = layer["ffn_in"](x, gelu=True)  # (T, intermediate)
+            x = _layer_norm(layer["ffn_out"](inner) + x, layer["ffn_ln"])
+        pooled, start = [], 0
+        for length, count in groups:
+            end = start + length * count
+            pooled.append(x[start:end].view(count, length, -1).float().mean(1))  # (count, h)
+            start = end
+        return torch.cat(pooled)
+
+
+def _layer_norm(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
+    # float32 weights on a bf16 input: PyTorch accumulates the statistics in float32 (as
+    # autocast would) and returns x's dtype, without a float32 copy of x.
+    return F.layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
+
+
+class _Linear:
+    """x W^T + b in a fixed dtype, optionally followed by exact (erf) GELU. (T, in) -> (T, out).
+
+    For bf16 on the CPU it calls oneDNN directly, the ops PyTorch's own compiler emits for
+    a frozen linear layer: the weight is reordered once into oneDNN's blocked layout, and
+    bias and GELU are applied inside the matrix product instead of as extra passes over
+    the (T, out) result. On 2 cores that made LIME's batch ~12% faster than F.linear
+    (+ a separate GELU). Elsewhere (float32, CUDA) it is F.linear. torch is pinned in
+    requirements.txt, and tests compare both paths with the Hugging Face forward.
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, dtype: torch.dtype) -> None:
+        self.bias = bias.detach().to(dtype).contiguous()
+        weight = weight.detach().to(dtype).contiguous()
+        self.onednn = (
+            weight.device.type == "cpu" and dtype == torch.bfloat16 and torch.backends.mkldnn.is_available()
+        )
+        # 2048: the typical rows per product (CHUNK_TOKENS); any row count works.
+        self.weight = torch.ops.mkldnn._reorder_linear_weight(weight, CHUNK_TOKENS) if self.onednn else weight
+
+    def __call__(self, x: torch.Tensor, gelu: bool = False) -> torch.Tensor:
+        if self.onednn:
+            return torch.ops.mkldnn._linear_pointwise(
+                x, self.weight, self.bias, "gelu" if gelu else "none", [], "none"
+            )
+        y = F.linear(x, self.weight, self.bias)
+        return F.gelu(y) if gelu else y
+
+
+def _grouped_attention(qkv: torch.Tensor, groups: list[tuple[int, int]], heads: int) -> torch.Tensor:
+    """Self-attention within each text. qkv: (T, 3h) rows grouped by length -> (T, h)."""
+    hidden = qkv.shape[1] // 3
+    dim = hidden // heads
+    scale = 1.0 / math.sqrt(dim)
+    parts, start = [], 0
+    for length, count in groups:
+        end = start + length * count
+        # (count, length, 3, heads, dim) -> 3 x (count, heads, length, dim)
+        q, k, v = qkv[start:end].view(count, length, 3, heads, dim).permute(2, 0, 3, 1, 4)
+        scores = torch.matmul(q, k.transpose(-1, -2)) * scale  # (count, heads, length, length)
+        probs = scores.softmax(-1)  # bf16 softmax accumulates in float32 internally
+        context = torch.matmul(probs, v)  # (count, heads, length, dim)
+        parts.append(context.transpose(1, 2).reshape(count * length, hidden))
+        start = end
+    return torch.cat(parts)
+
+
+def _length_groups(lengths: list[int]) -> list[tuple[int, int]]:
+    """[(length, count)] runs of equal length in a sorted list."""
+    groups: list[tuple[int, int]] = []
+    for length in lengths:
+        if groups and groups[-1][0] == length:
+            groups[-1] = (length, groups[-1][1] + 1)
+        else:
+            groups.append((length, 1))
+    return groups
+
+
+def _chunks(order: list[int], token_ids: list[list[int]]) -> list[list[int]]:
+    """Split indices (sorted by length) into chunks of at most CHUNK_TOKENS tokens."""
+    chunks: list[list[int]] = [[]]
+    tokens = 0
+    for i in order:
+        if chunks[-1] and tokens + len(token_ids[i]) > CHUNK_TOKENS:
+            chunks.append([])
+            tokens = 0
+        chunks[-1].append(i)
+        tokens += len(token_ids[i])
+    return [c for c in chunks if c]
