@@ -38,6 +38,7 @@ VARIANTS: dict[str, dict] = {
     "Ars only": {"datasets": ("ars",)},
     "seed 2": {"seed": 2},
     "word embeddings trained too": {"frozen_prefixes": ()},
+    "excerpt as context (Upworthy; Ars has none)": {"context": "excerpt"},
 }
 ENSEMBLE = ("base", "seed 2")
 OUT = ROOT / "benchmarks" / "results"
@@ -122,7 +123,11 @@ def main() -> int:
             rows.append(row("ensemble (base + seed 2)", mean, 1.0, settings, 0.0))
             kept = {}
         done = {r["variant"] for r in rows}
-        merged = [r for r in previous if r["variant"] not in done] + rows
+        order = [*VARIANTS, "ensemble (base + seed 2)"]
+        merged = sorted(
+            [r for r in previous if r["variant"] not in done] + rows,
+            key=lambda r: order.index(r["variant"]) if r["variant"] in order else len(order),
+        )
         (OUT / "ablations.json").write_text(json.dumps({"budget": budget, "rows": merged}, indent=2) + "\n")
         (OUT / "ablations.md").write_text(markdown(merged, budget))
         print(f"{name}: done in {seconds:.0f}s", flush=True)

@@ -42,7 +42,7 @@ class AlwaysFirst:
         self.p_a = float(train_pairs["label"].mean())
         return self
 
-    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str]) -> np.ndarray:
+    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str], contexts=None) -> np.ndarray:
         return np.full(len(headlines_a), self.p_a)
 
 
@@ -99,7 +99,7 @@ class BestHeuristic:
         self.name = f"heuristic: {name}"
         return self
 
-    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str]) -> np.ndarray:
+    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str], contexts=None) -> np.ndarray:
         prefers = self.sign * self._prefers_a(headlines_a, headlines_b, self.feature)
         return 0.5 + prefers * (self.confidence - 0.5)
 
@@ -153,7 +153,7 @@ class TfidfPairLR:
         """Per-headline logit; a pair's P(a wins) is sigmoid(score_a − score_b)."""
         return self.vectorizer.transform(headlines) @ self.coef
 
-    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str]) -> np.ndarray:
+    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str], contexts=None) -> np.ndarray:
         ia, ib, uniques = _unique(headlines_a, headlines_b)
         scores = self.headline_scores(list(uniques))
         return expit(scores[ia] - scores[ib])

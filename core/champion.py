@@ -27,6 +27,7 @@ from scipy import stats
 
 from core import registry
 from core.datasets import DATASETS, dataset_split
+from core.pairs import pair_contexts
 from core.retrain import editor_pairs
 from core.settings import Settings
 from core.train import quick_metrics
@@ -140,7 +141,9 @@ def compare(settings: Settings, challenger: str, champion: str | None = None) ->
     pairs, warnings = held_out_pairs(settings, manifests)
     y = pairs["label"].to_numpy(int)
     probs = [
-        registry.load_model(settings, r).pair_proba(list(pairs["headline_a"]), list(pairs["headline_b"]))
+        registry.load_model(settings, r).pair_proba(
+            list(pairs["headline_a"]), list(pairs["headline_b"]), pair_contexts(pairs)
+        )
         for r in rows
     ]
     correct = [(p > 0.5) == (y == 1) for p in probs]

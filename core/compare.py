@@ -20,9 +20,9 @@ from core.text import clean_headline, headline_problems, markup_tags, normalise_
 class Scorer(Protocol):
     version: str
 
-    def score(self, headlines: list[str]) -> np.ndarray: ...
+    def score(self, headlines: list[str], context: str | None = None) -> np.ndarray: ...
 
-    def win_shares(self, headlines: list[str]) -> np.ndarray: ...
+    def win_shares(self, headlines: list[str], context: str | None = None) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -56,17 +56,21 @@ def scorable(drafts: Sequence[Draft]) -> list[Draft]:
     return [d for d in drafts if d.problem is None]
 
 
-def ranking(scorer: Scorer, drafts: Sequence[Draft]) -> pd.DataFrame:
+def ranking(scorer: Scorer, drafts: Sequence[Draft], excerpt: str | None = None) -> pd.DataFrame:
     """One row per draft in input order: draft number, headline, score, rank (1 = best) and
-    win probability (the chance it is the best of these drafts)."""
+    win probability (the chance it is the best of these drafts).
+
+    The story excerpt is passed on; only a model trained to read it uses it.
+    """
     texts = [d.text for d in drafts]
-    scores = scorer.score(texts)
+    excerpt = (excerpt or "").strip() or None
+    scores = scorer.score(texts, excerpt)
     frame = pd.DataFrame(
         {
             "draft": [d.number for d in drafts],
             "headline": texts,
             "score": scores,
-            "win_probability": scorer.win_shares(texts),
+            "win_probability": scorer.win_shares(texts, excerpt),
         }
     )
     frame["rank"] = frame["score"].rank(ascending=False, method="min").astype(int)

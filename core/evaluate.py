@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from core.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
 from core.metrics import Estimate, evaluate_pairs
+from core.pairs import pair_contexts
 from core.predictors import PairPredictor, has_model, load_transformer
 from core.settings import Settings, load_settings
 from core.splits import Split, shared_headlines
@@ -108,7 +109,9 @@ def evaluation_table(split: Split, predictors: list[PairPredictor], settings: Se
     rows = []
     for predictor in predictors:
         predictor.fit(split.train)
-        p = predictor.predict_pairs(valid["headline_a"].tolist(), valid["headline_b"].tolist())
+        p = predictor.predict_pairs(
+            valid["headline_a"].tolist(), valid["headline_b"].tolist(), pair_contexts(valid)
+        )
         m = evaluate_pairs(valid, p, settings)
         rows.append(
             [

@@ -83,36 +83,49 @@ class PackedBert:
                 "device": device,
                 "word": emb.word_embeddings.weight,
                 "position": emb.position_embeddings.weight,
-                "type0": emb.token_type_embeddings.weight[0],
+                "types": emb.token_type_embeddings.weight,
                 "emb_ln": emb.LayerNorm,
                 "layers": layers,
             }
 
     # ----- forward ------------------------------------------------------------------------
     @torch.inference_mode()
-    def mean_pooled(self, token_ids: list[list[int]], dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    def mean_pooled(
+        self,
+        token_ids: list[list[int]],
+        dtype: torch.dtype = torch.float32,
+        type_ids: list[list[int]] | None = None,
+    ) -> torch.Tensor:
         """(n, hidden) float32 mean of the last layer over each text's tokens, in input order.
 
         dtype is the compute precision (bfloat16 or float32); pooling is always float32.
+        type_ids: BERT segment ids per token (0 headline, 1 context); all 0 when None.
         """
         device = self.encoder.embeddings.word_embeddings.weight.device
         hidden = self.encoder.config.hidden_size
         out = torch.empty(len(token_ids), hidden, device=device)
         order = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
         for chunk in _chunks(order, token_ids):
+            types = None if type_ids is None else [type_ids[i] for i in chunk]
             out[torch.tensor(chunk, device=device)] = self._forward_sorted(
-                [token_ids[i] for i in chunk], dtype
+                [token_ids[i] for i in chunk], dtype, types
             )
         return out
 
-    def _forward_sorted(self, ids: list[list[int]], dtype: torch.dtype) -> torch.Tensor:
+    def _forward_sorted(
+        self, ids: list[list[int]], dtype: torch.dtype, type_ids: list[list[int]] | None
+    ) -> torch.Tensor:
         """(n, hidden) pooled embeddings of texts sorted by length."""
         w = self._weights(dtype)
         device = w["device"]
         groups = _length_groups([len(t) for t in ids])  # [(length, count)]
         flat = torch.tensor([tok for text in ids for tok in text], device=device)  # (T,)
         positions = torch.cat([torch.arange(length, device=device).repeat(count) for length, count in groups])
-        x = w["word"][flat] + w["position"][positions] + w["type0"]  # (T, h) float32
+        if type_ids is None or not any(t for row in type_ids for t in row):
+            segment = w["types"][0]  # (h,): every token in segment 0
+        else:
+            segment = w["types"][torch.tensor([t for row in type_ids for t in row], device=device)]
+        x = w["word"][flat] + w["position"][positions] + segment  # (T, h) float32
         x = _layer_norm(x, w["emb_ln"]).to(dtype)
         heads = self.encoder.config.num_attention_heads
         for layer in w["layers"]:

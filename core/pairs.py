@@ -112,3 +112,10 @@ def swap_sides(pairs: pd.DataFrame, seed: int) -> pd.DataFrame:
     out.loc[flip, "label"] = 1 - pairs.loc[flip, "label"]
     out.loc[flip, "prob_a_better"] = 1 - pairs.loc[flip, "prob_a_better"]
     return out
+
+
+def pair_contexts(pairs: pd.DataFrame) -> list[str | None] | None:
+    """The story excerpt each pair's two arms share (None where it has none)."""
+    if "excerpt" not in pairs:
+        return None
+    return [e if isinstance(e, str) else None for e in pairs["excerpt"]]

@@ -25,8 +25,11 @@ class PairPredictor(Protocol):
 
     def fit(self, train_pairs: pd.DataFrame) -> PairPredictor: ...
 
-    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str]) -> np.ndarray:
-        """P(headline a wins) per pair, in [0, 1]."""
+    def predict_pairs(
+        self, headlines_a: list[str], headlines_b: list[str], contexts: list[str | None] | None = None
+    ) -> np.ndarray:
+        """P(headline a wins) per pair, in [0, 1]. contexts: each pair's story excerpt, for
+        predictors that read it (the baselines score the headlines alone)."""
         ...
 
 
@@ -40,13 +43,16 @@ class TransformerPredictor:
     def fit(self, train_pairs: pd.DataFrame) -> TransformerPredictor:
         return self  # trained by `python -m core train`; evaluation never refits it
 
-    def predict_pairs(self, headlines_a: list[str], headlines_b: list[str]) -> np.ndarray:
-        # Uploads repeat pairs: send each distinct (a, b) once (the scorer encodes each headline once).
-        codes, unique = pd.factorize(pd.Series(list(zip(headlines_a, headlines_b)), dtype=object))
+    def predict_pairs(
+        self, headlines_a: list[str], headlines_b: list[str], contexts: list[str | None] | None = None
+    ) -> np.ndarray:
+        # Uploads repeat pairs: send each distinct (a, b, context) once.
+        contexts = list(contexts) if contexts is not None else [None] * len(headlines_a)
+        codes, unique = pd.factorize(pd.Series(list(zip(headlines_a, headlines_b, contexts)), dtype=object))
         if len(unique) == 0:
             return np.zeros(0)
-        ua, ub = (list(side) for side in zip(*unique))
-        return np.asarray(self.scorer.pair_proba(ua, ub), dtype=float)[codes]
+        ua, ub, uc = (list(side) for side in zip(*unique))
+        return np.asarray(self.scorer.pair_proba(ua, ub, uc), dtype=float)[codes]
 
 
 def has_model(model_dir: Path) -> bool:

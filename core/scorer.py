@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,8 @@ class HeadlineScorer:
         precision: str = "auto",
         batch_size: int = 128,
         frozen_prefixes: tuple[str, ...] = ("encoder.embeddings.",),
+        context: str = "none",
+        context_tokens: int = 64,
         manifest: dict | None = None,
     ) -> None:
         self.base_model = base_model
@@ -109,6 +112,8 @@ class HeadlineScorer:
         self.precision = precision
         self.batch_size = batch_size
         self.frozen_prefixes = frozen_prefixes
+        self.context = context  # "none" | "excerpt": read "headline [SEP] story excerpt"
+        self.context_tokens = context_tokens  # excerpt tokens kept after the headline's
         self.manifest = manifest or {}
 
     # ----- construction -------------------------------------------------------------------
@@ -147,6 +152,8 @@ class HeadlineScorer:
             device=device,
             precision=precision,
             frozen_prefixes=tuple(manifest["settings"].get("frozen_prefixes", ())),
+            context=manifest["settings"].get("context", "none"),
+            context_tokens=manifest["settings"].get("context_tokens", 64),
             manifest=manifest,
         )
         config = AutoConfig.from_pretrained(str(path))
@@ -193,7 +200,12 @@ class HeadlineScorer:
         }
         full.setdefault("settings", {})
         full["settings"].update(
-            {"max_tokens": self.max_tokens, "frozen_prefixes": list(self.frozen_prefixes)}
+            {
+                "max_tokens": self.max_tokens,
+                "frozen_prefixes": list(self.frozen_prefixes),
+                "context": self.context,
+                "context_tokens": self.context_tokens,
+            }
         )
         full["files"] = {p.name: sha256_file(p) for p in sorted(path.iterdir()) if p.name != MANIFEST}
         (path / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True, default=str))
@@ -213,66 +225,117 @@ class HeadlineScorer:
     def _autocast(self):
         return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=self._use_bf16())
 
-    def encode(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        # Lengths padded to a multiple of 8: few distinct shapes, so oneDNN reuses its kernels.
-        batch = self.tokenizer_(
-            texts,
-            padding=True,
-            truncation=True,
-            max_length=self.max_tokens,
-            return_tensors="pt",
-            pad_to_multiple_of=8,
-        )
-        return {k: v.to(self.device_) for k, v in batch.items() if k in ("input_ids", "attention_mask")}
+    def contexts_for(self, n: int, context: str | Sequence[str | None] | None) -> list[str]:
+        """Per-headline context text, "" where none. A string applies to all n headlines.
 
-    def raw_scores(self, texts: list[str]) -> torch.Tensor:
+        A model trained without context ignores it, so callers may always pass the excerpt.
+        """
+        if self.context == "none" or context is None:
+            return [""] * n
+        items = [context] * n if isinstance(context, str) else list(context)
+        if len(items) != n:
+            raise ValueError(f"{len(items)} contexts for {n} headlines")
+        return [clean_headline(c) if isinstance(c, str) else "" for c in items]
+
+    def token_ids(self, texts: list[str], contexts: list[str]) -> tuple[list[list[int]], list[list[int]]]:
+        """(token ids, token type ids) per text: [CLS] headline [SEP] (+ context [SEP])."""
+        ids, types = [None] * len(texts), [None] * len(texts)
+        for with_context in (False, True):
+            rows = [i for i, c in enumerate(contexts) if bool(c) == with_context]
+            if not rows:
+                continue
+            if with_context:
+                batch = self.tokenizer_(
+                    [texts[i] for i in rows],
+                    [contexts[i] for i in rows],
+                    truncation="only_second",
+                    max_length=self.max_tokens + self.context_tokens,
+                    return_token_type_ids=True,
+                )
+            else:
+                batch = self.tokenizer_(
+                    [texts[i] for i in rows],
+                    truncation=True,
+                    max_length=self.max_tokens,
+                    return_token_type_ids=True,
+                )
+            for i, row_ids, row_types in zip(rows, batch["input_ids"], batch["token_type_ids"]):
+                ids[i], types[i] = row_ids, row_types
+        return ids, types
+
+    def encode(self, texts: list[str], contexts: list[str] | None = None) -> dict[str, torch.Tensor]:
+        """Padded (batch, tokens) input_ids, attention_mask and token_type_ids."""
+        ids, types = self.token_ids(texts, contexts or [""] * len(texts))
+        # Lengths padded to a multiple of 8: few distinct shapes, so oneDNN reuses its kernels.
+        width = max(8, -(-max(map(len, ids)) // 8) * 8)
+        pad = self.tokenizer_.pad_token_id or 0
+
+        def padded(rows: list[list[int]], fill: int) -> torch.Tensor:
+            return torch.tensor([r + [fill] * (width - len(r)) for r in rows], device=self.device_)
+
+        return {
+            "input_ids": padded(ids, pad),
+            "attention_mask": padded([[1] * len(r) for r in ids], 0),
+            "token_type_ids": padded(types, 0),
+        }
+
+    def raw_scores(self, texts: list[str], contexts: list[str] | None = None) -> torch.Tensor:
         """Un-tempered scores with gradients (training). (n,)"""
-        return self.network_(**self.encode(texts))
+        return self.network_(**self.encode(texts, contexts))
 
     @torch.inference_mode()
-    def score(self, headlines: list[str]) -> np.ndarray:
-        """Calibrated score per headline, (n,). Duplicates are scored once."""
-        texts = [clean_headline(h) for h in headlines]
-        unique = list(dict.fromkeys(texts))
+    def score(self, headlines: list[str], context: str | Sequence[str | None] | None = None) -> np.ndarray:
+        """Calibrated score per headline, (n,). Duplicates are scored once.
+
+        context: the story excerpt (one string for all headlines, or one per headline); used
+        only by a model trained with it (``context == "excerpt"``).
+        """
+        keys = list(zip((clean_headline(h) for h in headlines), self.contexts_for(len(headlines), context)))
+        unique = list(dict.fromkeys(keys))
         self.network_.eval()
         values = dict(zip(unique, self._raw_inference_scores(unique).tolist()))
-        return np.array([values[t] for t in texts], dtype=np.float64) / self.temperature
+        return np.array([values[k] for k in keys], dtype=np.float64) / self.temperature
 
-    def _raw_inference_scores(self, texts: list[str]) -> np.ndarray:
-        """(n,) un-tempered scores without gradients: padding-free for BERT encoders."""
-        if not texts:
+    def _raw_inference_scores(self, items: list[tuple[str, str]]) -> np.ndarray:
+        """(n,) un-tempered scores of (headline, context) without gradients."""
+        if not items:
             return np.empty(0)
-        if self.packed_ is not None:
-            ids = self.tokenizer_(texts, truncation=True, max_length=self.max_tokens)["input_ids"]
+        texts, contexts = (list(side) for side in zip(*items))
+        if self.packed_ is not None:  # padding-free for BERT encoders
+            ids, types = self.token_ids(texts, contexts)
             dtype = torch.bfloat16 if self._use_bf16() else torch.float32
-            pooled = self.packed_.mean_pooled(ids, dtype)  # (n, hidden) float32
+            pooled = self.packed_.mean_pooled(ids, dtype, types)  # (n, hidden) float32
             return self.network_.head(pooled).squeeze(-1).cpu().numpy()
         with self._autocast():  # other architectures: padded batches through the module
             parts = [
-                self.raw_scores(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)
+                self.raw_scores(texts[i : i + self.batch_size], contexts[i : i + self.batch_size])
+                for i in range(0, len(texts), self.batch_size)
             ]
         return torch.cat(parts).float().cpu().numpy()
 
-    def win_probabilities(self, headlines: list[str]) -> np.ndarray:
+    def win_probabilities(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n, n) matrix: P[i, j] = P(headline i beats headline j); diagonal 0.5."""
-        s = self.score(headlines)
+        s = self.score(headlines, context)
         return _sigmoid(s[:, None] - s[None, :])
 
-    def win_shares(self, headlines: list[str]) -> np.ndarray:
+    def win_shares(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n,) probability each draft is the best of all (Plackett-Luce first place)."""
-        s = self.score(headlines)
+        s = self.score(headlines, context)
         e = np.exp(s - s.max())
         return e / e.sum()
 
-    def pair_proba(self, headlines_a: list[str], headlines_b: list[str]) -> np.ndarray:
-        """(n,) P(a_i beats b_i); all headlines scored in one pass."""
-        s = self.score(list(headlines_a) + list(headlines_b))
+    def pair_proba(
+        self, headlines_a: list[str], headlines_b: list[str], contexts: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        """(n,) P(a_i beats b_i); all headlines scored in one pass. contexts: one per pair."""
+        both = None if contexts is None else list(contexts) * 2
+        s = self.score(list(headlines_a) + list(headlines_b), both)
         n = len(headlines_a)
         return _sigmoid(s[:n] - s[n:])
 
-    def predict_proba(self, headlines: list[str]) -> np.ndarray:
+    def predict_proba(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n, 2) [P(loses), P(wins)] against a typical training headline; LIME's classifier_fn."""
-        p = _sigmoid(self.score(list(headlines)) - self.reference_score)
+        p = _sigmoid(self.score(list(headlines), context) - self.reference_score)
         return np.stack([1 - p, p], axis=1)
 
 

@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from core.datasets import DATASETS, dataset_split
+from core.pairs import pair_contexts
 from core.scorer import HeadlineScorer
 from core.settings import REPO_ROOT, Settings, load_settings
 from core.splits import split_by_test
@@ -61,6 +62,7 @@ class TrainConfig:
     eval_every: int = 150  # steps between dev evaluations
     patience: int = 4  # dev evaluations without improvement before stopping
     frozen_prefixes: tuple[str, ...] = ("encoder.embeddings.",)  # frozen: fewer weights to store
+    context: str = "none"  # "excerpt": the encoder reads "headline [SEP] story excerpt"
     precision: str = "auto"  # bf16 autocast where the CPU/GPU supports it
     seed: int = 13
     init_from: str = ""  # warm start from a model folder; empty = the base encoder
@@ -162,7 +164,9 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
 
 def pair_logits(scorer: HeadlineScorer, pairs: pd.DataFrame) -> np.ndarray:
     """Untempered s(a) - s(b) for each pair. (n,)"""
-    s = scorer.score(list(pairs["headline_a"]) + list(pairs["headline_b"])) * scorer.temperature
+    contexts = pair_contexts(pairs)
+    both = None if contexts is None else contexts * 2
+    s = scorer.score(list(pairs["headline_a"]) + list(pairs["headline_b"]), both) * scorer.temperature
     return s[: len(pairs)] - s[len(pairs) :]
 
 
@@ -203,6 +207,7 @@ def _initial_scorer(config: TrainConfig) -> HeadlineScorer:
         seed=config.seed,
         precision=config.precision,
         frozen_prefixes=config.frozen_prefixes,
+        context=config.context,
     )
 
 
@@ -222,13 +227,17 @@ def _optimizer(scorer: HeadlineScorer, config: TrainConfig, total_steps: int):
 
 
 def _batch_loss(scorer: HeadlineScorer, network: nn.Module, batch: pd.DataFrame) -> torch.Tensor:
-    """Weighted pairwise BCE; each unique headline of the batch is encoded once."""
-    texts = sorted(set(batch["headline_a"]) | set(batch["headline_b"]))
-    index = {t: i for i, t in enumerate(texts)}
+    """Weighted pairwise BCE; each unique (headline, context) of the batch is encoded once."""
+    contexts = scorer.contexts_for(len(batch), pair_contexts(batch))
+    keys_a = list(zip(batch["headline_a"], contexts))
+    keys_b = list(zip(batch["headline_b"], contexts))
+    keys = sorted(set(keys_a) | set(keys_b))
+    index = {k: i for i, k in enumerate(keys)}
+    texts, key_contexts = [k[0] for k in keys], [k[1] for k in keys]
     with scorer._autocast():
-        scores = network(**scorer.encode(texts)).float()  # (unique,)
-    ia = torch.tensor([index[t] for t in batch["headline_a"]], device=scores.device)
-    ib = torch.tensor([index[t] for t in batch["headline_b"]], device=scores.device)
+        scores = network(**scorer.encode(texts, key_contexts)).float()  # (unique,)
+    ia = torch.tensor([index[k] for k in keys_a], device=scores.device)
+    ib = torch.tensor([index[k] for k in keys_b], device=scores.device)
     logits = scores[ia] - scores[ib]  # (batch,)
     target = torch.tensor(batch["target"].to_numpy(np.float32), device=scores.device)
     weight = torch.tensor(batch["weight"].to_numpy(np.float32), device=scores.device)
@@ -336,9 +345,16 @@ def train(
         scorer.network_.load_state_dict(best["state"])
     scorer.temperature = best["temperature"]
     progress("calibrating", 0, 1)
-    sample = pd.concat([fit["headline_a"], fit["headline_b"]]).drop_duplicates()
-    sample = sample.sample(min(len(sample), 2000), random_state=config.seed)
-    scorer.reference_score = float(np.mean(scorer.score(list(sample))))
+    sample = pd.concat(
+        [
+            fit[["headline_a"]].set_axis(["headline"], axis=1),
+            fit[["headline_b"]].set_axis(["headline"], axis=1),
+        ]
+    )
+    if "excerpt" in fit:
+        sample["excerpt"] = pd.concat([fit["excerpt"], fit["excerpt"]]).to_numpy()
+    sample = sample.drop_duplicates().sample(min(len(sample), 2000), random_state=config.seed)
+    scorer.reference_score = float(np.mean(scorer.score(list(sample["headline"]), pair_contexts(sample))))
 
     progress("validating", 0, 1)
     metrics = {}
@@ -346,7 +362,8 @@ def train(
         for name in DATASETS:
             valid = dataset_split(name, settings).valid
             metrics[name] = quick_metrics(
-                scorer.pair_proba(list(valid["headline_a"]), list(valid["headline_b"])), valid
+                scorer.pair_proba(list(valid["headline_a"]), list(valid["headline_b"]), pair_contexts(valid)),
+                valid,
             )
     manifest = {
         "version": datetime.now(UTC).strftime("v%Y%m%d-%H%M%S"),
@@ -393,6 +410,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--editor-weight", type=float, default=defaults.editor_weight)
     parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=defaults.precision)
     parser.add_argument(
+        "--context",
+        choices=["none", "excerpt"],
+        default=defaults.context,
+        help="excerpt: the encoder reads the story excerpt after the headline",
+    )
+    parser.add_argument(
         "--from-db", action="store_true", help="add editors' recorded outcomes from the database"
     )
     parser.add_argument(
@@ -419,6 +442,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         base_model=args.base_model,
         editor_weight=args.editor_weight,
         precision=args.precision,
+        context=args.context,
     )
 
 

@@ -51,7 +51,7 @@ if model.scorer is None:
     ui.show_model_error(model)
     st.stop()
 
-ranked = ranking(model.scorer, ready)
+ranked = ranking(model.scorer, ready, excerpt)
 best = ranked.loc[ranked["rank"].idxmin()]
 st.subheader(f"Predicted winner: draft {best['draft']} ({best['win_probability']:.0%})")
 highlights = {}
@@ -64,7 +64,7 @@ for draft, row in zip(ready, ranked.itertuples()):
         highlights[draft.number] = st.empty()
         highlights[draft.number].html(highlight_html(draft.raw, {}))
 for draft in ready:  # explanations after the scores: LIME takes a moment per new draft
-    highlights[draft.number].html(highlight_html(draft.raw, ui.explanation(draft.raw, model)))
+    highlights[draft.number].html(highlight_html(draft.raw, ui.explanation(draft.raw, model, excerpt)))
 
 with st.form("save_test"):
     st.markdown(f"**Save these {len(ranked)} drafts as a test** with the model's predictions")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import altair as alt
@@ -84,15 +85,20 @@ def model() -> Model:
 
 
 @st.cache_data(show_spinner=False, max_entries=5000)
-def _cached_weights(headline: str, model_key: str, samples: int, seed: int, _scorer: HeadlineScorer) -> dict:
-    return word_weights(headline, _scorer.predict_proba, num_samples=samples, random_state=seed)
+def _cached_weights(
+    headline: str, context: str | None, model_key: str, samples: int, seed: int, _scorer: HeadlineScorer
+) -> dict:
+    return word_weights(headline, partial(_scorer.predict_proba, context=context), samples, seed)
 
 
-def explanation(headline: str, current: Model) -> dict[str, float]:
-    """LIME word weights of a headline, cached per (headline, model folder and version)."""
+def explanation(headline: str, current: Model, excerpt: str | None = None) -> dict[str, float]:
+    """LIME word weights of a headline, cached per (headline, excerpt if the model reads it,
+    model folder and version)."""
     config = settings()
     key = f"{current.directory}@{current.version}"
-    return _cached_weights(headline, key, config.lime_samples, config.lime_seed, current.scorer)
+    reads_excerpt = current.scorer.context == "excerpt"
+    context = (excerpt or "").strip() or None if reads_excerpt else None
+    return _cached_weights(headline, context, key, config.lime_samples, config.lime_seed, current.scorer)
 
 
 def show_model_error(current: Model) -> None:

@@ -24,7 +24,7 @@ class HalfwayModel:
     def fit(self, train_pairs):
         return self
 
-    def predict_pairs(self, headlines_a, headlines_b):
+    def predict_pairs(self, headlines_a, headlines_b, contexts=None):
         return np.full(len(headlines_a), 0.6)
 
 

@@ -24,8 +24,8 @@ class FakeScorer:
         cls.loaded_from = path
         return cls()
 
-    def pair_proba(self, headlines_a, headlines_b):
-        self.calls.append((list(headlines_a), list(headlines_b)))
+    def pair_proba(self, headlines_a, headlines_b, contexts=None):
+        self.calls.append((list(headlines_a), list(headlines_b), list(contexts)))
         diff = np.array([len(a) - len(b) for a, b in zip(headlines_a, headlines_b)], dtype=float)
         return 1 / (1 + np.exp(-diff))
 
@@ -48,8 +48,12 @@ def test_manifest_selects_the_transformer_and_pairs_are_sent_once(tmp_settings, 
     assert FakeScorer.loaded_from == model_dir and predictor.name == "transformer (default)"
     a, b = ["long one", "x", "long one", "x"], ["y", "long one", "y", "long one"]
     p = predictor.predict_pairs(a, b)
-    assert FakeScorer.calls == [(["long one", "x"], ["y", "long one"])]  # duplicates dropped
+    assert FakeScorer.calls == [(["long one", "x"], ["y", "long one"], [None, None])]  # duplicates dropped
     assert np.allclose(p, 1 / (1 + np.exp(-np.array([7.0, -7.0, 7.0, -7.0]))))
+    # the same pair under another story excerpt is a different question: sent separately
+    FakeScorer.calls = []
+    predictor.predict_pairs(["a", "a"], ["b", "b"], ["story one", "story two"])
+    assert FakeScorer.calls == [(["a", "a"], ["b", "b"], ["story one", "story two"])]
 
 
 def test_without_manifest_the_baseline_is_fitted_once_then_read_from_cache(tmp_settings, monkeypatch):

@@ -132,3 +132,51 @@ def test_corrupt_manifest_is_refused(saved, tmp_path):
     (copy / "manifest.json").write_text("{not json")
     with pytest.raises(ModelLoadError, match="not valid JSON"):
         HeadlineScorer.from_pretrained(copy)
+
+
+# ----- story excerpt as context ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def context_scorer(tiny_base):
+    return HeadlineScorer.from_base(tiny_base, seed=1, precision="fp32", device="cpu", context="excerpt")
+
+
+def test_a_context_model_reads_the_excerpt(context_scorer):
+    alone = context_scorer.score(DRAFTS)
+    sports = context_scorer.score(DRAFTS, "A story about the Olympic sprint final")
+    assert not np.allclose(alone, sports)
+    # one excerpt for all drafts equals the same excerpt given per draft
+    np.testing.assert_allclose(
+        context_scorer.score(DRAFTS, ["A story about the Olympic sprint final"] * 4), sports
+    )
+    # a missing excerpt (None or NaN from a data frame) is the headline alone
+    np.testing.assert_allclose(context_scorer.score(DRAFTS, [None, float("nan"), "", None]), alone)
+
+
+def test_a_model_without_context_ignores_the_excerpt(scorer):
+    np.testing.assert_array_equal(scorer.score(DRAFTS, "Any excerpt at all"), scorer.score(DRAFTS))
+
+
+def test_context_scores_match_the_padded_forward(context_scorer):
+    excerpts = ["Olympic sprint final", None, "A long excerpt " * 30, "Science news"]
+    packed = context_scorer.score(DRAFTS, excerpts)
+    saved_packed, context_scorer.packed_ = context_scorer.packed_, None
+    try:
+        padded = context_scorer.score(DRAFTS, excerpts)
+    finally:
+        context_scorer.packed_ = saved_packed
+    np.testing.assert_allclose(packed, padded, atol=1e-5)
+
+
+def test_context_setting_survives_save_and_load(context_scorer, tmp_path):
+    folder = context_scorer.save_pretrained(tmp_path / "ctx")
+    loaded = HeadlineScorer.from_pretrained(folder, device="cpu", precision="fp32")
+    assert loaded.context == "excerpt"
+    excerpt = "A story about the Olympic sprint final"
+    np.testing.assert_allclose(
+        loaded.score(DRAFTS, excerpt), context_scorer.score(DRAFTS, excerpt), atol=5e-3
+    )
+
+
+def test_contexts_must_match_headlines(context_scorer):
+    with pytest.raises(ValueError, match="2 contexts for 4 headlines"):
+        context_scorer.score(DRAFTS, ["a", "b"])
