@@ -88,3 +88,13 @@ def test_data_fingerprint_counts_sources():
     assert (
         fp["test_ids_sha256"] == data_fingerprint(pairs.iloc[::-1].reset_index(drop=True))["test_ids_sha256"]
     )
+
+
+def test_training_with_the_excerpt_as_context(tiny_base):
+    pairs = planted_pairs(20).assign(excerpt="A story about a town and its people")
+    result = train(config(tiny_base, context="excerpt"), train_pairs=pairs)
+    assert result.history[-1]["dev_log_loss"] < result.history[0]["dev_log_loss"]
+    assert result.manifest["settings"]["context"] == "excerpt"
+    scorer = result.scorer
+    headlines = list(pairs["headline_a"][:3])
+    assert not np.allclose(scorer.score(headlines, "A story about a town"), scorer.score(headlines))
