@@ -24,6 +24,7 @@ ARM_COLUMNS = [
     "rate",
     "model_version",
     "win_probability",  # the model's, when the test was saved; NaN without a prediction
+    "at_recording",  # that prediction was made as the outcome was recorded (not a forecast)
     "significant",
     "winner",  # the significant winner
     "best",  # the best observed click rate in its test (the first arm on a tie)
@@ -55,6 +56,7 @@ def arm_outcomes(tests: Iterable[Any]) -> pd.DataFrame:
                     "rate": rate,
                     "model_version": prediction.model_version if prediction else None,
                     "win_probability": prediction.win_probability if prediction else np.nan,
+                    "at_recording": bool(prediction.at_recording) if prediction else False,
                     "significant": bool(outcome.significant),
                     "winner": arm.id == outcome.winner_arm_id,
                     "best": i == best,
@@ -71,6 +73,17 @@ def judged_outcomes(outcomes: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
     hit = judged["predicted_arm_id"] == judged["best_arm_id"]
     judged["hit_best"] = hit.astype("boolean").where(judged["predicted_arm_id"].notna())
     return judged
+
+
+def forecasts_only(judged: pd.DataFrame, arms: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out of accuracy and calibration the predictions made only as an outcome was
+    recorded (a test not saved on Compare first): the model scored those headlines after
+    the test ran, so they are not forecasts. The tests stay listed, unjudged."""
+    after = judged["prediction_at_recording"].fillna(False).astype(bool)
+    judged = judged.copy()
+    judged.loc[after, ["model_correct", "hit_best"]] = pd.NA
+    arms = arms.assign(win_probability=arms["win_probability"].where(~arms["at_recording"].astype(bool)))
+    return judged, arms
 
 
 def accuracy_summary(judged: pd.DataFrame) -> pd.DataFrame:
@@ -146,6 +159,7 @@ EXPORT_COLUMNS = [
     "model_correct",
     "hit_best",
     "predicted_win_probability",
+    "prediction_at_recording",
 ]
 
 
@@ -165,6 +179,7 @@ EXPORT_LABELS = {
     "model_correct": "model right",
     "hit_best": "pick had best rate",
     "predicted_win_probability": "model's P(winner)",
+    "prediction_at_recording": "predicted at recording",
 }
 
 

@@ -267,15 +267,28 @@ def _group_problems(name: str, group: pd.DataFrame) -> list[str]:
 # --- storing ----------------------------------------------------------------------------
 
 
-def saved_predictions(test: Any) -> tuple[str | None, list[float] | None]:
-    """(model version, win probability per arm in arm order) saved with a test; (None, None)
-    when not every arm has a prediction. The latest prediction of each arm counts."""
+@dataclass(frozen=True)
+class SavedPrediction:
+    """What the model said about a test, as saved with it."""
+
+    model_version: str | None  # None when the arms' latest predictions disagree on the version
+    win_probabilities: list[float]  # per arm, in arm order
+    at_recording: bool  # made as the outcome was recorded, i.e. after the test ran
+
+
+def saved_prediction(test: Any) -> SavedPrediction | None:
+    """The prediction saved with a test; None when not every arm has one. The latest
+    prediction of each arm counts."""
     latest = {p.arm_id: p for p in test.predictions}
     if not test.arms or any(arm.id not in latest for arm in test.arms):
-        return None, None
-    versions = {latest[arm.id].model_version for arm in test.arms}
-    version = latest[test.arms[0].id].model_version if len(versions) == 1 else None
-    return version, [latest[arm.id].win_probability for arm in test.arms]
+        return None
+    chosen = [latest[arm.id] for arm in test.arms]
+    versions = {p.model_version for p in chosen}
+    return SavedPrediction(
+        model_version=chosen[0].model_version if len(versions) == 1 else None,
+        win_probabilities=[p.win_probability for p in chosen],
+        at_recording=any(bool(p.at_recording) for p in chosen),
+    )
 
 
 def record(
@@ -287,7 +300,8 @@ def record(
 ) -> OutcomeSummary:
     """Summarise valid counts (one per arm, in arm order) against the test's saved predictions
     and store the outcome in the caller's transaction."""
-    version, predicted = saved_predictions(test)
+    saved = saved_prediction(test)
+    predicted = saved.win_probabilities if saved else None
     summary = summarise([arm.headline for arm in test.arms], counts, predicted, alpha)
     arm_ids = [arm.id for arm in test.arms]
 
@@ -303,8 +317,9 @@ def record(
         significant=summary.significant,
         winner_arm_id=arm_id(summary.winner),
         predicted_arm_id=arm_id(summary.predicted),
-        model_version=version,
+        model_version=saved.model_version if saved else None,
         predicted_win_probability=summary.predicted_win_probability,
         model_correct=summary.model_correct,
+        prediction_at_recording=saved.at_recording if saved else None,
     )
     return summary

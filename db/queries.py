@@ -175,11 +175,14 @@ def create_test(
     scores: Sequence[float] | None = None,
     win_probabilities: Sequence[float] | None = None,
     note: str | None = None,
+    predicted_at_recording: bool = False,
 ) -> Test:
     """Save an editor's test: its arms (in the order given) and the model's predictions.
 
     Predictions are stored when ``model_version``, ``scores`` and ``win_probabilities`` are
     given (one score and one probability per headline); leave all three out to save none.
+    ``predicted_at_recording``: the test is saved as its outcome is recorded, so the
+    predictions were made after it ran (kept out of live accuracy by default).
     """
     cleaned = [str(h).strip() for h in headlines]
     if len(cleaned) < 2:
@@ -199,7 +202,13 @@ def create_test(
         outcomes=[],  # set, so the new test can be read after the session closes
     )
     test.predictions = [
-        Prediction(arm=arm, model_version=model_version, score=score, win_probability=probability)
+        Prediction(
+            arm=arm,
+            model_version=model_version,
+            score=score,
+            win_probability=probability,
+            at_recording=predicted_at_recording,
+        )
         for arm, (score, probability) in zip(test.arms, predicted)
     ]
     session.add(test)
@@ -273,6 +282,7 @@ def record_outcome(
     model_version: str | None = None,
     predicted_win_probability: float | None = None,
     model_correct: bool | None = None,
+    prediction_at_recording: bool | None = None,
 ) -> Outcome:
     """Record a test's real result: ``results`` maps every arm id to (impressions, clicks).
 
@@ -305,6 +315,7 @@ def record_outcome(
         model_version=model_version,
         predicted_win_probability=predicted_win_probability,
         model_correct=model_correct,
+        prediction_at_recording=None if predicted_arm_id is None else bool(prediction_at_recording),
     )
     test.outcomes.append(outcome)
     session.flush()
@@ -367,6 +378,7 @@ OUTCOME_COLUMNS = [
     "model_version",
     "predicted_win_probability",
     "model_correct",
+    "prediction_at_recording",
 ]
 
 
@@ -380,6 +392,7 @@ def outcomes_frame(session: Session, model_version: str | None = None) -> pd.Dat
     frame = pd.DataFrame(session.execute(_outcomes_query(model_version)).all(), columns=OUTCOME_COLUMNS)
     frame["significant"] = frame["significant"].astype(bool)
     frame["model_correct"] = frame["model_correct"].astype("boolean")
+    frame["prediction_at_recording"] = frame["prediction_at_recording"].astype("boolean")
     for column in ("p_value", "predicted_win_probability"):
         frame[column] = frame[column].astype("float64")
     for column in ("created_at", "recorded_at"):
@@ -410,6 +423,7 @@ def _outcomes_query(model_version: str | None) -> Select:
             Outcome.model_version,
             Outcome.predicted_win_probability,
             Outcome.model_correct,
+            Outcome.prediction_at_recording,
         )
         .join(Outcome.test)
         .outerjoin(winner, winner.id == Outcome.winner_arm_id)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -169,6 +170,9 @@ class Prediction(Base):
     # The model's probability that this arm wins the test.
     win_probability: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # True when the model scored the headlines only as the outcome was being recorded (a
+    # test not saved on Compare first): made after the test ran, so not a forecast.
+    at_recording: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     arm: Mapped[Arm] = relationship()
 
@@ -198,6 +202,9 @@ class Outcome(Base):
     model_version: Mapped[str | None] = mapped_column(String(100), index=True)
     predicted_win_probability: Mapped[float | None] = mapped_column(Float)
     model_correct: Mapped[bool | None]
+    # The judged prediction was made at recording time (see Prediction.at_recording); empty
+    # without a prediction. Live accuracy leaves these out unless asked to include them.
+    prediction_at_recording: Mapped[bool | None]
 
     test: Mapped[Test] = relationship(back_populates="outcomes")
 

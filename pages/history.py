@@ -10,6 +10,7 @@ from core.history import (
     arm_outcomes,
     calibration,
     export_csv,
+    forecasts_only,
     judged_outcomes,
 )
 from db import queries
@@ -28,6 +29,17 @@ if judged.empty:
     st.info("No outcomes recorded yet. Save a test on Compare, then record its result on Record outcome.")
     st.stop()
 
+late = int(judged["prediction_at_recording"].fillna(False).sum())
+include_late = st.toggle(
+    f"Count predictions made at recording time ({late} test(s))",
+    help="Tests typed in or uploaded on Record outcome without being saved on Compare first are "
+    "scored by the model only then, after they ran: not forecasts, so left out by default.",
+    disabled=late == 0,
+    key="count_late_predictions",
+)
+if not include_late:
+    judged, arms = forecasts_only(judged, arms)
+
 summary = accuracy_summary(judged)
 significant, overall = st.columns(2)
 for column, (name, row) in zip((significant, overall), summary.iterrows()):
@@ -43,6 +55,7 @@ st.dataframe(
         **EXPORT_LABELS,
         "predicted_win_probability": st.column_config.NumberColumn("model's P(winner)", format="percent"),
         "p_value": st.column_config.NumberColumn("p-value", format="%.3g"),
+        "prediction_at_recording": st.column_config.CheckboxColumn("predicted at recording"),
     },
 )
 st.download_button("Export CSV", export_csv(judged), file_name="headline_lab_history.csv", mime="text/csv")
@@ -65,7 +78,9 @@ with st.expander("Accuracy after each outcome, with counts"):
     )
 
 st.subheader("Calibration")
-include_all = st.toggle("Include tests without a significant winner (best observed rate counts as the win)")
+include_all = st.toggle(
+    "Include tests without a significant winner (best observed rate counts as the win)", key="calibration_all"
+)
 table = calibration(arms, significant_only=not include_all)
 if table.empty:
     st.info("No predicted arms in these tests yet.")

@@ -22,7 +22,8 @@ def label(test) -> str:
 
 
 def new_test(session, headlines, created_by):
-    """A test saved now, with the current model's predictions when it is loaded."""
+    """A test saved now, with the current model's predictions when it is loaded. Those are
+    made after the test ran, so they are flagged and History leaves them out of live accuracy."""
     if model.scorer is None:
         return queries.create_test(session, headlines, created_by=created_by)
     ranked = ranking(model.scorer, checked_drafts(headlines))
@@ -33,6 +34,7 @@ def new_test(session, headlines, created_by):
         model_version=model.version,
         scores=ranked["score"].tolist(),
         win_probabilities=ranked["win_probability"].tolist(),
+        predicted_at_recording=True,
     )
 
 
@@ -58,6 +60,10 @@ def enter_numbers(tests) -> None:
         format_func=lambda test_id: label(by_id.get(test_id)),
     )
     if chosen is None:
+        st.caption(
+            "The model scores a new test's headlines now, after it ran: History shows that call "
+            "but leaves it out of live accuracy unless asked."
+        )
         headlines = typed_headlines()
     else:
         headlines = [arm.headline for arm in by_id[chosen].arms]
@@ -99,7 +105,8 @@ def enter_numbers(tests) -> None:
 def upload_csv(tests) -> None:
     st.caption(
         "Columns: test_id, headline, impressions, clicks (optional: image_id, date, excerpt). "
-        "A test whose headlines match a saved test is recorded on it; any other becomes a new test. "
+        "A test whose headlines match a saved test is recorded on it; any other becomes a new test, "
+        "which the model scores now (after it ran: left out of live accuracy unless asked). "
         "If any row is bad, nothing is recorded."
     )
     file = st.file_uploader("Outcomes CSV", type=["csv"])

@@ -251,6 +251,8 @@ def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Sessi
         ("Second headline", 500, 40),
     ]
     assert {p.model_version for p in test.predictions} == {TINY_VERSION}
+    assert all(p.at_recording for p in test.predictions)  # scored after it ran: flagged
+    assert test.latest_outcome.prediction_at_recording is True
     assert test.latest_outcome.winner_arm_id == test.arms[1].id
 
 
@@ -315,8 +317,10 @@ def test_an_outcomes_csv_records_on_the_matching_saved_test_and_as_new_tests(Ses
         ("Dogs win", 1000, 50),
     ]
     assert matched.latest_outcome.model_correct is True and matched.latest_outcome.model_version == "v1"
+    assert matched.latest_outcome.prediction_at_recording is False  # saved on Compare first
     assert [a.headline for a in new.arms] == ["Brand new A", "Brand new B"]
     assert not new.latest_outcome.significant
+    assert new.latest_outcome.prediction_at_recording is True
 
 
 # --- History and Models -------------------------------------------------------------------
@@ -351,12 +355,28 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     assert over_time["tests (all)"].tolist() == [1, 2] and over_time["tests (significant)"].tolist() == [1, 1]
     assert table_with(at, "arms")["arms"].sum() == 2  # calibration: the significant test's two arms
 
-    at.toggle[0].set_value(True).run()
+    at.toggle(key="calibration_all").set_value(True).run()
     assert table_with(at, "arms")["arms"].sum() == 4
 
     at.selectbox[0].set_value("v2").run()
     assert at.dataframe[0].value["model_version"].tolist() == ["v2"]
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
+
+
+def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
+    seed_outcomes(Session)
+    with Session.begin() as session:  # typed in on Record outcome: the model scored it afterwards (a miss)
+        test = queries.create_test(
+            session, ["C", "D"], None, "ana", "v2", [0, 0], [0.3, 0.7], predicted_at_recording=True
+        )
+        record(session, test, [(1000, 100), (1000, 50)], "bo")
+    at = open_app(HISTORY)
+
+    assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "100%"
+    assert "1 of 1 tests" in [c.value for c in at.caption]
+    assert at.dataframe[0].value["prediction_at_recording"].tolist() == [True, False, False]
+    at.toggle(key="count_late_predictions").set_value(True).run()
+    assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "50%"
 
 
 def test_history_without_outcomes_says_so(Session):

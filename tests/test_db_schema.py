@@ -109,3 +109,32 @@ def test_the_database_refuses_a_second_active_model(db_settings):
 
     with pytest.raises(IntegrityError, match="UNIQUE"), get_sessionmaker(db_settings).begin() as session:
         session.add_all([model("v1"), model("v2")])
+
+
+def test_upgrading_a_0001_database_keeps_its_outcomes_and_marks_old_predictions_as_forecasts(tmp_path):
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(settings, "0001")
+    now = datetime.now(UTC).isoformat()
+    with get_engine(settings).begin() as connection:
+        for statement in (
+            f"INSERT INTO tests (id, external_id, source, created_at) VALUES (1, 'editor:a', 'editor', '{now}')",
+            "INSERT INTO arms (id, test_id, position, headline, impressions, clicks) VALUES (1, 1, 0, 'A', 100, 9)",
+            "INSERT INTO arms (id, test_id, position, headline, impressions, clicks) VALUES (2, 1, 1, 'B', 100, 3)",
+            "INSERT INTO predictions (test_id, arm_id, model_version, score, win_probability, created_at) "
+            f"VALUES (1, 1, 'v1', 0.4, 0.6, '{now}')",
+            "INSERT INTO outcomes (test_id, recorded_at, significant, predicted_arm_id, model_version) "
+            f"VALUES (1, '{now}', 0, 1, 'v1')",
+            f"INSERT INTO outcomes (test_id, recorded_at, significant) VALUES (1, '{now}', 0)",
+        ):
+            connection.exec_driver_sql(statement)
+
+    upgrade(settings)
+
+    assert current_revision(settings) == head_revision()
+    with get_engine(settings).connect() as connection:
+        predictions = connection.exec_driver_sql("SELECT at_recording FROM predictions").all()
+        outcomes = connection.exec_driver_sql(
+            "SELECT prediction_at_recording FROM outcomes ORDER BY id"
+        ).all()
+    assert predictions == [(0,)]
+    assert outcomes == [(0,), (None,)]  # a forecast; the second outcome had no prediction

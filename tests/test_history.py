@@ -10,6 +10,7 @@ from core.history import (
     arm_outcomes,
     calibration,
     export_csv,
+    forecasts_only,
     judged_outcomes,
 )
 from core.outcome import record
@@ -150,3 +151,30 @@ def test_no_outcomes_give_empty_tables(tmp_path):
     assert judged.empty
     assert accuracy_summary(judged)["tests"].tolist() == [0, 0]
     assert calibration(arm_outcomes([])).empty
+
+
+def test_predictions_made_at_recording_are_listed_but_not_counted(Session):
+    with Session.begin() as session:  # a test typed in on Record outcome: predicted after it ran
+        test = queries.create_test(
+            session, ["C", "D"], None, "ana", "v2", [0, 0], [0.9, 0.1], predicted_at_recording=True
+        )
+        record(session, test, [(1000, 100), (1000, 50)], "bo")  # the model is right, after the fact
+    judged, arms = history(Session)
+    with_all = accuracy_summary(judged)
+    forecasts, forecast_arms = forecasts_only(judged, arms)
+    only = accuracy_summary(forecasts)
+
+    assert len(forecasts) == len(judged) == 6  # still listed
+    assert (
+        with_all.loc["significant outcomes", "tests"] == 3
+        and with_all.loc["significant outcomes", "hits"] == 2
+    )
+    assert only.loc["significant outcomes", "tests"] == 2 and only.loc["significant outcomes", "hits"] == 1
+    assert only.loc["all outcomes", "tests"] == with_all.loc["all outcomes", "tests"] - 1
+    late = forecast_arms["test_id"] == test.id
+    assert forecast_arms.loc[late, "win_probability"].isna().all()
+    assert (
+        forecast_arms.loc[~late, "win_probability"].notna().sum()
+        == arms.loc[~late, "win_probability"].notna().sum()
+    )
+    assert calibration(forecast_arms)["arms"].sum() == calibration(arms)["arms"].sum() - 2

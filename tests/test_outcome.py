@@ -6,11 +6,12 @@ import pytest
 
 from core.loaders import load_outcomes
 from core.outcome import (
+    SavedPrediction,
     count_problems,
     parse_counts,
     plan_upload,
     record,
-    saved_predictions,
+    saved_prediction,
     skipped_row_messages,
     summarise,
 )
@@ -206,7 +207,7 @@ def test_record_stores_the_summary_against_the_saved_predictions(Session):
         )
     with Session.begin() as session:
         stored = queries.get_test(session, test.id)
-        assert saved_predictions(stored) == ("v1", [0.2, 0.5, 0.3])
+        assert saved_prediction(stored) == SavedPrediction("v1", [0.2, 0.5, 0.3], at_recording=False)
         summary = record(session, stored, [(1000, 20), (1000, 90), (1000, 30)], "bo")
 
     assert summary.winner == 1 and summary.model_correct is True
@@ -218,6 +219,7 @@ def test_record_stores_the_summary_against_the_saved_predictions(Session):
     assert outcome.recorded_by == "bo" and outcome.significant
     assert outcome.winner_arm_id == arm_ids[1] and outcome.predicted_arm_id == arm_ids[1]
     assert outcome.model_version == "v1" and outcome.model_correct is True
+    assert outcome.prediction_at_recording is False  # saved on Compare, before the test ran
     assert outcome.predicted_win_probability == 0.5
     assert math.isclose(outcome.p_value, summary.p_value)
 
@@ -225,12 +227,25 @@ def test_record_stores_the_summary_against_the_saved_predictions(Session):
 def test_record_without_predictions_stores_no_model_call(Session):
     with Session.begin() as session:
         test = queries.create_test(session, ["A", "B"])
-        assert saved_predictions(test) == (None, None)
+        assert saved_prediction(test) is None
         record(session, test, [(100, 5), (100, 6)])
     with Session.begin() as session:
         outcome = queries.get_test(session, test.id).latest_outcome
     assert outcome.predicted_arm_id is None and outcome.model_version is None
     assert outcome.model_correct is None and outcome.winner_arm_id is None and not outcome.significant
+    assert outcome.prediction_at_recording is None
+
+
+def test_a_prediction_made_at_recording_is_flagged_on_the_outcome(Session):
+    with Session.begin() as session:
+        test = queries.create_test(
+            session, ["A", "B"], None, "ana", "v2", [0.3, 0.1], [0.6, 0.4], predicted_at_recording=True
+        )
+        assert saved_prediction(test).at_recording is True
+        record(session, test, [(1000, 90), (1000, 20)])
+    with Session.begin() as session:
+        outcome = queries.get_test(session, test.id).latest_outcome
+    assert outcome.model_correct is True and outcome.prediction_at_recording is True
 
 
 def test_outcome_helpers_accept_numpy_and_pandas_counts():
