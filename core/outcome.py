@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -208,6 +209,10 @@ class UploadedTest:
     headlines: list[str]  # the saved test's arm order when matched, else the file's order
     counts: list[tuple[int, int]]
     saved_test_id: int | None  # the saved test with exactly these headlines; None: a new test
+    # Optional columns, stored when the upload creates a new test (a saved test keeps its own).
+    excerpt: str | None = None  # the test's story excerpt: the first one given in its rows
+    image_ids: list[str | None] | None = None  # per headline, in the order of ``headlines``
+    dates: list[date | None] | None = None  # per headline: when the test ran
 
 
 def skipped_row_messages(report: LoadReport) -> list[str]:
@@ -248,9 +253,19 @@ def plan_upload(
                 headlines=group["headline"].tolist(),
                 counts=list(zip(group["impressions"].tolist(), group["clicks"].tolist())),
                 saved_test_id=saved_id,
+                excerpt=next((e for e in group.get("excerpt", []) if isinstance(e, str) and e), None),
+                image_ids=_optional_values(group, "image_id"),
+                dates=_optional_values(group, "date"),
             )
         )
     return planned, problems
+
+
+def _optional_values(group: pd.DataFrame, column: str) -> list | None:
+    """A column's values in row order, None for blanks; None when the file has no such values."""
+    if column not in group or group[column].isna().all():
+        return None
+    return [None if pd.isna(v) else v for v in group[column]]
 
 
 def _group_problems(name: str, group: pd.DataFrame) -> list[str]:

@@ -12,6 +12,7 @@ import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,8 @@ def create_test(
     win_probabilities: Sequence[float] | None = None,
     note: str | None = None,
     predicted_at_recording: bool = False,
+    image_ids: Sequence[str | None] | None = None,
+    dates: Sequence[date | None] | None = None,
 ) -> Test:
     """Save an editor's test: its arms (in the order given) and the model's predictions.
 
@@ -183,6 +186,7 @@ def create_test(
     given (one score and one probability per headline); leave all three out to save none.
     ``predicted_at_recording``: the test is saved as its outcome is recorded, so the
     predictions were made after it ran (kept out of live accuracy by default).
+    ``image_ids`` and ``dates``: per headline, when known (an uploaded outcomes CSV).
     """
     cleaned = [str(h).strip() for h in headlines]
     if len(cleaned) < 2:
@@ -198,7 +202,16 @@ def create_test(
         excerpt=(excerpt or "").strip() or None,
         created_by=created_by,
         note=note,
-        arms=[Arm(position=i, headline=h) for i, h in enumerate(cleaned)],
+        arms=[
+            Arm(position=i, headline=h, image_id=image, date=day)
+            for i, (h, image, day) in enumerate(
+                zip(
+                    cleaned,
+                    _per_arm(image_ids, len(cleaned), "image ids"),
+                    _per_arm(dates, len(cleaned), "dates"),
+                )
+            )
+        ],
         outcomes=[],  # set, so the new test can be read after the session closes
     )
     test.predictions = [
@@ -214,6 +227,14 @@ def create_test(
     session.add(test)
     session.flush()
     return test
+
+
+def _per_arm(values: Sequence | None, n_arms: int, name: str) -> list:
+    if values is None:
+        return [None] * n_arms
+    if len(values) != n_arms:
+        raise ValueError(f"{n_arms} headlines but {len(values)} {name}")
+    return [None if v is None or v == "" else v for v in values]
 
 
 def _checked_predictions(

@@ -21,16 +21,18 @@ def label(test) -> str:
     return f"#{test.id} · {test.created_at:%Y-%m-%d}{by} · “{first}” +{len(test.arms) - 1} · {state}"
 
 
-def new_test(session, headlines, created_by):
+def new_test(session, headlines, created_by, excerpt=None, image_ids=None, dates=None):
     """A test saved now, with the current model's predictions when it is loaded. Those are
     made after the test ran, so they are flagged and History leaves them out of live accuracy."""
+    details = {"excerpt": excerpt, "image_ids": image_ids, "dates": dates}
     if model.scorer is None:
-        return queries.create_test(session, headlines, created_by=created_by)
-    ranked = ranking(model.scorer, checked_drafts(headlines))
+        return queries.create_test(session, headlines, created_by=created_by, **details)
+    ranked = ranking(model.scorer, checked_drafts(headlines), excerpt)
     return queries.create_test(
         session,
         headlines,
         created_by=created_by,
+        **details,
         model_version=model.version,
         scores=ranked["score"].tolist(),
         win_probabilities=ranked["win_probability"].tolist(),
@@ -145,7 +147,9 @@ def upload_csv(tests) -> None:
         with ui.session() as session:  # one transaction: every test lands, or none
             for t in planned:
                 saved_test = queries.get_test(session, t.saved_test_id) if t.saved_test_id else None
-                test = saved_test or new_test(session, t.headlines, recorded_by)
+                test = saved_test or new_test(
+                    session, t.headlines, recorded_by, t.excerpt, t.image_ids, t.dates
+                )
                 record(session, test, t.counts, recorded_by, settings.alpha)
         st.success(f"Recorded {len(planned)} outcome(s) from {file.name}.")
 

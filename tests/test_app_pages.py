@@ -292,11 +292,11 @@ def test_an_outcomes_csv_records_on_the_matching_saved_test_and_as_new_tests(Ses
         )
     _, editor_before, outcomes_before = counts(Session)
     csv = (
-        b"test_id,headline,impressions,clicks\n"
-        b"cms-1,Dogs win,1000,50\n"
-        b"cms-1,Cats win,1000,100\n"
-        b"cms-2,Brand new A,300,3\n"
-        b"cms-2,Brand new B,300,4\n"
+        b"test_id,headline,impressions,clicks,image_id,date,excerpt\n"
+        b"cms-1,Dogs win,1000,50,,,\n"
+        b"cms-1,Cats win,1000,100,,,\n"
+        b"cms-2,Brand new A,300,3,img-1,2026-11-02,The story in brief\n"
+        b"cms-2,Brand new B,300,4,img-2,2026-11-02,\n"
     )
     at = open_app(RECORD)
     at.file_uploader[0].upload("results.csv", csv, "text/csv")
@@ -319,6 +319,8 @@ def test_an_outcomes_csv_records_on_the_matching_saved_test_and_as_new_tests(Ses
     assert matched.latest_outcome.model_correct is True and matched.latest_outcome.model_version == "v1"
     assert matched.latest_outcome.prediction_at_recording is False  # saved on Compare first
     assert [a.headline for a in new.arms] == ["Brand new A", "Brand new B"]
+    assert [(a.image_id, str(a.date)) for a in new.arms] == [("img-1", "2026-11-02"), ("img-2", "2026-11-02")]
+    assert new.excerpt == "The story in brief"
     assert not new.latest_outcome.significant
     assert new.latest_outcome.prediction_at_recording is True
 

@@ -160,6 +160,7 @@ def test_create_test_without_a_model_stores_no_predictions(Session):
         ),
         (["A", "B"], {"model_version": "v1"}, "together"),
         (["A", "B"], {"model_version": "v1", "scores": [1, 2], "win_probabilities": [0.5, 1.5]}, "between 0"),
+        (["A", "B"], {"image_ids": ["img-1"]}, "2 headlines but 1 image ids"),
     ],
 )
 def test_create_test_refuses_bad_input_and_writes_nothing(Session, headlines, extra, message):
