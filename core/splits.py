@@ -16,6 +16,8 @@ class Split:
     valid: pd.DataFrame
     # Validation pairs dropped because a headline of theirs also sits in train (time split).
     dropped_for_leakage: int = 0
+    # Pairs on neither side because they have no date (time split).
+    dropped_undated: int = 0
 
 
 def test_groups(pairs: pd.DataFrame) -> pd.Series:
@@ -63,12 +65,18 @@ def split_by_test(pairs: pd.DataFrame, valid_fraction: float, seed: int) -> Spli
 
 
 def split_by_time(pairs: pd.DataFrame, cutoff: str) -> Split:
-    """Train before cutoff, validate from it; validation pairs sharing a train headline dropped."""
+    """Train before cutoff, validate from it; validation pairs sharing a train headline dropped.
+
+    Undated pairs cannot be placed in time: they go to neither side, and are counted.
+    """
     dates = pd.to_datetime(pairs["date"])
     train, valid = pairs[dates < cutoff], pairs[dates >= cutoff]
+    undated = int(dates.isna().sum())
     leaked = shared_headlines(train, valid)
     keep = ~(
         valid["headline_a"].map(normalise_headline).isin(leaked)
         | valid["headline_b"].map(normalise_headline).isin(leaked)
     )
-    return Split(train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()))
+    return Split(
+        train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()), undated
+    )

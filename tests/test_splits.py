@@ -147,6 +147,16 @@ def test_split_by_time_without_leakage_drops_nothing():
     )
     split = split_by_time(pairs, "2014-06-01")
     assert (len(split.train), len(split.valid), split.dropped_for_leakage) == (1, 1, 0)
+    assert split.dropped_undated == 0
+
+
+def test_split_by_time_counts_undated_pairs_it_cannot_place():
+    pairs = _pairs(
+        [("upworthy:p1", "2014-01-05", "Alpha", "Beta"), ("upworthy:p2", "2014-07-01", "Gamma", "Delta")]
+    )
+    undated = _pairs([("upworthy:p3", "2014-01-05", "Epsilon", "Zeta")]).assign(date=pd.NaT)
+    split = split_by_time(pd.concat([pairs, undated], ignore_index=True), "2014-06-01")
+    assert (len(split.train), len(split.valid), split.dropped_undated) == (1, 1, 1)
 
 
 @pytest.mark.parametrize("cutoff", ["2013-07-01", "2014-10-01"])
