@@ -25,6 +25,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _upgrade_lock = threading.Lock()
 
 
+# Any fixed 64-bit number: PostgreSQL advisory-lock key for "Headline Lab schema upgrade".
+MIGRATION_LOCK_KEY = 0x4845_4144_4C41_42  # "HEADLAB"
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -51,6 +55,10 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.begin()
+            if connection.dialect.name == "postgresql":
+                # The same queueing on PostgreSQL: a transaction-scoped advisory lock (released
+                # at commit or rollback) taken by every process that upgrades.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         config.attributes["connection"] = connection  # env.py runs on this connection
         command.upgrade(config, revision)
         connection.commit()

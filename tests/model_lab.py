@@ -24,6 +24,7 @@ from core.train import TrainConfig, train
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
+from tests.databases import fresh_database_url
 from tests.tiny_model import make_tiny_base
 
 GOOD = ["amazing", "incredible", "stunning", "remarkable", "wonderful", "brilliant"]
@@ -75,7 +76,7 @@ def make_lab(root: Path, upworthy_tests: int = 50, ars_tests: int = 20, **overri
     (root / "shared" / "arsheadlines").mkdir(parents=True)
     pd.DataFrame(ars).to_csv(root / "shared" / "arsheadlines" / "formatted_headlines.csv", index=False)
     settings = load_settings(
-        root=root, shared_data=str(root / "shared"), database_url=f"sqlite:///{root / 'lab.db'}", **overrides
+        root=root, shared_data=str(root / "shared"), database_url=fresh_database_url(root), **overrides
     )
     upgrade(settings)
     return settings

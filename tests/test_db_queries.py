@@ -11,6 +11,7 @@ from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.schema import Arm, Import, ModelVersion, Outcome, Prediction, Test
+from tests.databases import fresh_database_url
 
 OUTCOMES_CSV = b"""test_id,headline,impressions,clicks,date,excerpt,image_id
 t1,First A,100,10,2024-01-02,Story one,img1
@@ -24,7 +25,7 @@ t3,Third A,0,0,,,
 
 @pytest.fixture
 def Session(tmp_path):
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'lab.db'}")
+    settings = load_settings(database_url=fresh_database_url(tmp_path, "lab.db"))
     upgrade(settings)
     return get_sessionmaker(settings)
 

@@ -18,6 +18,7 @@ from core.settings import load_settings
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
+from tests.databases import fresh_database_url
 
 # (model version, predicted win probabilities, counts): recorded in this order.
 TESTS = [
@@ -31,7 +32,7 @@ TESTS = [
 
 @pytest.fixture
 def Session(tmp_path):
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'lab.db'}")
+    settings = load_settings(database_url=fresh_database_url(tmp_path, "lab.db"))
     upgrade(settings)
     Session = get_sessionmaker(settings)
     for version, probabilities, counts in TESTS:
@@ -143,7 +144,7 @@ def test_export_csv_round_trips_the_history_table(Session):
 
 
 def test_no_outcomes_give_empty_tables(tmp_path):
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    settings = load_settings(database_url=fresh_database_url(tmp_path, "empty.db"))
     upgrade(settings)
     with get_sessionmaker(settings).begin() as session:
         outcomes = queries.outcomes_frame(session)

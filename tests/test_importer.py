@@ -12,6 +12,7 @@ from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.schema import Arm, Import, Test
+from tests.databases import fresh_database_url
 
 ARS_CSV = b"""ID,title_a,title_b,title_a_impressions,title_b_impressions,title_a_clicks,title_b_clicks,post_date
 101,Fast <em>chips</em>,Faster chips,1000,1000,30,45,01/02/2020 10:00:00 AM
@@ -34,7 +35,7 @@ def counts(settings) -> tuple[int, int, int]:
 
 @pytest.fixture
 def db_settings(tmp_path):
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'lab.db'}")
+    settings = load_settings(database_url=fresh_database_url(tmp_path, "lab.db"))
     upgrade(settings)
     return settings
 
@@ -42,7 +43,7 @@ def db_settings(tmp_path):
 @pytest.fixture(scope="module")
 def base_settings(tmp_path_factory):
     """A database holding the bundled archive, imported once for the module (it takes ~2 s)."""
-    settings = load_settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('base') / 'lab.db'}")
+    settings = load_settings(database_url=fresh_database_url(tmp_path_factory.mktemp("base"), "lab.db"))
     upgrade(settings)
     ensure_base_corpus(settings)
     return settings

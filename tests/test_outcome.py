@@ -20,6 +20,7 @@ from core.stats import impressions_needed, two_proportion_p_value, wilson_interv
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
+from tests.databases import fresh_database_url
 
 
 def test_a_clear_two_arm_result_names_the_winner_and_the_models_hit():
@@ -195,7 +196,7 @@ def test_plan_upload_reports_single_headline_tests_and_repeats_with_rows():
 
 @pytest.fixture
 def Session(tmp_path):
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'lab.db'}")
+    settings = load_settings(database_url=fresh_database_url(tmp_path, "lab.db"))
     upgrade(settings)
     return get_sessionmaker(settings)
 

@@ -20,7 +20,12 @@ def upgrade() -> None:
     # Every prediction stored before this revision was saved on Compare, before its test ran.
     op.add_column("predictions", sa.Column("at_recording", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("outcomes", sa.Column("prediction_at_recording", sa.Boolean(), nullable=True))
-    op.execute("UPDATE outcomes SET prediction_at_recording = 0 WHERE predicted_arm_id IS NOT NULL")
+    outcomes = sa.table(
+        "outcomes", sa.column("prediction_at_recording", sa.Boolean), sa.column("predicted_arm_id", sa.Integer)
+    )
+    op.execute(
+        outcomes.update().where(outcomes.c.predicted_arm_id.is_not(None)).values(prediction_at_recording=False)
+    )
 
 
 def downgrade() -> None:
