@@ -143,9 +143,13 @@ class PackedBert:
 
 
 def _layer_norm(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
-    # float32 weights on a bf16 input: PyTorch accumulates the statistics in float32 (as
-    # autocast would) and returns x's dtype, without a float32 copy of x.
-    return F.layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
+    """LayerNorm with float32 statistics (as autocast does), returned in x's dtype."""
+    if x.device.type == "cpu":
+        # The CPU kernel takes float32 weights on a bf16 input and accumulates in float32,
+        # without a float32 copy of x.
+        return F.layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
+    # Elsewhere (CUDA; not timed here, no GPU was available) the plain, portable way.
+    return F.layer_norm(x.float(), norm.normalized_shape, norm.weight, norm.bias, norm.eps).to(x.dtype)
 
 
 class _Linear:
