@@ -4,7 +4,14 @@ import pytest
 
 from core.pairs import build_pairs
 from core.scorer import HeadlineScorer
-from core.train import TrainConfig, TrainingCancelled, data_fingerprint, fit_temperature, train
+from core.train import (
+    TrainConfig,
+    TrainingCancelled,
+    checkpoint_decision,
+    data_fingerprint,
+    fit_temperature,
+    train,
+)
 from tests.model_lab import tiny_config
 from tests.tiny_model import make_tiny_base
 
@@ -98,3 +105,27 @@ def test_training_with_the_excerpt_as_context(tiny_base):
     scorer = result.scorer
     headlines = list(pairs["headline_a"][:3])
     assert not np.allclose(scorer.score(headlines, "A story about a town"), scorer.score(headlines))
+
+
+@pytest.mark.parametrize(
+    ("losses", "kept_index"),
+    [
+        ([0.6586, 0.6601, 0.6603, 0.6593], 3),  # flat within noise: the last, most trained
+        ([0.6629, 0.6559, 0.6523, 0.6522], 3),  # still improving: the last
+        ([0.650, 0.6515, 0.640, 0.660], 2),  # a clear best, then worse: the best
+        ([0.650, 0.640, 0.6415, 0.6435], 2),  # last within tolerance of the best
+    ],
+)
+def test_the_kept_checkpoint_is_the_last_within_tolerance_of_the_best(losses, kept_index):
+    lowest, kept = float("inf"), None
+    for i, loss in enumerate(losses):
+        _, keep = checkpoint_decision(loss, lowest, tolerance=0.002)
+        kept = i if keep else kept
+        lowest = min(lowest, loss)
+    assert kept == kept_index
+
+
+def test_only_a_real_improvement_resets_patience():
+    assert checkpoint_decision(0.650, 0.6505, 0.002) == (True, True)
+    assert checkpoint_decision(0.65045, 0.6505, 0.002) == (False, True)  # within 1e-4: kept, not improved
+    assert checkpoint_decision(0.660, 0.650, 0.002) == (False, False)
