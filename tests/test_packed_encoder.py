@@ -142,3 +142,15 @@ def test_real_encoder_float32_matches_exactly():
     encoder, tokenizer = scorer.network_.encoder, scorer.tokenizer_
     got = PackedBert(encoder).mean_pooled(ids_of(tokenizer, TEXTS))
     torch.testing.assert_close(got, reference_pooled(encoder, tokenizer, TEXTS), atol=1e-5, rtol=1e-4)
+
+
+def test_bfloat16_without_onednn_uses_the_portable_path_and_agrees(tiny, monkeypatch):
+    encoder, tokenizer = tiny
+    ids = ids_of(tokenizer, TEXTS)
+    fast = PackedBert(encoder).mean_pooled(ids, torch.bfloat16)
+    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: False)  # what CUDA gets
+    model = PackedBert(encoder)
+    portable = model.mean_pooled(ids, torch.bfloat16)
+    assert not model.weights_["layers"][0]["ffn_in"].onednn
+    torch.testing.assert_close(portable, fast, atol=0.05, rtol=0.05)
+    torch.testing.assert_close(portable, PackedBert(encoder).mean_pooled(ids), atol=0.05, rtol=0.05)
