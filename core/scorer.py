@@ -5,6 +5,10 @@ one batch. A saved scorer is a folder: ``model.safetensors`` (fp16, only the par
 training changed; the frozen rest comes from the pip-installed base encoder), the
 tokenizer, ``config.json`` of the encoder, and ``manifest.json`` (base model, data
 fingerprint, git commit, settings, validation metrics, sha256 of every file).
+
+Training runs the Hugging Face module (padded batches, autocast); scoring runs the same
+weights through :mod:`core.packed_encoder` (no padding, bf16 where the CPU has it). A model
+trained with ``context="excerpt"`` reads "headline [SEP] story excerpt".
 """
 
 from __future__ import annotations
