@@ -328,14 +328,20 @@ class HeadlineScorer:
         e = np.exp(s - s.max())
         return e / e.sum()
 
-    def pair_proba(
+    def pair_margins(
         self, headlines_a: list[str], headlines_b: list[str], contexts: Sequence[str | None] | None = None
     ) -> np.ndarray:
-        """(n,) P(a_i beats b_i); all headlines scored in one pass. contexts: one per pair."""
+        """(n,) calibrated s(a_i) - s(b_i); all headlines scored in one pass. contexts: one per pair."""
         both = None if contexts is None else list(contexts) * 2
         s = self.score(list(headlines_a) + list(headlines_b), both)
         n = len(headlines_a)
-        return _sigmoid(s[:n] - s[n:])
+        return s[:n] - s[n:]
+
+    def pair_proba(
+        self, headlines_a: list[str], headlines_b: list[str], contexts: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        """(n,) P(a_i beats b_i)."""
+        return _sigmoid(self.pair_margins(headlines_a, headlines_b, contexts))
 
     def predict_proba(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n, 2) [P(loses), P(wins)] against a typical training headline; LIME's classifier_fn."""

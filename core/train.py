@@ -167,10 +167,8 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
 
 def pair_logits(scorer: HeadlineScorer, pairs: pd.DataFrame) -> np.ndarray:
     """Untempered s(a) - s(b) for each pair. (n,)"""
-    contexts = pair_contexts(pairs)
-    both = None if contexts is None else contexts * 2
-    s = scorer.score(list(pairs["headline_a"]) + list(pairs["headline_b"]), both) * scorer.temperature
-    return s[: len(pairs)] - s[len(pairs) :]
+    margins = scorer.pair_margins(list(pairs["headline_a"]), list(pairs["headline_b"]), pair_contexts(pairs))
+    return margins * scorer.temperature
 
 
 def quick_metrics(p: np.ndarray, pairs: pd.DataFrame) -> dict:
