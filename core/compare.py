@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from core.stats import first_place_probabilities
 from core.text import clean_headline, headline_problems, markup_tags, normalise_headline
 
 
@@ -21,8 +22,6 @@ class Scorer(Protocol):
     version: str
 
     def score(self, headlines: list[str], context: str | None = None) -> np.ndarray: ...
-
-    def win_shares(self, headlines: list[str], context: str | None = None) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ def ranking(scorer: Scorer, drafts: Sequence[Draft], excerpt: str | None = None)
             "draft": [d.number for d in drafts],
             "headline": texts,
             "score": scores,
-            "win_probability": scorer.win_shares(texts, excerpt),
+            "win_probability": first_place_probabilities(scores),  # from these scores: one pass
         }
     )
     frame["rank"] = frame["score"].rank(ascending=False, method="min").astype(int)

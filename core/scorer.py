@@ -27,6 +27,7 @@ from transformers.utils import logging as hf_logging
 
 from core.packed_encoder import PackedBert
 from core.packed_encoder import supports as packed_supports
+from core.stats import first_place_probabilities
 from core.text import clean_headline
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in the app's or CLI's output
@@ -324,9 +325,7 @@ class HeadlineScorer:
 
     def win_shares(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n,) probability each draft is the best of all (Plackett-Luce first place)."""
-        s = self.score(headlines, context)
-        e = np.exp(s - s.max())
-        return e / e.sum()
+        return first_place_probabilities(self.score(headlines, context))
 
     def pair_margins(
         self, headlines_a: list[str], headlines_b: list[str], contexts: Sequence[str | None] | None = None

@@ -68,3 +68,10 @@ def impressions_needed(rate_a: float, rate_b: float, alpha: float = 0.05, power:
     z_a, z_b = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
     var = rate_a * (1 - rate_a) + rate_b * (1 - rate_b)
     return float(np.ceil((z_a + z_b) ** 2 * var / (rate_a - rate_b) ** 2))
+
+
+def first_place_probabilities(scores: np.ndarray) -> np.ndarray:
+    """(n,) chance each item is the best of all under Plackett-Luce: softmax of the scores."""
+    scores = np.asarray(scores, dtype=float)
+    e = np.exp(scores - scores.max())
+    return e / e.sum()

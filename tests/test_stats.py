@@ -233,3 +233,12 @@ def test_impressions_needed_gives_the_promised_power():
         rng.binomial(n // 2, rate_a, sims), n // 2, rng.binomial(n // 2, rate_b, sims), n // 2
     )
     assert (p_half < 0.05).mean() < 0.6
+
+
+def test_first_place_probabilities_are_a_softmax_that_sums_to_one():
+    from core.stats import first_place_probabilities
+
+    p = first_place_probabilities(np.array([0.0, np.log(3.0), 1000.0]))
+    assert p.sum() == pytest.approx(1.0) and p.argmax() == 2  # no overflow on large scores
+    q = first_place_probabilities(np.array([0.0, np.log(3.0)]))
+    np.testing.assert_allclose(q, [0.25, 0.75])
