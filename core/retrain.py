@@ -20,7 +20,8 @@ import pandas as pd
 from core import jobs, registry
 from core.pairs import build_pairs
 from core.settings import Settings
-from core.train import TrainConfig, TrainingCancelled, train
+from core.soup import train_recipe
+from core.train import TrainConfig, TrainingCancelled
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.queries import arms_frame, get_model_version
@@ -142,7 +143,7 @@ def train_and_register(
     try:
         upgrade(settings)
         job.update(state="running", stage="loading data", pid=os.getpid())
-        result = train(config, settings, extra, progress=job.progress, should_stop=job.cancelled)
+        result = train_recipe(config, settings, extra, progress=job.progress, should_stop=job.cancelled)
         if int(os.environ.get("RANK", "0")) != 0:
             return 0  # under torchrun every rank trains; rank 0 alone saves and registers
         check()

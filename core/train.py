@@ -68,6 +68,12 @@ class TrainConfig:
     context: str = "none"  # "excerpt": the encoder reads "headline [SEP] story excerpt"
     precision: str = "auto"  # bf16 autocast where the CPU/GPU supports it
     seed: int = 13
+    # Seed of the dev split (None: ``seed``). Soup ingredients share one dev split, so the
+    # averaged model is calibrated and checked on pairs none of them trained on.
+    dev_seed: int | None = None
+    # More seeds: one model each (same data, dev split and settings), weights averaged
+    # (a uniform "model soup", core/soup.py). Empty: a single model.
+    soup_seeds: tuple[int, ...] = ()
     init_from: str = ""  # warm start from a model folder; empty = the base encoder
     base_model: str = ""  # encoder folder; empty = the pip-installed all-MiniLM-L6-v2
     extra_pairs_note: str = field(default="", compare=False)
@@ -246,6 +252,52 @@ def _batch_loss(scorer: HeadlineScorer, network: nn.Module, batch: pd.DataFrame)
     return (losses * weight).sum() / weight.sum().clamp(min=1e-6)
 
 
+def pairs_fit_dev(
+    config: TrainConfig,
+    settings: Settings,
+    extra_pairs: pd.DataFrame | None = None,
+    train_pairs: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(all training pairs with weight and target, the part trained on, the dev part).
+
+    The dev part is split off by test group with ``dev_seed`` (default ``seed``).
+    """
+    if train_pairs is not None:
+        pairs = train_pairs.assign(editor=False)
+        pairs = pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
+    else:
+        pairs = training_pairs(config, settings, extra_pairs)
+    dev_seed = config.seed if config.dev_seed is None else config.dev_seed
+    split = split_by_test(pairs, config.dev_fraction, dev_seed)
+    if len(split.valid) == 0:  # tiny data: early-stop on the training pairs themselves
+        return pairs, split.train, split.train
+    return pairs, split.train, split.valid
+
+
+def reference_score(scorer: HeadlineScorer, fit: pd.DataFrame, seed: int) -> float:
+    """Mean score of up to 2,000 distinct training headlines: LIME's 'typical headline'."""
+    sample = pd.concat(
+        [
+            fit[["headline_a"]].set_axis(["headline"], axis=1),
+            fit[["headline_b"]].set_axis(["headline"], axis=1),
+        ]
+    )
+    if "excerpt" in fit:
+        sample["excerpt"] = pd.concat([fit["excerpt"], fit["excerpt"]]).to_numpy()
+    sample = sample.drop_duplicates().sample(min(len(sample), 2000), random_state=seed)
+    return float(np.mean(scorer.score(list(sample["headline"]), pair_contexts(sample))))
+
+
+def validation_metrics(scorer: HeadlineScorer, settings: Settings) -> dict:
+    """quick_metrics on each archive's validation split, keyed by archive."""
+    metrics = {}
+    for name in DATASETS:
+        valid = dataset_split(name, settings).valid
+        p = scorer.pair_proba(list(valid["headline_a"]), list(valid["headline_b"]), pair_contexts(valid))
+        metrics[name] = quick_metrics(p, valid)
+    return metrics
+
+
 def checkpoint_decision(dev_loss: float, lowest: float, tolerance: float) -> tuple[bool, bool]:
     """(improved, keep) for a new dev evaluation against the lowest dev loss so far.
 
@@ -288,17 +340,7 @@ def train(
     rank, world = _distributed()
 
     progress("loading data", 0, 1)
-    pairs = (
-        train_pairs.assign(editor=False)
-        if train_pairs is not None
-        else training_pairs(config, settings, extra_pairs)
-    )
-    if train_pairs is not None:
-        pairs = pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
-    split = split_by_test(pairs, config.dev_fraction, config.seed)
-    fit, dev = split.train, split.valid
-    if len(dev) == 0:  # tiny data: early-stop on the training pairs themselves
-        dev = fit
+    pairs, fit, dev = pairs_fit_dev(config, settings, extra_pairs, train_pairs)
 
     progress("loading model", 0, 1)
     scorer = _initial_scorer(config)
@@ -357,26 +399,9 @@ def train(
         scorer.network_.load_state_dict(best["state"])
     scorer.temperature = best["temperature"]
     progress("calibrating", 0, 1)
-    sample = pd.concat(
-        [
-            fit[["headline_a"]].set_axis(["headline"], axis=1),
-            fit[["headline_b"]].set_axis(["headline"], axis=1),
-        ]
-    )
-    if "excerpt" in fit:
-        sample["excerpt"] = pd.concat([fit["excerpt"], fit["excerpt"]]).to_numpy()
-    sample = sample.drop_duplicates().sample(min(len(sample), 2000), random_state=config.seed)
-    scorer.reference_score = float(np.mean(scorer.score(list(sample["headline"]), pair_contexts(sample))))
-
+    scorer.reference_score = reference_score(scorer, fit, config.seed)
     progress("validating", 0, 1)
-    metrics = {}
-    if train_pairs is None:
-        for name in DATASETS:
-            valid = dataset_split(name, settings).valid
-            metrics[name] = quick_metrics(
-                scorer.pair_proba(list(valid["headline_a"]), list(valid["headline_b"]), pair_contexts(valid)),
-                valid,
-            )
+    metrics = validation_metrics(scorer, settings) if train_pairs is None else {}
     manifest = {
         "version": datetime.now(UTC).strftime("v%Y%m%d-%H%M%S"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -418,6 +443,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=int, default=defaults.patience)
     parser.add_argument("--select-tolerance", type=float, default=defaults.select_tolerance)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--soup-seeds",
+        type=int,
+        nargs="*",
+        default=list(defaults.soup_seeds),
+        help="also train with these seeds and average the weights (a model soup)",
+    )
+    parser.add_argument("--dev-seed", type=int, default=None, help="seed of the dev split (default: --seed)")
     parser.add_argument("--init-from", default="", help="warm-start from this model folder")
     parser.add_argument("--base-model", default="", help="encoder folder (default: all-MiniLM-L6-v2)")
     parser.add_argument("--editor-weight", type=float, default=defaults.editor_weight)
@@ -452,6 +485,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         patience=args.patience,
         select_tolerance=args.select_tolerance,
         seed=args.seed,
+        dev_seed=args.dev_seed,
+        soup_seeds=tuple(args.soup_seeds),
         init_from=args.init_from,
         base_model=args.base_model,
         editor_weight=args.editor_weight,
@@ -482,7 +517,9 @@ def run(args: argparse.Namespace) -> int:
         bar.n = done
         bar.refresh()
 
-    result = train(config, settings, extra_pairs=extra, progress=progress)
+    from core.soup import train_recipe  # a soup trains several models (core.soup imports this module)
+
+    result = train_recipe(config, settings, extra, progress)
     bar.close()
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun every rank trains the same weights; rank 0 alone saves

@@ -1,0 +1,122 @@
+"""A uniform model soup: several fine-tuning runs of one recipe, their weights averaged.
+
+Runs that differ only in seed (head initialisation and pair order) start from the same
+pretrained encoder and stay in one basin of the loss, so the average of their weights is a
+model of its own (Wortsman et al., "Model soups", 2022). It keeps most of an ensemble's
+gain over a single run at the cost of one model at inference, which the LIME latency
+budget needs. Every ingredient uses the same dev split (``dev_seed``), so the soup's
+temperature is fitted on pairs none of them trained on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pandas as pd
+import torch
+
+from core.settings import Settings, load_settings
+from core.train import (
+    Progress,
+    TrainConfig,
+    TrainResult,
+    _dev_loss,
+    pairs_fit_dev,
+    reference_score,
+    train,
+    validation_metrics,
+)
+
+
+def soup_seeds(config: TrainConfig) -> tuple[int, ...]:
+    """The ingredients' seeds: the config's own first, duplicates dropped."""
+    return tuple(dict.fromkeys((config.seed, *config.soup_seeds)))
+
+
+def average_state(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Element-wise mean of state dicts with the same keys and shapes, in float32."""
+    keys = set(states[0])
+    if any(set(s) != keys for s in states[1:]):
+        raise ValueError("cannot average models with different parameters")
+    return {k: torch.stack([s[k].float() for s in states]).mean(0) for k in states[0]}
+
+
+def _ingredient_summary(seed: int, result: TrainResult) -> dict:
+    training = result.manifest["training"]
+    kept = next((h for h in training["history"] if h["step"] == training["best_step"]), {})
+    return {
+        "seed": seed,
+        "best_step": training["best_step"],
+        "steps": training["steps"],
+        "seconds": training["seconds"],
+        "dev_log_loss": kept.get("dev_log_loss"),
+        "validation_metrics": result.manifest["validation_metrics"],
+    }
+
+
+def train_soup(
+    config: TrainConfig,
+    settings: Settings | None = None,
+    extra_pairs: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    train_pairs: pd.DataFrame | None = None,
+) -> TrainResult:
+    """Train one model per seed of ``soup_seeds(config)`` and return their weight average."""
+    settings = settings or load_settings()
+    progress = progress or (lambda stage, done, total: None)
+    seeds = soup_seeds(config)
+    shared = dataclasses.replace(
+        config, dev_seed=config.seed if config.dev_seed is None else config.dev_seed, soup_seeds=()
+    )
+    states, summaries, first = [], [], None
+    for i, seed in enumerate(seeds):
+
+        def step(stage: str, done: int, total: int, i: int = i) -> None:
+            progress(f"model {i + 1} of {len(seeds)}: {stage}", done, total)
+
+        result = train(
+            dataclasses.replace(shared, seed=seed), settings, extra_pairs, step, should_stop, train_pairs
+        )
+        states.append({k: v.detach().cpu().clone() for k, v in result.scorer.network_.state_dict().items()})
+        summaries.append(_ingredient_summary(seed, result))
+        first = first or result
+
+    progress("averaging", 0, 1)
+    scorer = first.scorer
+    scorer.network_.load_state_dict(average_state(states))
+    _, fit, dev = pairs_fit_dev(shared, settings, extra_pairs, train_pairs)
+    dev_loss, scorer.temperature, dev_accuracy = _dev_loss(scorer, dev)
+    scorer.reference_score = reference_score(scorer, fit, config.seed)
+    progress("validating", 0, 1)
+    metrics = validation_metrics(scorer, settings) if train_pairs is None else {}
+    now = datetime.now(UTC)
+    manifest = {
+        **first.manifest,
+        "version": now.strftime("v%Y%m%d-%H%M%S"),
+        "created_at": now.isoformat(timespec="seconds"),
+    }
+    manifest["settings"] = {**manifest["settings"], "soup_seeds": list(seeds[1:])}
+    manifest["training"] = {
+        **first.manifest["training"],
+        "soup": {"seeds": list(seeds), "dev_log_loss": dev_loss, "dev_accuracy": dev_accuracy},
+        "ingredients": summaries,
+        "seconds": round(sum(s["seconds"] for s in summaries), 1),
+    }
+    manifest["validation_metrics"] = metrics
+    scorer.manifest = manifest
+    return TrainResult(scorer, manifest, first.history)
+
+
+def train_recipe(
+    config: TrainConfig,
+    settings: Settings | None = None,
+    extra_pairs: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """A soup when the config names soup seeds, else one run of :func:`core.train.train`."""
+    fit = train_soup if config.soup_seeds else train
+    return fit(config, settings, extra_pairs, progress, should_stop)
