@@ -139,3 +139,12 @@ def test_a_dirty_git_commit_is_stored_as_sha_plus_flag(lab):
     assert row.git_commit == "a" * 40
     assert row.settings["registry"]["git_dirty"] is True
     assert registry.version_summary(row)["git commit"] == "aaaaaaaaaa+dirty"
+
+
+def test_the_versions_table_names_a_soups_seeds(lab):
+    scorer = load(good_model())
+    scorer.manifest["settings"] = {**scorer.manifest["settings"], "seed": 13, "soup_seeds": [1, 2]}
+    assert registry.version_summary(publish(lab, scorer, "v1"))["seeds"] == "13 + 1, 2"
+    single = load(good_model())
+    single.manifest["settings"] = {**single.manifest["settings"], "seed": 7}
+    assert registry.version_summary(publish(lab, single, "v2"))["seeds"] == "7"
