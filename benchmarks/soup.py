@@ -8,6 +8,10 @@ bundled default model"): it replaces the bundled model only if, on BOTH archives
 validation log loss is no worse than the bundled model's and (b) its accuracy on
 significant pairs is at least the mean of its five ingredients' (each a single run of the
 shipped recipe). No other number of seeds and no choice of ingredients was tried.
+Issue #3 adds a bar of its own for re-committing the bundled model: the new one must be
+verified better. Read here as: the paired, test-resampled 95% interval of the log-loss
+difference lies below zero on both archives. Both are reported; the model is replaced
+only when both hold.
 Writes benchmarks/results/soup.json and soup.md; about 2 minutes on 2 CPU cores.
 """
 
@@ -27,7 +31,7 @@ import numpy as np  # noqa: E402
 from benchmarks.ablations import cell  # noqa: E402
 from core.champion import mcnemar  # noqa: E402
 from core.datasets import DATASETS, dataset_split  # noqa: E402
-from core.metrics import evaluate_pairs  # noqa: E402
+from core.metrics import cluster_weights, evaluate_pairs  # noqa: E402
 from core.pairs import pair_contexts  # noqa: E402
 from core.scorer import HeadlineScorer  # noqa: E402
 from core.settings import load_settings  # noqa: E402
@@ -42,13 +46,25 @@ def measured(scorer: HeadlineScorer, settings) -> dict:
         valid = dataset_split(name, settings).valid
         p = scorer.pair_proba(list(valid["headline_a"]), list(valid["headline_b"]), pair_contexts(valid))
         metrics = {k: dataclasses.asdict(v) for k, v in evaluate_pairs(valid, p, settings).items()}
-        correct = (p > 0.5) == (valid["label"].to_numpy() == 1)
+        y = valid["label"].to_numpy() == 1
+        pc = np.clip(p, 1e-7, 1 - 1e-7)
         result[name] = {
             "metrics": metrics,
-            "correct": correct,
+            "correct": (p > 0.5) == y,
+            "loss": -np.where(y, np.log(pc), np.log(1 - pc)),  # per pair (n,)
             "significant": valid["significant"].to_numpy(bool),
+            "tests": valid["test_id"].to_numpy(),
         }
     return result
+
+
+def paired_difference(soup: dict, champion: dict, key: str, settings) -> dict:
+    """Soup minus bundled in the mean of a per-pair quantity, with a test-resampled 95% interval."""
+    d = soup[key].astype(float) - champion[key].astype(float)  # (n,)
+    weights = cluster_weights(soup["tests"], settings.bootstrap_samples, settings.seed)
+    draws = np.concatenate([w @ d / w.sum(axis=1) for w in weights])
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {"value": float(d.mean()), "low": float(low), "high": float(high)}
 
 
 def decision(soup: dict, champion: dict, ingredients: list[dict]) -> dict:
@@ -69,11 +85,18 @@ def decision(soup: dict, champion: dict, ingredients: list[dict]) -> dict:
             "accuracy_significant": sig,
             "mean_single_accuracy_significant": mean_single,
         }
-    ship = all(c["log_loss_not_worse"] and c["significant_at_least_mean_single"] for c in checks.values())
-    return {"ship": ship, "checks": checks}
+    rule = all(c["log_loss_not_worse"] and c["significant_at_least_mean_single"] for c in checks.values())
+    return {"pre_registered_rule": rule, "checks": checks}
 
 
-def markdown(soup: dict, champion: dict, ingredients: list[dict], verdict: dict, tests: dict) -> str:
+def verified_better(differences: dict) -> bool:
+    """Issue #3's bar for re-committing: the log-loss difference is below zero beyond noise on both."""
+    return all(d["log_loss"]["high"] < 0 for d in differences.values())
+
+
+def markdown(
+    soup: dict, champion: dict, ingredients: list[dict], verdict: dict, tests: dict, differences: dict
+) -> str:
     lines = [
         "# Five-seed model soup against the bundled single model",
         "",
@@ -85,7 +108,7 @@ def markdown(soup: dict, champion: dict, ingredients: list[dict], verdict: dict,
     for name in DATASETS:
         s, c = soup[name]["metrics"], champion[name]["metrics"]
         lines += [
-            f"## {name} ({s['accuracy']['n']:,} pairs, {s['accuracy_significant']['n']:,} significant)",
+            f"## {name} ({s['accuracy']['pairs']:,} pairs, {s['accuracy_significant']['pairs']:,} significant)",
             "",
             "| model | accuracy (all) | accuracy (significant) | log loss |",
             "|---|---|---|---|",
@@ -99,8 +122,12 @@ def markdown(soup: dict, champion: dict, ingredients: list[dict], verdict: dict,
                 f"| ingredient, seed {i['seed']} (kept step {i['best_step']}) | {m['accuracy']:.3f} | "
                 f"{m['accuracy_significant']:.3f} | {m['log_loss']:.3f} |"
             )
-        t = tests[name]
+        t, d = tests[name], differences[name]
         lines += [
+            "",
+            f"Soup minus bundled, paired: log loss {d['log_loss']['value']:+.4f} "
+            f"[{d['log_loss']['low']:+.4f}, {d['log_loss']['high']:+.4f}], accuracy on all pairs "
+            f"{d['correct']['value']:+.3f} [{d['correct']['low']:+.3f}, {d['correct']['high']:+.3f}].",
             "",
             f"McNemar, soup against bundled: all pairs {t['all']['bundled_only']} vs {t['all']['soup_only']} "
             f"discordant, p = {t['all']['p_value']:.2f}; significant pairs {t['significant']['bundled_only']} vs "
@@ -116,7 +143,12 @@ def markdown(soup: dict, champion: dict, ingredients: list[dict], verdict: dict,
             f"{c['accuracy_significant']:.3f} vs ingredients' mean {c['mean_single_accuracy_significant']:.3f} "
             f"({'at least' if c['significant_at_least_mean_single'] else 'below'})."
         )
+    better = verdict["verified_better"]
     lines += [
+        "",
+        f"- Pre-registered rule: {'met' if verdict['pre_registered_rule'] else 'not met'}.",
+        "- Issue #3's bar for re-committing, log loss lower beyond noise on both archives "
+        f"(paired interval below zero): {'met' if better else 'not met'}.",
         "",
         f"**Verdict: {'ship the soup' if verdict['ship'] else 'keep the bundled single model'}.**",
         "",
@@ -151,11 +183,27 @@ def main() -> int:
     champion = measured(HeadlineScorer.from_pretrained(args.champion), settings)
     verdict = decision(soup, champion, ingredients)
     tests = paired_tests(soup, champion)
+    differences = {
+        name: {
+            key: paired_difference(soup[name], champion[name], key, settings) for key in ("loss", "correct")
+        }
+        for name in DATASETS
+    }
+    for d in differences.values():
+        d["log_loss"] = d.pop("loss")
+    verdict["verified_better"] = verified_better(differences)
+    verdict["ship"] = verdict["pre_registered_rule"] and verdict["verified_better"]
     OUT.mkdir(parents=True, exist_ok=True)
     strip = {m: {d: r[d]["metrics"] for d in DATASETS} for m, r in (("soup", soup), ("bundled", champion))}
-    record = {**strip, "ingredients": ingredients, "decision": verdict, "mcnemar": tests}
+    record = {
+        **strip,
+        "ingredients": ingredients,
+        "decision": verdict,
+        "mcnemar": tests,
+        "paired": differences,
+    }
     (OUT / "soup.json").write_text(json.dumps(record, indent=2, default=float) + "\n")
-    (OUT / "soup.md").write_text(markdown(soup, champion, ingredients, verdict, tests))
+    (OUT / "soup.md").write_text(markdown(soup, champion, ingredients, verdict, tests, differences))
     print((OUT / "soup.md").read_text())
     return 0
 
