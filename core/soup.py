@@ -22,7 +22,7 @@ from core.train import (
     Progress,
     TrainConfig,
     TrainResult,
-    _dev_loss,
+    calibrated_dev_loss,
     pairs_fit_dev,
     reference_score,
     train,
@@ -52,6 +52,7 @@ def _ingredient_summary(seed: int, result: TrainResult) -> dict:
         "steps": training["steps"],
         "seconds": training["seconds"],
         "dev_log_loss": kept.get("dev_log_loss"),
+        "history": training["history"],
         "validation_metrics": result.manifest["validation_metrics"],
     }
 
@@ -88,7 +89,7 @@ def train_soup(
     scorer = first.scorer
     scorer.network_.load_state_dict(average_state(states))
     _, fit, dev = pairs_fit_dev(shared, settings, extra_pairs, train_pairs)
-    dev_loss, scorer.temperature, dev_accuracy = _dev_loss(scorer, dev)
+    dev_loss, scorer.temperature, dev_accuracy = calibrated_dev_loss(scorer, dev)
     scorer.reference_score = reference_score(scorer, fit, config.seed)
     progress("validating", 0, 1)
     metrics = validation_metrics(scorer, settings) if train_pairs is None else {}
@@ -99,15 +100,17 @@ def train_soup(
         "created_at": now.isoformat(timespec="seconds"),
     }
     manifest["settings"] = {**manifest["settings"], "soup_seeds": list(seeds[1:])}
+    # Steps and dev history belong to each ingredient; the soup has its own dev figures.
     manifest["training"] = {
-        **first.manifest["training"],
+        "device": first.manifest["training"]["device"],
+        "world_size": first.manifest["training"]["world_size"],
+        "seconds": round(sum(s["seconds"] for s in summaries), 1),
         "soup": {"seeds": list(seeds), "dev_log_loss": dev_loss, "dev_accuracy": dev_accuracy},
         "ingredients": summaries,
-        "seconds": round(sum(s["seconds"] for s in summaries), 1),
     }
     manifest["validation_metrics"] = metrics
     scorer.manifest = manifest
-    return TrainResult(scorer, manifest, first.history)
+    return TrainResult(scorer, manifest, [])
 
 
 def train_recipe(

@@ -83,7 +83,7 @@ class TrainConfig:
 class TrainResult:
     scorer: HeadlineScorer
     manifest: dict
-    history: list[dict]
+    history: list[dict]  # a single run's dev evaluations; a soup's are per ingredient, in the manifest
 
 
 # ----- data ---------------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def checkpoint_decision(dev_loss: float, lowest: float, tolerance: float) -> tup
     return improved, improved or dev_loss <= lowest + tolerance
 
 
-def _dev_loss(scorer: HeadlineScorer, dev: pd.DataFrame) -> tuple[float, float, float]:
+def calibrated_dev_loss(scorer: HeadlineScorer, dev: pd.DataFrame) -> tuple[float, float, float]:
     """(tempered dev log loss, temperature, dev accuracy)."""
     logits = pair_logits(scorer, dev)
     y = dev["label"].to_numpy(float)
@@ -374,7 +374,7 @@ def train(
             step += 1
             progress("training", step, total_steps)
             if step % config.eval_every == 0 or step == total_steps:
-                dev_loss, temperature, dev_acc = _dev_loss(scorer, dev)
+                dev_loss, temperature, dev_acc = calibrated_dev_loss(scorer, dev)
                 history.append(
                     {
                         "step": step,

@@ -65,6 +65,7 @@ def test_the_soup_is_the_average_of_its_ingredients(tiny_base, tmp_path):
 
     m = soup.manifest
     assert [i["seed"] for i in m["training"]["ingredients"]] == [13, 1]
+    assert all(i["history"] for i in m["training"]["ingredients"]) and "best_step" not in m["training"]
     assert m["settings"]["soup_seeds"] == [1] and m["settings"]["dev_seed"] == 13
     p = soup.scorer.pair_proba(list(pairs["headline_a"]), list(pairs["headline_b"]))
     assert ((p > 0.5) == (pairs["label"].to_numpy() == 1)).mean() > 0.8
