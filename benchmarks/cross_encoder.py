@@ -86,7 +86,8 @@ def trained_cross_encoder(config: TrainConfig, settings) -> tuple[HeadlineScorer
         scheduler.step()
         if step % 50 == 0:
             print(
-                f"step {step}/{total} loss {float(loss.detach()):.3f} {time.perf_counter() - started:.0f}s", flush=True
+                f"step {step}/{total} loss {float(loss.detach()):.3f} {time.perf_counter() - started:.0f}s",
+                flush=True,
             )
     seconds = time.perf_counter() - started
     temperature = fit_temperature(predict(model, dev), dev["label"].to_numpy(float))
