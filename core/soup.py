@@ -4,8 +4,8 @@ Runs that differ only in seed (head initialisation and pair order) start from th
 pretrained encoder and stay in one basin of the loss, so the average of their weights is a
 model of its own (Wortsman et al., "Model soups", 2022). It keeps most of an ensemble's
 gain over a single run at the cost of one model at inference, which the LIME latency
-budget needs. Every ingredient uses the same dev split (``dev_seed``), so the soup's
-temperature is fitted on pairs none of them trained on.
+budget needs. Every ingredient uses the same data (``data_seed``: training sample and dev
+split), so the soup's temperature is fitted on pairs none of them trained on.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from core.train import (
     TrainConfig,
     TrainResult,
     calibrated_dev_loss,
+    data_seed_of,
     pairs_fit_dev,
     reference_score,
     train,
@@ -69,9 +70,7 @@ def train_soup(
     settings = settings or load_settings()
     progress = progress or (lambda stage, done, total: None)
     seeds = soup_seeds(config)
-    shared = dataclasses.replace(
-        config, dev_seed=config.seed if config.dev_seed is None else config.dev_seed, soup_seeds=()
-    )
+    shared = dataclasses.replace(config, data_seed=data_seed_of(config), soup_seeds=())
     states, summaries, first = [], [], None
     for i, seed in enumerate(seeds):
 

@@ -68,9 +68,10 @@ class TrainConfig:
     context: str = "none"  # "excerpt": the encoder reads "headline [SEP] story excerpt"
     precision: str = "auto"  # bf16 autocast where the CPU/GPU supports it
     seed: int = 13
-    # Seed of the dev split (None: ``seed``). Soup ingredients share one dev split, so the
-    # averaged model is calibrated and checked on pairs none of them trained on.
-    dev_seed: int | None = None
+    # Seed of which pairs train (the max_train_pairs sample and the dev split; None: ``seed``).
+    # Soup ingredients share it, so the averaged model is calibrated and checked on pairs
+    # none of them trained on.
+    data_seed: int | None = None
     # More seeds: one model each (same data, dev split and settings), weights averaged
     # (a uniform "model soup", core/soup.py). Empty: a single model.
     soup_seeds: tuple[int, ...] = ()
@@ -101,9 +102,14 @@ def training_pairs(
     archive = ~pairs["editor"]
     if config.max_train_pairs and archive.sum() > config.max_train_pairs:
         # The cap thins the archive only: the few editor outcomes are what a retrain is for.
-        keep = pairs[archive].sample(config.max_train_pairs, random_state=config.seed)
+        keep = pairs[archive].sample(config.max_train_pairs, random_state=data_seed_of(config))
         pairs = pd.concat([keep, pairs[~archive]], ignore_index=True)
     return pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
+
+
+def data_seed_of(config: TrainConfig) -> int:
+    """The seed that picks the training sample and the dev split."""
+    return config.seed if config.data_seed is None else config.data_seed
 
 
 def pair_weights(pairs: pd.DataFrame, config: TrainConfig) -> np.ndarray:
@@ -260,15 +266,14 @@ def pairs_fit_dev(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(all training pairs with weight and target, the part trained on, the dev part).
 
-    The dev part is split off by test group with ``dev_seed`` (default ``seed``).
+    The dev part is split off by test group with :func:`data_seed`.
     """
     if train_pairs is not None:
         pairs = train_pairs.assign(editor=False)
         pairs = pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
     else:
         pairs = training_pairs(config, settings, extra_pairs)
-    dev_seed = config.seed if config.dev_seed is None else config.dev_seed
-    split = split_by_test(pairs, config.dev_fraction, dev_seed)
+    split = split_by_test(pairs, config.dev_fraction, data_seed_of(config))
     if len(split.valid) == 0:  # tiny data: early-stop on the training pairs themselves
         return pairs, split.train, split.train
     return pairs, split.train, split.valid
@@ -450,7 +455,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=list(defaults.soup_seeds),
         help="also train with these seeds and average the weights (a model soup)",
     )
-    parser.add_argument("--dev-seed", type=int, default=None, help="seed of the dev split (default: --seed)")
+    parser.add_argument(
+        "--data-seed",
+        type=int,
+        default=None,
+        help="seed of the training sample and dev split (default: --seed)",
+    )
     parser.add_argument("--init-from", default="", help="warm-start from this model folder")
     parser.add_argument("--base-model", default="", help="encoder folder (default: all-MiniLM-L6-v2)")
     parser.add_argument("--editor-weight", type=float, default=defaults.editor_weight)
@@ -485,7 +495,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         patience=args.patience,
         select_tolerance=args.select_tolerance,
         seed=args.seed,
-        dev_seed=args.dev_seed,
+        data_seed=args.data_seed,
         soup_seeds=tuple(args.soup_seeds),
         init_from=args.init_from,
         base_model=args.base_model,

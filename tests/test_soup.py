@@ -37,17 +37,17 @@ def test_soup_seeds_start_with_the_config_seed_without_repeats():
     assert soup_seeds(dataclasses.replace(tiny_config(None), seed=13, soup_seeds=(1, 13, 2, 1))) == (13, 1, 2)
 
 
-def test_dev_seed_fixes_the_dev_split_across_training_seeds(tiny_base):
+def test_data_seed_fixes_the_dev_split_across_training_seeds(tiny_base):
     pairs = planted_pairs(30)
     devs = [
-        set(pairs_fit_dev(config(tiny_base, seed=s, dev_seed=7), None, train_pairs=pairs)[2]["test_id"])
+        set(pairs_fit_dev(config(tiny_base, seed=s, data_seed=7), None, train_pairs=pairs)[2]["test_id"])
         for s in (1, 2)
     ]
     assert devs[0] == devs[1] and devs[0]
     own = [
         set(pairs_fit_dev(config(tiny_base, seed=s), None, train_pairs=pairs)[2]["test_id"]) for s in (1, 2)
     ]
-    assert own[0] != own[1]  # without dev_seed each seed carves its own
+    assert own[0] != own[1]  # without data_seed each seed carves its own
 
 
 def test_the_soup_is_the_average_of_its_ingredients(tiny_base, tmp_path):
@@ -55,7 +55,7 @@ def test_the_soup_is_the_average_of_its_ingredients(tiny_base, tmp_path):
     soup = train_soup(config(tiny_base, seed=13, soup_seeds=(1,)), train_pairs=pairs)
     # The same two runs trained on their own, on the soup's dev split (seed 13's).
     ingredients = [
-        train(config(tiny_base, seed=s, dev_seed=13), train_pairs=pairs).scorer.network_.state_dict()
+        train(config(tiny_base, seed=s, data_seed=13), train_pairs=pairs).scorer.network_.state_dict()
         for s in (13, 1)
     ]
     for name, value in soup.scorer.network_.state_dict().items():
@@ -66,7 +66,7 @@ def test_the_soup_is_the_average_of_its_ingredients(tiny_base, tmp_path):
     m = soup.manifest
     assert [i["seed"] for i in m["training"]["ingredients"]] == [13, 1]
     assert all(i["history"] for i in m["training"]["ingredients"]) and "best_step" not in m["training"]
-    assert m["settings"]["soup_seeds"] == [1] and m["settings"]["dev_seed"] == 13
+    assert m["settings"]["soup_seeds"] == [1] and m["settings"]["data_seed"] == 13
     p = soup.scorer.pair_proba(list(pairs["headline_a"]), list(pairs["headline_b"]))
     assert ((p > 0.5) == (pairs["label"].to_numpy() == 1)).mean() > 0.8
     loaded = HeadlineScorer.from_pretrained(soup.scorer.save_pretrained(tmp_path / "soup"), precision="fp32")
@@ -97,6 +97,28 @@ def test_train_recipe_trains_one_model_without_soup_seeds(tiny_base, monkeypatch
 def test_command_line_soup_seeds_reach_the_config():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    cfg = config_from_args(parser.parse_args(["--seed", "13", "--soup-seeds", "1", "2", "--dev-seed", "5"]))
-    assert cfg.soup_seeds == (1, 2) and cfg.dev_seed == 5 and cfg.seed == 13
+    cfg = config_from_args(parser.parse_args(["--seed", "13", "--soup-seeds", "1", "2", "--data-seed", "5"]))
+    assert cfg.soup_seeds == (1, 2) and cfg.data_seed == 5 and cfg.seed == 13
     assert config_from_args(parser.parse_args([])).soup_seeds == ()
+
+
+def test_ingredients_sharing_a_data_seed_train_on_the_same_sample(monkeypatch):
+    from core.splits import Split
+    from core.train import TrainConfig, training_pairs
+
+    pairs = planted_pairs(40)
+    monkeypatch.setattr("core.train.dataset_split", lambda name, settings: Split(pairs, pairs.iloc[:0]))
+    sample = {
+        s: set(
+            training_pairs(TrainConfig(datasets=("x",), max_train_pairs=10, seed=s, data_seed=5), None)[
+                "test_id"
+            ]
+        )
+        for s in (1, 2)
+    }
+    assert sample[1] == sample[2] and len(sample[1]) == 10
+    own = [
+        set(training_pairs(TrainConfig(datasets=("x",), max_train_pairs=10, seed=s), None)["test_id"])
+        for s in (1, 2)
+    ]
+    assert own[0] != own[1]
