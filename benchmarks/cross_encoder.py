@@ -30,7 +30,7 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from benchmarks.ablations import cell  # noqa: E402
+from benchmarks.ablations import metric_cells  # noqa: E402
 from core.champion import mcnemar  # noqa: E402
 from core.datasets import DATASETS, dataset_split  # noqa: E402
 from core.metrics import evaluate_pairs  # noqa: E402
@@ -121,10 +121,7 @@ def main() -> int:
         for label, p in (("bundled pointwise scorer", p_point), ("cross-encoder", p_cross)):
             rows[label] = {k: dataclasses.asdict(v) for k, v in evaluate_pairs(valid, p, settings).items()}
             m = rows[label]
-            lines.append(
-                f"| {name} | {label} | {cell(m['accuracy'])} | {cell(m['accuracy_significant'])} | "
-                f"{cell(m['log_loss'])} |"
-            )
+            lines.append(f"| {name} | {label} | {metric_cells(m)} |")
         y, sig = valid["label"].to_numpy() == 1, valid["significant"].to_numpy(bool)
         test = mcnemar(((p_point > 0.5) == y)[sig], ((p_cross > 0.5) == y)[sig])
         rows["mcnemar_significant"] = dataclasses.asdict(test)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from benchmarks.ablations import cell  # noqa: E402
+from benchmarks.ablations import metric_cells  # noqa: E402
 from core.baselines import TfidfPairLR  # noqa: E402
 from core.datasets import DATASETS, dataset_pairs  # noqa: E402
 from core.metrics import evaluate_pairs  # noqa: E402
@@ -94,10 +94,7 @@ def markdown(record: dict, newest: float) -> str:
             for which in ("in_period", "forward"):
                 m = r[model][which]
                 label = "in-period" if which == "in_period" else "forward"
-                lines.append(
-                    f"| {model} | {label} | {cell(m['accuracy'])} | {cell(m['accuracy_significant'])} "
-                    f"| {cell(m['log_loss'])} |"
-                )
+                lines.append(f"| {model} | {label} | {metric_cells(m)} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from benchmarks.ablations import cell  # noqa: E402
+from benchmarks.ablations import metric_cells  # noqa: E402
 from core.champion import mcnemar  # noqa: E402
 from core.datasets import DATASETS, dataset_split  # noqa: E402
 from core.metrics import cluster_weights, evaluate_pairs  # noqa: E402
@@ -112,9 +112,8 @@ def markdown(
             "",
             "| model | accuracy (all) | accuracy (significant) | log loss |",
             "|---|---|---|---|",
-            f"| bundled single model | {cell(c['accuracy'])} | {cell(c['accuracy_significant'])} | "
-            f"{cell(c['log_loss'])} |",
-            f"| soup of 5 | {cell(s['accuracy'])} | {cell(s['accuracy_significant'])} | {cell(s['log_loss'])} |",
+            f"| bundled single model | {metric_cells(c)} |",
+            f"| soup of 5 | {metric_cells(s)} |",
         ]
         for i in ingredients:
             m = i["validation_metrics"][name]
