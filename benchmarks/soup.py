@@ -18,7 +18,6 @@ Writes benchmarks/results/soup.json and soup.md; about 2 minutes on 2 CPU cores.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -29,42 +28,19 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from benchmarks.ablations import metric_cells  # noqa: E402
-from core.champion import mcnemar  # noqa: E402
-from core.datasets import DATASETS, dataset_split  # noqa: E402
-from core.metrics import cluster_weights, evaluate_pairs  # noqa: E402
-from core.pairs import pair_contexts  # noqa: E402
+from benchmarks.paired import (  # noqa: E402
+    comparison_lines,
+    measured,
+    paired_differences,
+    paired_tests,
+    scorer_proba,
+    verified_better,
+)
+from core.datasets import DATASETS  # noqa: E402
 from core.scorer import HeadlineScorer  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
-
-
-def measured(scorer: HeadlineScorer, settings) -> dict:
-    """Per archive: metrics with intervals, and which pairs the model gets right."""
-    result = {}
-    for name in DATASETS:
-        valid = dataset_split(name, settings).valid
-        p = scorer.pair_proba(list(valid["headline_a"]), list(valid["headline_b"]), pair_contexts(valid))
-        metrics = {k: dataclasses.asdict(v) for k, v in evaluate_pairs(valid, p, settings).items()}
-        y = valid["label"].to_numpy() == 1
-        pc = np.clip(p, 1e-7, 1 - 1e-7)
-        result[name] = {
-            "metrics": metrics,
-            "correct": (p > 0.5) == y,
-            "loss": -np.where(y, np.log(pc), np.log(1 - pc)),  # per pair (n,)
-            "significant": valid["significant"].to_numpy(bool),
-            "tests": valid["test_id"].to_numpy(),
-        }
-    return result
-
-
-def paired_difference(soup: dict, champion: dict, key: str, settings) -> dict:
-    """Soup minus bundled in the mean of a per-pair quantity, with a test-resampled 95% interval."""
-    d = soup[key].astype(float) - champion[key].astype(float)  # (n,)
-    weights = cluster_weights(soup["tests"], settings.bootstrap_samples, settings.seed)
-    draws = np.concatenate([w @ d / w.sum(axis=1) for w in weights])
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return {"value": float(d.mean()), "low": float(low), "high": float(high)}
 
 
 def decision(soup: dict, champion: dict, ingredients: list[dict]) -> dict:
@@ -87,11 +63,6 @@ def decision(soup: dict, champion: dict, ingredients: list[dict]) -> dict:
         }
     rule = all(c["log_loss_not_worse"] and c["significant_at_least_mean_single"] for c in checks.values())
     return {"pre_registered_rule": rule, "checks": checks}
-
-
-def verified_better(differences: dict) -> bool:
-    """Issue #3's bar for re-committing: the log-loss difference is below zero beyond noise on both."""
-    return all(d["log_loss"]["high"] < 0 for d in differences.values())
 
 
 def markdown(
@@ -121,18 +92,7 @@ def markdown(
                 f"| ingredient, seed {i['seed']} (kept step {i['best_step']}) | {m['accuracy']:.3f} | "
                 f"{m['accuracy_significant']:.3f} | {m['log_loss']:.3f} |"
             )
-        t, d = tests[name], differences[name]
-        lines += [
-            "",
-            f"Soup minus bundled, paired: log loss {d['log_loss']['value']:+.4f} "
-            f"[{d['log_loss']['low']:+.4f}, {d['log_loss']['high']:+.4f}], accuracy on all pairs "
-            f"{d['correct']['value']:+.3f} [{d['correct']['low']:+.3f}, {d['correct']['high']:+.3f}].",
-            "",
-            f"McNemar, soup against bundled: all pairs {t['all']['bundled_only']} vs {t['all']['soup_only']} "
-            f"discordant, p = {t['all']['p_value']:.2f}; significant pairs {t['significant']['bundled_only']} vs "
-            f"{t['significant']['soup_only']}, p = {t['significant']['p_value']:.2f}.",
-            "",
-        ]
+        lines += ["", *comparison_lines(name, "Soup", tests, differences)]
     lines.append("## Pre-registered rule")
     lines.append("")
     for name, c in verdict["checks"].items():
@@ -155,21 +115,6 @@ def markdown(
     return "\n".join(lines)
 
 
-def paired_tests(soup: dict, champion: dict) -> dict:
-    tests = {}
-    for name in DATASETS:
-        sig = soup[name]["significant"]
-        tests[name] = {}
-        for label, mask in (("all", np.ones_like(sig)), ("significant", sig)):
-            t = mcnemar(champion[name]["correct"][mask], soup[name]["correct"][mask])
-            tests[name][label] = {
-                "bundled_only": t.champion_only,
-                "soup_only": t.challenger_only,
-                "p_value": t.p_value,
-            }
-    return tests
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("soup", type=Path)
@@ -178,18 +123,11 @@ def main() -> int:
     settings = load_settings()
     soup_model = HeadlineScorer.from_pretrained(args.soup)
     ingredients = soup_model.manifest["training"]["ingredients"]
-    soup = measured(soup_model, settings)
-    champion = measured(HeadlineScorer.from_pretrained(args.champion), settings)
+    soup = measured(scorer_proba(soup_model), settings)
+    champion = measured(scorer_proba(HeadlineScorer.from_pretrained(args.champion)), settings)
     verdict = decision(soup, champion, ingredients)
     tests = paired_tests(soup, champion)
-    differences = {
-        name: {
-            key: paired_difference(soup[name], champion[name], key, settings) for key in ("loss", "correct")
-        }
-        for name in DATASETS
-    }
-    for d in differences.values():
-        d["log_loss"] = d.pop("loss")
+    differences = paired_differences(soup, champion, settings)
     verdict["verified_better"] = verified_better(differences)
     verdict["ship"] = verdict["pre_registered_rule"] and verdict["verified_better"]
     OUT.mkdir(parents=True, exist_ok=True)
