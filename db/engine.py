@@ -9,6 +9,7 @@ Callers open a transaction at the edge and pass the session down::
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +30,16 @@ def get_engine(settings: Settings) -> Engine:
 
 def get_sessionmaker(settings: Settings) -> sessionmaker[Session]:
     return _sessionmaker(settings.sqlalchemy_url)
+
+
+def transaction(settings: Settings) -> AbstractContextManager[Session]:
+    """A session in a transaction: commits at the end of the ``with`` block, rolls back on an exception."""
+    return get_sessionmaker(settings).begin()
+
+
+def masked_url(settings: Settings) -> str:
+    """The database URL with any password replaced by ``***``: safe to show on a page."""
+    return make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
 
 
 @cache

@@ -7,7 +7,6 @@ Pages import this module and core/db functions; nothing here computes product lo
 from __future__ import annotations
 
 import re
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,8 +14,6 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from core.explain import word_weights
 from core.importer import ensure_base_corpus
@@ -24,7 +21,7 @@ from core.outcome import OutcomeSummary
 from core.registry import active_model_dir
 from core.scorer import HeadlineScorer, ModelLoadError
 from core.settings import Settings, load_settings
-from db.engine import get_sessionmaker
+from db.engine import masked_url, transaction
 from db.migrate import upgrade
 
 LAST_SAVED_TEST = "last_saved_test"  # session key: the test the Compare page saved last
@@ -34,9 +31,9 @@ def settings() -> Settings:
     return load_settings()
 
 
-def session() -> AbstractContextManager[Session]:
+def session():
     """A transaction: commits at the end of the ``with`` block, rolls back on an exception."""
-    return get_sessionmaker(settings()).begin()
+    return transaction(settings())
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -56,7 +53,7 @@ def prepare_database() -> str:
 
 
 def masked_database_url() -> str:
-    return make_url(settings().sqlalchemy_url).render_as_string(hide_password=True)
+    return masked_url(settings())
 
 
 @dataclass(frozen=True)
