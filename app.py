@@ -8,6 +8,7 @@ import streamlit as st
 from pages import ui
 
 st.set_page_config(page_title="Headline Lab", page_icon="📰", layout="wide")
+ui.entered_through_app()
 
 try:
     ui.prepare_database()
@@ -23,5 +24,6 @@ page = st.navigation(
         st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
     ]
 )
+ui.return_to_requested_page()
 ui.sidebar(ui.model())
 page.run()

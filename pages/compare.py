@@ -7,6 +7,8 @@ from core.explain import highlight_html
 from db import queries
 from pages import ui
 
+ui.through_app(__file__)
+
 settings = ui.settings()
 model = ui.model()
 

@@ -16,6 +16,8 @@ from core.history import (
 from db import queries
 from pages import ui
 
+ui.through_app(__file__)
+
 st.title("History")
 with ui.session() as session:
     versions = sorted(queries.outcomes_frame(session)["model_version"].dropna().unique())

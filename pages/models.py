@@ -12,6 +12,8 @@ from core.jobs import RUNNING
 from core.scorer import ModelLoadError
 from pages import ui
 
+ui.through_app(__file__)
+
 settings = ui.settings()
 FLASH = "models_flash"  # a message that survives the rerun after an action
 

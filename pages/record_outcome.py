@@ -8,6 +8,8 @@ from core.outcome import count_problems, parse_counts, plan_upload, record, skip
 from db import queries
 from pages import ui
 
+ui.through_app(__file__)
+
 settings = ui.settings()
 model = ui.model()
 

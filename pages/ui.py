@@ -25,6 +25,37 @@ from db.engine import masked_url, transaction
 from db.migrate import upgrade
 
 LAST_SAVED_TEST = "last_saved_test"  # session key: the test the Compare page saved last
+ENTERED_THROUGH_APP = "entered_through_app"  # session key: app.py has run in this session
+RETURN_TO_PAGE = "return_to_page"  # session key: the page a first request asked for
+APP_DIR = Path(__file__).resolve().parent.parent
+
+
+def entered_through_app() -> None:
+    """app.py marks the session: from now on its pages run inside app.py's frame."""
+    st.session_state[ENTERED_THROUGH_APP] = True
+
+
+def through_app(page_file: str | None) -> None:
+    """Route a page request that did not come through app.py through it, and back.
+
+    Streamlit stays in its legacy multipage mode, in which a ``pages/`` folder lists every
+    file in it (ui.py too) and a page's URL runs that file alone, until some session has run
+    app.py's ``st.navigation``. So the first request after a server start, if it is for a
+    page's own URL (an editor's bookmark of /history), would run the page without the
+    database migration, the wide layout or the sidebar. Each page calls this first.
+    """
+    if st.session_state.get(ENTERED_THROUGH_APP):
+        return
+    if page_file:
+        st.session_state[RETURN_TO_PAGE] = Path(page_file).resolve().relative_to(APP_DIR).as_posix()
+    st.switch_page("app.py")
+
+
+def return_to_requested_page() -> None:
+    """app.py, after st.navigation: go on to the page a first request asked for, if any."""
+    page = st.session_state.pop(RETURN_TO_PAGE, None)
+    if page:
+        st.switch_page(page)
 
 
 def settings() -> Settings:
@@ -208,3 +239,7 @@ def calibration_chart(table: pd.DataFrame) -> None:
         .encode(x=alt.X("p:Q", title="predicted win probability"), y=alt.Y("p:Q", title="observed win rate"))
     )
     st.altair_chart(diagonal + points)
+
+
+if __name__ == "__main__":  # requested as a page, which only the legacy mode offers
+    through_app(None)

@@ -196,6 +196,23 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         page.close()
 
 
+def test_a_bookmarked_page_as_the_first_request_after_a_start_runs_inside_the_app(browser, env, tmp_path):
+    """Until app.py has run once, Streamlit would serve /history as pages/history.py alone."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    with streamlit_server(env, tmp_path / "streamlit.log") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/history")  # the server's first request
+        expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/history$"))
+        nav = page.get_by_test_id("stSidebarNav")
+        for title in ("Compare", "Record outcome", "History", "Models"):
+            expect(nav.get_by_text(title, exact=True)).to_be_visible()
+        expect(nav.get_by_text("ui", exact=True)).to_have_count(0)  # the legacy mode lists pages/ui.py
+        expect(page.get_by_test_id("stSidebar").get_by_text("Model:")).to_be_visible()  # app.py's sidebar
+        page.close()
+
+
 def save_test(page: Page, drafts: list[str], editor: str) -> str:
     """Type drafts on Compare, save them as a test, return its id."""
     for i, draft in enumerate(drafts):

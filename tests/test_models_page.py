@@ -2,6 +2,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import jobs, registry
+from pages import ui
 from tests.model_lab import good_model, load, make_lab, publish, reversed_model
 
 
@@ -12,7 +13,9 @@ def page(tmp_path, monkeypatch):
         monkeypatch.setenv(name, value)
     publish(lab, load(good_model()), "v1", activate=True)
     publish(lab, reversed_model(good_model()), "v2")
-    return lab, AppTest.from_file("../pages/models.py", default_timeout=60).run()
+    at = AppTest.from_file("../pages/models.py", default_timeout=60)
+    at.session_state[ui.ENTERED_THROUGH_APP] = True  # the page alone, as if inside app.py's frame
+    return lab, at.run()
 
 
 def button(at: AppTest, label: str):
