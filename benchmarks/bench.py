@@ -28,7 +28,7 @@ from core.explain import word_weights  # noqa: E402
 from core.registry import serving_model_dir  # noqa: E402
 from core.scorer import HeadlineScorer  # noqa: E402
 from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, _batch_loss, _initial_scorer, _optimizer  # noqa: E402
+from core.train import TrainConfig, batch_loss, initial_scorer, optimizer_and_schedule  # noqa: E402
 
 TWELVE_WORDS = "Scientists finally explain why this tiny island nation keeps winning every race"
 DRAFTS = [
@@ -61,14 +61,14 @@ def training_pairs_per_second(device: str, steps: int) -> float:
     pairs = dataset_split("upworthy", settings).train.sample(32 * (steps + 2), random_state=0)
     pairs = pairs.assign(weight=1.0, target=pairs["label"].astype(float))
     config = TrainConfig()
-    scorer = _initial_scorer(config)
+    scorer = initial_scorer(config)
     scorer.network_.to(device)
     scorer.device_ = torch.device(device)
-    optimizer, scheduler = _optimizer(scorer, config, steps + 2)
+    optimizer, scheduler = optimizer_and_schedule(scorer, config, steps + 2)
     scorer.network_.train()
 
     def step(batch):
-        loss = _batch_loss(scorer, scorer.network_, batch)
+        loss = batch_loss(scorer, scorer.network_, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -37,7 +37,7 @@ from core.metrics import evaluate_pairs  # noqa: E402
 from core.pairs import pair_contexts  # noqa: E402
 from core.scorer import HeadlineScorer  # noqa: E402
 from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, _optimizer, fit_temperature, pairs_fit_dev  # noqa: E402
+from core.train import TrainConfig, fit_temperature, optimizer_and_schedule, pairs_fit_dev  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 
@@ -66,7 +66,7 @@ def trained_cross_encoder(config: TrainConfig, settings) -> tuple[HeadlineScorer
         seed=config.seed, context="excerpt", frozen_prefixes=config.frozen_prefixes
     )
     total = int(config.epochs * math.ceil(len(fit) / config.batch_pairs))
-    optimizer, scheduler = _optimizer(model, config, total)
+    optimizer, scheduler = optimizer_and_schedule(model, config, total)
     order = np.random.default_rng(config.seed).permutation(len(fit))
     started = time.perf_counter()
     for step in range(total):

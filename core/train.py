@@ -210,7 +210,7 @@ def _distributed() -> tuple[int, int]:
     return rank, world
 
 
-def _initial_scorer(config: TrainConfig) -> HeadlineScorer:
+def initial_scorer(config: TrainConfig) -> HeadlineScorer:
     if config.init_from:
         scorer = HeadlineScorer.from_pretrained(config.init_from, precision=config.precision)
         scorer.temperature = 1.0
@@ -224,7 +224,7 @@ def _initial_scorer(config: TrainConfig) -> HeadlineScorer:
     )
 
 
-def _optimizer(scorer: HeadlineScorer, config: TrainConfig, total_steps: int):
+def optimizer_and_schedule(scorer: HeadlineScorer, config: TrainConfig, total_steps: int):
     named = [(n, p) for n, p in scorer.network_.named_parameters() if p.requires_grad]
     groups = [
         {"params": [p for n, p in named if not n.startswith("head.")], "lr": config.lr},
@@ -239,7 +239,7 @@ def _optimizer(scorer: HeadlineScorer, config: TrainConfig, total_steps: int):
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
 
 
-def _batch_loss(scorer: HeadlineScorer, network: nn.Module, batch: pd.DataFrame) -> torch.Tensor:
+def batch_loss(scorer: HeadlineScorer, network: nn.Module, batch: pd.DataFrame) -> torch.Tensor:
     """Weighted pairwise BCE; each unique (headline, context) of the batch is encoded once."""
     contexts = scorer.contexts_for(len(batch), pair_contexts(batch))
     keys_a = list(zip(batch["headline_a"], contexts))
@@ -348,14 +348,14 @@ def train(
     pairs, fit, dev = pairs_fit_dev(config, settings, extra_pairs, train_pairs)
 
     progress("loading model", 0, 1)
-    scorer = _initial_scorer(config)
+    scorer = initial_scorer(config)
     network: nn.Module = scorer.network_
     if world > 1:
         network = nn.parallel.DistributedDataParallel(network)
     # Every rank takes the same number of steps: DDP hangs if one rank runs an extra backward.
     steps_per_epoch = max(1, math.ceil(len(fit) / config.batch_pairs) // world)
     total_steps = max(1, int(config.epochs * steps_per_epoch))
-    optimizer, scheduler = _optimizer(scorer, config, total_steps)
+    optimizer, scheduler = optimizer_and_schedule(scorer, config, total_steps)
 
     history: list[dict] = []
     best = {"loss": float("inf"), "state": None, "temperature": 1.0, "step": 0}
@@ -370,7 +370,7 @@ def train(
             if should_stop():
                 raise TrainingCancelled("training cancelled; nothing was written")
             network.train()
-            loss = _batch_loss(scorer, network, fit.iloc[order[start : start + config.batch_pairs]])
+            loss = batch_loss(scorer, network, fit.iloc[order[start : start + config.batch_pairs]])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(network.parameters(), 1.0)
