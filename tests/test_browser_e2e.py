@@ -53,8 +53,7 @@ def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    command += ["--client.toolbarMode", "viewer"]
+    command += ["--server.fileWatcherType", "none"]  # the rest from .streamlit/config.toml
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -210,6 +209,7 @@ def test_a_bookmarked_page_as_the_first_request_after_a_start_runs_inside_the_ap
             expect(nav.get_by_text(title, exact=True)).to_be_visible()
         expect(nav.get_by_text("ui", exact=True)).to_have_count(0)  # the legacy mode lists pages/ui.py
         expect(page.get_by_test_id("stSidebar").get_by_text("Model:")).to_be_visible()  # app.py's sidebar
+        expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)  # .streamlit/config.toml
         page.close()
 
 
