@@ -102,20 +102,29 @@ def accuracy_summary(judged: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def accuracy_over_time(judged: pd.DataFrame) -> pd.DataFrame:
-    """Cumulative accuracy after each recorded outcome, indexed by when it was recorded.
+def accuracy_over_time(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative accuracy after each recorded outcome, and what the model expected it to be,
+    indexed by when the outcome was recorded.
 
-    Columns: accuracy and test count, on significant outcomes and on all (NaN until the
-    first test of its kind).
+    Columns, on significant outcomes and on all (NaN until the first test of its kind):
+    accuracy; expected, the mean win probability the model gave its picks in the same tests
+    (a calibrated model's accuracy tracks it; accuracy below it means over-confidence); and
+    the test count.
     """
     ordered = judged.sort_values(["recorded_at", "outcome_id"])
+    confidence = ordered["predicted_arm_id"].map(arms.set_index("arm_id")["win_probability"])
+    confidence = confidence.astype(float).to_numpy()  # (tests,) the pick's win probability
     frame = pd.DataFrame(index=pd.DatetimeIndex(ordered["recorded_at"], name="recorded_at"))
     for label, column in (("significant", "model_correct"), ("all", "hit_best")):
         judged_mask = ordered[column].notna().to_numpy()
         hits = ordered[column].fillna(False).astype(bool).to_numpy() & judged_mask
         n = np.cumsum(judged_mask)
+        known = judged_mask & ~np.isnan(confidence)
+        expected = np.cumsum(np.where(known, confidence, 0.0))
+        n_known = np.cumsum(known)
         with np.errstate(invalid="ignore", divide="ignore"):
             frame[f"accuracy ({label})"] = np.where(n > 0, np.cumsum(hits) / np.maximum(n, 1), np.nan)
+            frame[f"expected ({label})"] = np.where(n_known > 0, expected / np.maximum(n_known, 1), np.nan)
         frame[f"tests ({label})"] = n
     return frame
 

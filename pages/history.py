@@ -63,11 +63,12 @@ st.dataframe(
 st.download_button("Export CSV", export_csv(judged), file_name="headline_lab_history.csv", mime="text/csv")
 
 st.subheader("Accuracy over time (cumulative)")
-over_time = accuracy_over_time(judged)
+over_time = accuracy_over_time(judged, arms)
 ui.accuracy_chart(over_time)
 st.caption(
     f"After the latest outcome: {int(over_time['tests (significant)'].iloc[-1])} significant "
-    f"and {int(over_time['tests (all)'].iloc[-1])} tests in all."
+    f"and {int(over_time['tests (all)'].iloc[-1])} tests in all. Dashed, with squares: what the model expected, "
+    "the mean win probability it gave its picks; accuracy below it means the model is over-confident."
 )
 with st.expander("Accuracy after each outcome, with counts"):
     st.dataframe(
@@ -75,7 +76,7 @@ with st.expander("Accuracy after each outcome, with counts"):
         column_config={
             c: st.column_config.NumberColumn(format="percent")
             for c in over_time.columns
-            if c.startswith("accuracy")
+            if not c.startswith("tests")
         },
     )
 

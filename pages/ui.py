@@ -185,21 +185,24 @@ def show_outcome(summary: OutcomeSummary) -> None:
 
 
 def accuracy_chart(over_time: pd.DataFrame) -> None:
-    """Cumulative accuracy after each outcome, one line with points per way of counting."""
-    long = over_time.reset_index().melt(
-        id_vars="recorded_at",
-        value_vars=["accuracy (significant)", "accuracy (all)"],
-        var_name="counted on",
-        value_name="accuracy",
-    )
+    """Cumulative accuracy after each outcome, one line per way of counting (solid), each
+    beside what the model expected (dashed, same colour)."""
+    long = over_time.reset_index().melt(id_vars="recorded_at", var_name="column", value_name="share")
+    long = long[~long["column"].str.startswith("tests")].dropna()
+    # "accuracy (all)" -> line "accuracy", counted on "all"
+    long[["line", "counted on"]] = long["column"].str.extract(r"^(\w+) \((\w+)\)$")
     chart = (
-        alt.Chart(long.dropna())
+        alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X("recorded_at:T", title="recorded", axis=alt.Axis(format="%Y-%m-%d %H:%M")),
-            y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("share:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("counted on:N"),
-            tooltip=["recorded_at:T", "counted on:N", alt.Tooltip("accuracy:Q", format=".0%")],
+            strokeDash=alt.StrokeDash(
+                "line:N", sort=["accuracy", "expected"], title=None, legend=alt.Legend(symbolType="stroke")
+            ),
+            shape=alt.Shape("line:N", sort=["accuracy", "expected"], legend=None),  # one outcome: points only
+            tooltip=["recorded_at:T", "counted on:N", "line:N", alt.Tooltip("share:Q", format=".0%")],
         )
     )
     st.altair_chart(chart)

@@ -83,7 +83,7 @@ def test_accuracy_summary_counts_significant_and_all_outcomes(Session):
 
 
 def test_accuracy_over_time_is_cumulative_in_recording_order(Session):
-    over_time = accuracy_over_time(history(Session)[0])
+    over_time = accuracy_over_time(*history(Session))
 
     assert over_time["accuracy (significant)"].tolist() == [1.0, 0.5, 0.5, 0.5, 0.5]
     assert over_time["tests (significant)"].tolist() == [1, 2, 2, 2, 2]
@@ -92,19 +92,34 @@ def test_accuracy_over_time_is_cumulative_in_recording_order(Session):
     assert over_time.index.is_monotonic_increasing
 
 
+def test_expected_accuracy_is_the_mean_win_probability_of_the_picks_in_the_same_tests(Session):
+    over_time = accuracy_over_time(*history(Session))
+
+    # Picks: 0.7 (hit), 0.8 (miss), then undecided tests picked at 0.6 and 0.55.
+    assert over_time["expected (significant)"].tolist() == pytest.approx([0.7, 0.75, 0.75, 0.75, 0.75])
+    assert over_time["expected (all)"].tolist() == pytest.approx([0.7, 0.75, 0.7, 0.6625, 0.6625])
+    # Expected 75%, right on half the significant outcomes: over-confident so far.
+    assert (over_time["accuracy (significant)"] < over_time["expected (significant)"]).iloc[-1]
+
+
 def test_accuracy_over_time_is_empty_until_a_test_is_judged():
     judged = pd.DataFrame(
         {
             "recorded_at": pd.to_datetime(["2024-01-01", "2024-02-01"], utc=True),
             "outcome_id": [1, 2],
+            "predicted_arm_id": [10, 20],
             "model_correct": pd.array([pd.NA, True], dtype="boolean"),
             "hit_best": pd.array([False, True], dtype="boolean"),
         }
     )
-    over_time = accuracy_over_time(judged)
+    arms = pd.DataFrame({"arm_id": [10, 11, 20, 21], "win_probability": [0.6, 0.4, 0.9, 0.1]})
+    over_time = accuracy_over_time(judged, arms)
     assert pd.isna(over_time["accuracy (significant)"].iloc[0])
+    assert pd.isna(over_time["expected (significant)"].iloc[0])
     assert over_time["accuracy (significant)"].iloc[1] == 1.0
+    assert over_time["expected (significant)"].iloc[1] == pytest.approx(0.9)
     assert over_time["accuracy (all)"].tolist() == [0.0, 0.5]
+    assert over_time["expected (all)"].tolist() == pytest.approx([0.6, 0.75])
 
 
 def test_calibration_bins_predicted_probabilities_against_observed_wins(Session):
@@ -179,3 +194,8 @@ def test_predictions_made_at_recording_are_listed_but_not_counted(Session):
         == arms.loc[~late, "win_probability"].notna().sum()
     )
     assert calibration(forecast_arms)["arms"].sum() == calibration(arms)["arms"].sum() - 2
+    # The late prediction (0.9 on the winner) is left out of what the model expected, too.
+    assert accuracy_over_time(judged, arms)["expected (significant)"].iloc[-1] == pytest.approx(0.8)
+    assert accuracy_over_time(forecasts, forecast_arms)["expected (significant)"].iloc[-1] == pytest.approx(
+        0.75
+    )
