@@ -107,9 +107,11 @@ def accuracy_over_time(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame
     indexed by when the outcome was recorded.
 
     Columns, on significant outcomes and on all (NaN until the first test of its kind):
-    accuracy; expected, the mean win probability the model gave its picks in the same tests
-    (a calibrated model's accuracy tracks it; accuracy below it means over-confidence); and
-    the test count.
+    accuracy; expected, the mean win probability the model gave its picks in the same tests;
+    and the test count. The model's probabilities are fitted to observed winners, so on all
+    outcomes a calibrated model's accuracy tracks "expected" and falls below it when the
+    model is over-confident. Significant outcomes are the clearer tests: there a calibrated
+    model's accuracy sits above it.
     """
     ordered = judged.sort_values(["recorded_at", "outcome_id"])
     confidence = ordered["predicted_arm_id"].map(arms.set_index("arm_id")["win_probability"])

@@ -67,8 +67,10 @@ over_time = accuracy_over_time(judged, arms)
 ui.accuracy_chart(over_time)
 st.caption(
     f"After the latest outcome: {int(over_time['tests (significant)'].iloc[-1])} significant "
-    f"and {int(over_time['tests (all)'].iloc[-1])} tests in all. Dashed, with squares: what the model expected, "
-    "the mean win probability it gave its picks; accuracy below it means the model is over-confident."
+    f"and {int(over_time['tests (all)'].iloc[-1])} tests in all. Dashed, with squares: what the model "
+    "expected, the mean win probability it gave its picks. On all outcomes a calibrated model's accuracy "
+    "follows that line and accuracy below it means over-confidence; significant outcomes are the clearer "
+    "tests, so there accuracy should sit above it."
 )
 with st.expander("Accuracy after each outcome, with counts"):
     st.dataframe(
