@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.hardware import onednn_bf16_supported
+
 # Tokens per forward chunk. Activations of ~2k tokens (2048 x 1536 bf16 = 6 MB) stay in
 # cache between operations; on 2 cores 2,048 ran LIME's batch 7% faster than 16,384 and
 # 2% faster than 1,024 (benchmarks/results/speed-cpu.md has the end-to-end figures).
@@ -166,9 +168,8 @@ class _Linear:
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor, dtype: torch.dtype) -> None:
         self.bias = bias.detach().to(dtype).contiguous()
         weight = weight.detach().to(dtype).contiguous()
-        self.onednn = (
-            weight.device.type == "cpu" and dtype == torch.bfloat16 and torch.backends.mkldnn.is_available()
-        )
+        # oneDNN's bf16 kernels raise on CPUs without AVX512BW/VL/DQ or AVX-NE-CONVERT.
+        self.onednn = weight.device.type == "cpu" and dtype == torch.bfloat16 and onednn_bf16_supported()
         # 2048: the typical rows per product (CHUNK_TOKENS); any row count works.
         self.weight = torch.ops.mkldnn._reorder_linear_weight(weight, CHUNK_TOKENS) if self.onednn else weight
 

@@ -25,6 +25,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
+from core.hardware import has_native_bf16
 from core.packed_encoder import PackedBert
 from core.packed_encoder import supports as packed_supports
 from core.stats import first_place_probabilities
@@ -61,15 +62,6 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(requested)
-
-
-def cpu_supports_bf16() -> bool:
-    """Native bf16 matrix units (AVX512-BF16 or AMX); elsewhere bf16 is slower than fp32."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
 class ScorerNetwork(nn.Module):
@@ -223,8 +215,10 @@ class HeadlineScorer:
         return str(self.manifest.get("version", "untrained"))
 
     def _use_bf16(self) -> bool:
+        """bf16 when asked for (a CPU without oneDNN bf16 then runs the portable, slower
+        kernels), or under "auto" where it is faster: CUDA, or native bf16 units."""
         return self.precision == "bf16" or (
-            self.precision == "auto" and (self.device_.type == "cuda" or cpu_supports_bf16())
+            self.precision == "auto" and (self.device_.type == "cuda" or has_native_bf16())
         )
 
     def _autocast(self):

@@ -4,6 +4,7 @@ import torch
 from transformers import BertConfig, BertModel
 
 import core.packed_encoder as packed
+from core.hardware import onednn_bf16_supported
 from core.packed_encoder import PackedBert, supports
 from core.scorer import HeadlineScorer
 from core.settings import load_settings
@@ -123,7 +124,7 @@ def tiny_scorer_pair(tmp_path):
 
 
 def test_shipped_model_bf16_path_agrees_with_the_hugging_face_float32_forward():
-    """The path the app serves (bf16, oneDNN on this CPU) against the reference arithmetic."""
+    """bf16 (oneDNN where the CPU has it, the portable kernels elsewhere) against fp32."""
     model_dir = load_settings().default_model_dir
     scorer = HeadlineScorer.from_pretrained(model_dir, device="cpu", precision="bf16")
     encoder = scorer.network_.encoder
@@ -142,6 +143,24 @@ def test_real_encoder_float32_matches_exactly():
     encoder, tokenizer = scorer.network_.encoder, scorer.tokenizer_
     got = PackedBert(encoder).mean_pooled(ids_of(tokenizer, TEXTS))
     torch.testing.assert_close(got, reference_pooled(encoder, tokenizer, TEXTS), atol=1e-5, rtol=1e-4)
+
+
+def test_bf16_uses_onednn_exactly_where_the_cpu_supports_it(tiny):
+    """AVX2-only CPUs must never reach oneDNN's bf16 kernels (they raise a RuntimeError)."""
+    encoder, tokenizer = tiny
+    model = PackedBert(encoder)
+    model.mean_pooled(ids_of(tokenizer, TEXTS), torch.bfloat16)
+    assert model.weights_["layers"][0]["ffn_in"].onednn == onednn_bf16_supported()
+
+
+@pytest.mark.skipif(not onednn_bf16_supported(), reason="fast path: this CPU has no oneDNN bf16 kernels")
+def test_onednn_fast_path_agrees_with_the_portable_path(tiny, monkeypatch):
+    encoder, tokenizer = tiny
+    ids = ids_of(tokenizer, TEXTS)
+    fast = PackedBert(encoder).mean_pooled(ids, torch.bfloat16)
+    monkeypatch.setattr(packed, "onednn_bf16_supported", lambda: False)
+    portable = PackedBert(encoder).mean_pooled(ids, torch.bfloat16)
+    torch.testing.assert_close(portable, fast, atol=0.05, rtol=0.05)
 
 
 def test_bfloat16_without_onednn_uses_the_portable_path_and_agrees(tiny, monkeypatch):
