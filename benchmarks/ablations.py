@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from core.datasets import DATASETS, dataset_split  # noqa: E402
-from core.metrics import evaluate_pairs  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, pair_logits, train  # noqa: E402
+from core.basics.settings import load_settings  # noqa: E402
+from core.data.datasets import DATASETS, dataset_split  # noqa: E402
+from core.evaluation.metrics import evaluate_pairs  # noqa: E402
+from core.training.loop import TrainConfig, pair_logits, train  # noqa: E402
 
 VARIANTS: dict[str, dict] = {
     "base": {},
@@ -73,7 +73,7 @@ def markdown(rows: list[dict], budget: str) -> str:
         "# Ablations: training choices on the validation split",
         "",
         f"Every variant trained with the same budget ({budget}) from the base encoder and measured on "
-        "the validation split of `core.datasets.dataset_split` (held-out test groups; Upworthy's "
+        "the validation split of `core.data.datasets.dataset_split` (held-out test groups; Upworthy's "
         "badly randomised window excluded from validation). 95% intervals resample whole tests. "
         "Produced by `benchmarks/ablations.py`. 'train s' is wall time on the 2-core machine, "
         "which other jobs may have shared.",

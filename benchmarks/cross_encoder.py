@@ -31,13 +31,13 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from benchmarks.ablations import metric_cells  # noqa: E402
-from core.champion import mcnemar  # noqa: E402
-from core.datasets import DATASETS, dataset_split  # noqa: E402
-from core.metrics import evaluate_pairs  # noqa: E402
-from core.pairs import pair_contexts  # noqa: E402
-from core.scorer import HeadlineScorer  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, fit_temperature, optimizer_and_schedule, pairs_fit_dev  # noqa: E402
+from core.basics.settings import load_settings  # noqa: E402
+from core.data.datasets import DATASETS, dataset_split  # noqa: E402
+from core.data.pairs import pair_contexts  # noqa: E402
+from core.evaluation.metrics import evaluate_pairs  # noqa: E402
+from core.lifecycle.champion import mcnemar  # noqa: E402
+from core.model.scorer import HeadlineScorer  # noqa: E402
+from core.training.loop import TrainConfig, fit_temperature, optimizer_and_schedule, pairs_fit_dev  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 

@@ -54,11 +54,11 @@ from benchmarks.paired import (  # noqa: E402
     scorer_proba,
     verified_better,
 )
-from core.datasets import DATASETS  # noqa: E402
-from core.pairs import pair_contexts  # noqa: E402
-from core.scorer import HeadlineScorer  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, train, training_pairs  # noqa: E402
+from core.basics.settings import load_settings  # noqa: E402
+from core.data.datasets import DATASETS  # noqa: E402
+from core.data.pairs import pair_contexts  # noqa: E402
+from core.model.scorer import HeadlineScorer  # noqa: E402
+from core.training.loop import TrainConfig, train, training_pairs  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 ALPHA = 0.5  # weight of the observed outcome in the student's target
@@ -119,7 +119,7 @@ def markdown(
     lines = [
         "# A five-seed ensemble distilled into one model, against the bundled model",
         "",
-        "Validation split of `core.datasets.dataset_split`; 95% intervals resample whole tests. "
+        "Validation split of `core.data.datasets.dataset_split`; 95% intervals resample whole tests. "
         f"Student: the shipped recipe (seed 13, kept step {kept}) trained towards "
         f"{ALPHA} × outcome + {1 - ALPHA} × the five teachers' mean probability. "
         "Produced by `benchmarks/distill.py`.",

@@ -3,14 +3,14 @@
     .venv/bin/python benchmarks/forward.py [--newest 0.2]
 
 The product is judged on tests that ran after the archives end, while the validation split
-of ``core.datasets`` draws its tests at random from the whole period. This measures the
+of ``core.data.datasets`` draws its tests at random from the whole period. This measures the
 gap. Per archive, the newest ``--newest`` share of tests (by date) is held out as the
 *forward* set, dropping pairs that share a headline with older tests. The older tests are
 split by test group into training (80%) and an *in-period* set (20%). One model of the
 shipped recipe (``TrainConfig(epochs=1)``, both archives) and the TF-IDF baseline train on
 the training part, and both are measured on the in-period and the forward set. Upworthy
 pairs from the badly randomised window are kept for training and left out of both
-measured sets, as in ``core.datasets``. Writes benchmarks/results/forward.json and
+measured sets, as in ``core.data.datasets``. Writes benchmarks/results/forward.json and
 forward.md; about 6 minutes on 2 CPU cores.
 """
 
@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from benchmarks.ablations import metric_cells  # noqa: E402
-from core.baselines import TfidfPairLR  # noqa: E402
-from core.datasets import DATASETS, dataset_pairs  # noqa: E402
-from core.metrics import evaluate_pairs  # noqa: E402
-from core.pairs import pair_contexts  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from core.splits import split_by_test, split_by_time  # noqa: E402
-from core.train import TrainConfig, train  # noqa: E402
+from core.basics.settings import load_settings  # noqa: E402
+from core.data.datasets import DATASETS, dataset_pairs  # noqa: E402
+from core.data.pairs import pair_contexts  # noqa: E402
+from core.data.splits import split_by_test, split_by_time  # noqa: E402
+from core.evaluation.metrics import evaluate_pairs  # noqa: E402
+from core.model.baselines import TfidfPairLR  # noqa: E402
+from core.training.loop import TrainConfig, train  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 

@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from core.datasets import DATASETS  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, train, training_pairs  # noqa: E402
+from core.basics.settings import load_settings  # noqa: E402
+from core.data.datasets import DATASETS  # noqa: E402
+from core.training.loop import TrainConfig, train, training_pairs  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 

@@ -10,10 +10,10 @@ import dataclasses
 
 import numpy as np
 
-from core.champion import mcnemar
-from core.datasets import DATASETS, dataset_split
-from core.metrics import cluster_weights, evaluate_pairs
-from core.pairs import pair_contexts
+from core.data.datasets import DATASETS, dataset_split
+from core.data.pairs import pair_contexts
+from core.evaluation.metrics import cluster_weights, evaluate_pairs
+from core.lifecycle.champion import mcnemar
 
 
 def measured(proba, settings) -> dict:

@@ -4,7 +4,7 @@
 
 Trains the bundled model's recipe (``python -m core train --epochs 1``, every other setting
 default) once per seed, and measures each, beside the bundled model (seed 13), on the
-validation split of ``core.datasets.dataset_split``. The seed sets the head's
+validation split of ``core.data.datasets.dataset_split``. The seed sets the head's
 initialisation, the order of the pairs and the dev split used for checkpoint selection.
 Writes benchmarks/results/seeds.json and seeds.md. It is a measurement of noise, not a
 selection: the bundled model is not replaced by whichever seed scores best here.
@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from benchmarks.ablations import cell, validation_scores  # noqa: E402
-from core.datasets import DATASETS, dataset_split  # noqa: E402
-from core.metrics import evaluate_pairs  # noqa: E402
-from core.scorer import HeadlineScorer  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from core.train import TrainConfig, train  # noqa: E402
+from core.basics.settings import load_settings  # noqa: E402
+from core.data.datasets import DATASETS, dataset_split  # noqa: E402
+from core.evaluation.metrics import evaluate_pairs  # noqa: E402
+from core.model.scorer import HeadlineScorer  # noqa: E402
+from core.training.loop import TrainConfig, train  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 BUNDLED_SEED = 13  # TrainConfig's default: the seed the bundled model was trained with

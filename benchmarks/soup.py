@@ -36,9 +36,9 @@ from benchmarks.paired import (  # noqa: E402
     scorer_proba,
     verified_better,
 )
-from core.datasets import DATASETS  # noqa: E402
-from core.scorer import HeadlineScorer  # noqa: E402
-from core.settings import load_settings  # noqa: E402
+from core.basics.settings import load_settings  # noqa: E402
+from core.data.datasets import DATASETS  # noqa: E402
+from core.model.scorer import HeadlineScorer  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 
@@ -71,7 +71,7 @@ def markdown(
     lines = [
         "# Five-seed model soup against the bundled single model",
         "",
-        "Validation split of `core.datasets.dataset_split`; 95% intervals resample whole tests. "
+        "Validation split of `core.data.datasets.dataset_split`; 95% intervals resample whole tests. "
         "Ingredient rows are single runs of the shipped recipe (seeds 13, 1, 2, 3, 4, one shared dev "
         "split), point values from the soup's manifest. Produced by `benchmarks/soup.py`.",
         "",

@@ -11,11 +11,11 @@ import importlib
 import sys
 
 COMMANDS = {
-    "evaluate": ("core.evaluate", "evaluation tables: baselines and models on both datasets"),
-    "score-pairs": ("core.score_pairs", "score headline pairs from a CSV: adds p_a"),
-    "train": ("core.train", "fine-tune the transformer scorer"),
-    "import": ("core.importer", "import an A/B file (upworthy, ars or outcomes CSV) into the database"),
-    "models": ("core.registry", "list, compare, promote or roll back model versions"),
+    "evaluate": ("core.evaluation.evaluate", "evaluation tables: baselines and models on both datasets"),
+    "score-pairs": ("core.newsroom.score_pairs", "score headline pairs from a CSV: adds p_a"),
+    "train": ("core.training.loop", "fine-tune the transformer scorer"),
+    "import": ("core.data.importer", "import an A/B file (upworthy, ars or outcomes CSV) into the database"),
+    "models": ("core.lifecycle.registry", "list, compare, promote or roll back model versions"),
 }
 
 

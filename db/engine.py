@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.settings import Settings
+from core.basics.settings import Settings
 
 # A second writer waits this long for the first instead of failing with "database is locked";
 # importing a large file holds the write lock for a few seconds.

@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from core.settings import Settings
+from core.basics.settings import Settings
 from db.engine import get_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Select, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from core.loaders import ARM_COLUMNS, LoadReport
+from core.data.loaders import ARM_COLUMNS, LoadReport
 from db.schema import (
     MODEL_ACTIONS,
     Arm,
@@ -59,7 +59,7 @@ def find_import(session: Session, sha256: str) -> Import | None:
 def import_arms(
     session: Session, arms: pd.DataFrame, source: str, filename: str, sha256: str, report: LoadReport
 ) -> ImportResult:
-    """Add the tests of a tidy arms frame (``core.loaders.ARM_COLUMNS``) that are not stored yet.
+    """Add the tests of a tidy arms frame (``core.data.loaders.ARM_COLUMNS``) that are not stored yet.
 
     Idempotent twice over: a file whose sha256 was imported adds nothing, and a test whose
     external id exists is not added again, whichever file brings it. Arms keep the frame's

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.compare import checked_drafts, ranking, scorable
-from core.explain import highlight_html
+from core.newsroom.compare import checked_drafts, ranking, scorable
+from core.newsroom.explain import highlight_html
 from db import queries
 from pages import ui
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.history import (
+from core.newsroom.history import (
     EXPORT_COLUMNS,
     EXPORT_LABELS,
     accuracy_over_time,

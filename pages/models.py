@@ -1,15 +1,15 @@
 """Models: registered versions, retraining from editors' outcomes in the background, champion vs
 challenger, promotion (refused when worse, unless overridden) and rollback.
 
-The logic lives in core.registry, core.retrain and core.champion; this page only shows and asks.
+The logic lives in core.lifecycle.registry, core.lifecycle.retrain and core.lifecycle.champion; this page only shows and asks.
 """
 
 import pandas as pd
 import streamlit as st
 
-from core import champion, registry, retrain
-from core.jobs import RUNNING
-from core.scorer import ModelLoadError
+from core.lifecycle import champion, registry, retrain
+from core.lifecycle.jobs import RUNNING
+from core.model.scorer import ModelLoadError
 from pages import ui
 
 ui.through_app(__file__)

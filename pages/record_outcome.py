@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.compare import checked_drafts, ranking, scorable
-from core.loaders import DataFormatError, load_outcomes
-from core.outcome import count_problems, parse_counts, plan_upload, record, skipped_row_messages
+from core.data.loaders import DataFormatError, load_outcomes
+from core.newsroom.compare import checked_drafts, ranking, scorable
+from core.newsroom.outcome import count_problems, parse_counts, plan_upload, record, skipped_row_messages
 from db import queries
 from pages import ui
 

@@ -15,12 +15,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.explain import word_weights
-from core.importer import ensure_base_corpus
-from core.outcome import OutcomeSummary
-from core.registry import active_model_dir
-from core.scorer import HeadlineScorer, ModelLoadError
-from core.settings import Settings, load_settings
+from core.basics.settings import Settings, load_settings
+from core.data.importer import ensure_base_corpus
+from core.lifecycle.registry import active_model_dir
+from core.model.scorer import HeadlineScorer, ModelLoadError
+from core.newsroom.explain import word_weights
+from core.newsroom.outcome import OutcomeSummary
 from db.engine import masked_url, transaction
 from db.migrate import upgrade
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from core.importer import ensure_base_corpus
-from core.scorer import HeadlineScorer
-from core.settings import load_settings
+from core.basics.settings import load_settings
+from core.data.importer import ensure_base_corpus
+from core.model.scorer import HeadlineScorer
 from db.migrate import upgrade
 from tests.tiny_model import make_tiny_base
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.datasets import dataset_pairs
-from core.loaders import ARM_COLUMNS, Loaded, load_ars, load_upworthy
-from core.settings import Settings
+from core.basics.settings import Settings
+from core.data.datasets import dataset_pairs
+from core.data.loaders import ARM_COLUMNS, Loaded, load_ars, load_upworthy
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from core.train import train
+from core.training.loop import train
 from tests.model_lab import tiny_config
 from tests.test_train import planted_pairs
 

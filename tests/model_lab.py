@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core import registry
-from core.scorer import HeadlineScorer
-from core.settings import Settings, load_settings
-from core.train import TrainConfig, train
+from core.basics.settings import Settings, load_settings
+from core.lifecycle import registry
+from core.model.scorer import HeadlineScorer
+from core.training.loop import TrainConfig, train
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade

@@ -1,4 +1,4 @@
-"""Synthetic headline pairs with a planted signal, shaped like core.pairs.PAIR_COLUMNS."""
+"""Synthetic headline pairs with a planted signal, shaped like core.data.pairs.PAIR_COLUMNS."""
 
 from __future__ import annotations
 

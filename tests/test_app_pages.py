@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from core.outcome import record
-from core.scorer import HeadlineScorer
-from core.settings import load_settings
+from core.basics.settings import load_settings
+from core.model.scorer import HeadlineScorer
+from core.newsroom.outcome import record
 from db import queries
 from db.engine import get_sessionmaker
 from db.schema import Outcome, Test

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
+from core.model.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
 from tests.synthetic_pairs import length_trait, question_trait, synthetic_pairs, word_trait
 
 

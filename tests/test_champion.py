@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import champion, jobs, registry
 from core.__main__ import main
-from core.champion import McNemar, mcnemar, verdict
+from core.lifecycle import champion, jobs, registry
+from core.lifecycle.champion import McNemar, mcnemar, verdict
 from tests.model_lab import good_model, load, make_lab, publish, record_editor_test, reversed_model
 
 

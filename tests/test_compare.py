@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.compare import checked_drafts, ranking, scorable
+from core.newsroom.compare import checked_drafts, ranking, scorable
 
 
 class LengthScorer:

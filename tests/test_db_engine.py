@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import select
 
-from core.settings import Settings
+from core.basics.settings import Settings
 from db.engine import masked_url, transaction
 from db.migrate import upgrade
 from db.schema import Test

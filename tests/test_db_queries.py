@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from core.loaders import ARM_COLUMNS, load_outcomes
-from core.settings import load_settings
+from core.basics.settings import load_settings
+from core.data.loaders import ARM_COLUMNS, load_outcomes
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from core.settings import REPO_ROOT, load_settings
+from core.basics.settings import REPO_ROOT, load_settings
 from db.engine import get_engine, get_sessionmaker
 from db.migrate import current_revision, head_revision, upgrade
 from db.schema import Arm, Base, ModelVersion, Test
@@ -47,7 +47,7 @@ def test_upgrade_creates_every_table_in_a_fresh_file(tmp_path):
 def test_processes_starting_together_on_a_fresh_file_all_upgrade_it(tmp_path):
     # The app and `python -m core import` may start at once; neither may fail creating tables.
     url = fresh_database_url(tmp_path)
-    code = f"from core.settings import load_settings; from db.migrate import upgrade; upgrade(load_settings(database_url={url!r}))"
+    code = f"from core.basics.settings import load_settings; from db.migrate import upgrade; upgrade(load_settings(database_url={url!r}))"
     starters = [
         subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True)
         for _ in range(3)

@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from core import evaluate
-from core.settings import Settings
-from core.splits import Split
+from core.basics.settings import Settings
+from core.data.splits import Split
+from core.evaluation import evaluate
 from tests.synthetic_pairs import length_trait, question_trait, synthetic_pairs, word_trait
 
 SETTINGS = Settings(bootstrap_samples=200)
@@ -98,7 +98,7 @@ def test_near_duplicates_match_brute_force():
 def test_command_writes_the_tables_and_refuses_a_folder_without_model(split, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HEADLINE_LAB_ROOT", str(tmp_path))  # no models/default: baselines only
     monkeypatch.setenv("HEADLINE_LAB_BOOTSTRAP_SAMPLES", "100")
-    monkeypatch.setattr("core.datasets.dataset_split", lambda name, settings: split)
+    monkeypatch.setattr("core.data.datasets.dataset_split", lambda name, settings: split)
     parser = argparse.ArgumentParser()
     evaluate.add_arguments(parser)
     out = tmp_path / "results" / "evaluation.md"

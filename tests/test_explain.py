@@ -3,7 +3,7 @@ from html import escape
 
 import numpy as np
 
-from core.explain import deduplicated, highlight_html, word_weights
+from core.newsroom.explain import deduplicated, highlight_html, word_weights
 
 
 def keyword_model(texts):

@@ -1,6 +1,6 @@
 import torch
 
-from core import hardware
+from core.model import hardware
 
 
 def test_cpu_kind_follows_the_flags(monkeypatch):

@@ -3,7 +3,8 @@ import io
 import pandas as pd
 import pytest
 
-from core.history import (
+from core.basics.settings import load_settings
+from core.newsroom.history import (
     EXPORT_COLUMNS,
     accuracy_over_time,
     accuracy_summary,
@@ -13,8 +14,7 @@ from core.history import (
     forecasts_only,
     judged_outcomes,
 )
-from core.outcome import record
-from core.settings import load_settings
+from core.newsroom.outcome import record
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade

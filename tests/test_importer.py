@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from core import importer
-from core.importer import describe, ensure_base_corpus, guess_format, import_file
-from core.loaders import DataFormatError, load_upworthy
-from core.settings import load_settings
+from core.basics.settings import load_settings
+from core.data import importer
+from core.data.importer import describe, ensure_base_corpus, guess_format, import_file
+from core.data.loaders import DataFormatError, load_upworthy
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade

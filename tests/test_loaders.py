@@ -1,4 +1,4 @@
-"""core.loaders: the three A/B formats on real rows and on malformed files."""
+"""core.data.loaders: the three A/B formats on real rows and on malformed files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.loaders import (
+from core.data.loaders import (
     ARM_COLUMNS,
     ARS_REQUIRED,
     OUTCOMES_REQUIRED,

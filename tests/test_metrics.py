@@ -1,4 +1,4 @@
-"""core.metrics against sklearn, closed forms and the cluster structure of the bootstrap."""
+"""core.evaluation.metrics against sklearn, closed forms and the cluster structure of the bootstrap."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import log_loss as sk_log_loss
 from sklearn.metrics import roc_auc_score
 
-from core.metrics import (
+from core.evaluation.metrics import (
     accuracy,
     auc,
     bootstrap,

@@ -1,7 +1,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, registry
+from core.lifecycle import jobs, registry
 from pages import ui
 from tests.model_lab import good_model, load, make_lab, publish, reversed_model
 

@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.loaders import load_outcomes
-from core.outcome import (
+from core.basics.settings import load_settings
+from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
+from core.data.loaders import load_outcomes
+from core.newsroom.outcome import (
     SavedPrediction,
     count_problems,
     parse_counts,
@@ -15,8 +17,6 @@ from core.outcome import (
     skipped_row_messages,
     summarise,
 )
-from core.settings import load_settings
-from core.stats import impressions_needed, two_proportion_p_value, wilson_interval
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade

@@ -3,11 +3,11 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel
 
-import core.packed_encoder as packed
-from core.hardware import onednn_bf16_supported
-from core.packed_encoder import PackedBert, supports
-from core.scorer import HeadlineScorer
-from core.settings import load_settings
+import core.model.packed_encoder as packed
+from core.basics.settings import load_settings
+from core.model.hardware import onednn_bf16_supported
+from core.model.packed_encoder import PackedBert, supports
+from core.model.scorer import HeadlineScorer
 from tests.tiny_model import make_tiny_base
 
 TEXTS = [

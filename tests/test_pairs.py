@@ -1,4 +1,4 @@
-"""core.pairs: which arms pair up, their labels and flags, and swapping sides."""
+"""core.data.pairs: which arms pair up, their labels and flags, and swapping sides."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from core.pairs import PAIR_COLUMNS, build_pairs, swap_sides
-from core.settings import Settings
-from core.stats import prob_a_beats_b
-from core.text import normalise_headline
+from core.basics.settings import Settings
+from core.basics.stats import prob_a_beats_b
+from core.basics.text import normalise_headline
+from core.data.pairs import PAIR_COLUMNS, build_pairs, swap_sides
 from tests.conftest import make_arms
 
 CTX_A = {"image_id": "img-A", "excerpt": "An excerpt", "lede_id": "lede-1"}

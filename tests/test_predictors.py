@@ -8,9 +8,9 @@ import types
 import numpy as np
 import pytest
 
-from core import predictors
-from core.baselines import TfidfPairLR
-from core.settings import Settings
+from core.basics.settings import Settings
+from core.evaluation import predictors
+from core.model.baselines import TfidfPairLR
 from tests.synthetic_pairs import synthetic_pairs, word_trait
 
 
@@ -36,7 +36,7 @@ def tmp_settings(tmp_path) -> Settings:
 
 
 def test_manifest_selects_the_transformer_and_pairs_are_sent_once(tmp_settings, monkeypatch):
-    monkeypatch.setitem(sys.modules, "core.scorer", types.SimpleNamespace(HeadlineScorer=FakeScorer))
+    monkeypatch.setitem(sys.modules, "core.model.scorer", types.SimpleNamespace(HeadlineScorer=FakeScorer))
     model_dir = tmp_settings.default_model_dir
     model_dir.mkdir(parents=True)
     (model_dir / "manifest.json").write_text("{}")

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import champion, jobs, registry
 from core.__main__ import main
-from core.scorer import MANIFEST, WEIGHTS, HeadlineScorer, ModelLoadError, sha256_file
+from core.lifecycle import champion, jobs, registry
+from core.model.scorer import MANIFEST, WEIGHTS, HeadlineScorer, ModelLoadError, sha256_file
 from db.migrate import upgrade
 from tests.model_lab import active_scores, good_model, load, make_lab, publish, shifted_model
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import jobs, registry, retrain
-from core.loaders import LoadReport
-from core.train import TrainConfig, pair_weights
+from core.data.loaders import LoadReport
+from core.lifecycle import jobs, registry, retrain
+from core.training.loop import TrainConfig, pair_weights
 from db import queries
 from db.engine import get_sessionmaker
 from tests.model_lab import (

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import score_pairs
-from core.baselines import TfidfPairLR
+from core.model.baselines import TfidfPairLR
+from core.newsroom import score_pairs
 from tests.synthetic_pairs import FILLER, synthetic_pairs, word_trait
 
 

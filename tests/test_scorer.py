@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from core.scorer import HeadlineScorer, ModelLoadError
+from core.model.scorer import HeadlineScorer, ModelLoadError
 from tests.tiny_model import make_tiny_base
 
 DRAFTS = [

@@ -4,9 +4,9 @@ import dataclasses
 import pytest
 import torch
 
-from core.scorer import HeadlineScorer
-from core.soup import average_state, soup_seeds, train_recipe, train_soup
-from core.train import add_arguments, config_from_args, pairs_fit_dev, train
+from core.model.scorer import HeadlineScorer
+from core.training.loop import add_arguments, config_from_args, pairs_fit_dev, train
+from core.training.soup import average_state, soup_seeds, train_recipe, train_soup
 from tests.model_lab import tiny_config
 from tests.test_train import planted_pairs
 from tests.tiny_model import make_tiny_base
@@ -87,8 +87,8 @@ def test_soup_progress_names_the_ingredient(tiny_base):
 
 def test_train_recipe_trains_one_model_without_soup_seeds(tiny_base, monkeypatch):
     called = []
-    monkeypatch.setattr("core.soup.train", lambda *a, **k: called.append("train"))
-    monkeypatch.setattr("core.soup.train_soup", lambda *a, **k: called.append("soup"))
+    monkeypatch.setattr("core.training.soup.train", lambda *a, **k: called.append("train"))
+    monkeypatch.setattr("core.training.soup.train_soup", lambda *a, **k: called.append("soup"))
     train_recipe(config(tiny_base))
     train_recipe(config(tiny_base, soup_seeds=(1, 2)))
     assert called == ["train", "soup"]
@@ -103,11 +103,13 @@ def test_command_line_soup_seeds_reach_the_config():
 
 
 def test_ingredients_sharing_a_data_seed_train_on_the_same_sample(monkeypatch):
-    from core.splits import Split
-    from core.train import TrainConfig, training_pairs
+    from core.data.splits import Split
+    from core.training.loop import TrainConfig, training_pairs
 
     pairs = planted_pairs(40)
-    monkeypatch.setattr("core.train.dataset_split", lambda name, settings: Split(pairs, pairs.iloc[:0]))
+    monkeypatch.setattr(
+        "core.training.loop.dataset_split", lambda name, settings: Split(pairs, pairs.iloc[:0])
+    )
     sample = {
         s: set(
             training_pairs(TrainConfig(datasets=("x",), max_train_pairs=10, seed=s, data_seed=5), None)[

@@ -1,15 +1,15 @@
-"""core.splits: no test and no headline on both sides of a split."""
+"""core.data.splits: no test and no headline on both sides of a split."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from core.datasets import dataset_split
-from core.pairs import PAIR_COLUMNS
-from core.splits import shared_headlines, split_by_test, split_by_time
-from core.splits import test_groups as group_of_each_pair
-from core.text import normalise_headline
+from core.basics.text import normalise_headline
+from core.data.datasets import dataset_split
+from core.data.pairs import PAIR_COLUMNS
+from core.data.splits import shared_headlines, split_by_test, split_by_time
+from core.data.splits import test_groups as group_of_each_pair
 
 
 def _pairs(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""core.stats against scipy, Monte Carlo and closed forms worked out independently."""
+"""core.basics.stats against scipy, Monte Carlo and closed forms worked out independently."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from scipy import integrate
 from scipy import stats as sps
 
-from core.stats import impressions_needed, prob_a_beats_b, two_proportion_p_value, wilson_interval
+from core.basics.stats import impressions_needed, prob_a_beats_b, two_proportion_p_value, wilson_interval
 
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
 Z80 = 0.8416212335729143  # standard normal 80% quantile
@@ -236,7 +236,7 @@ def test_impressions_needed_gives_the_promised_power():
 
 
 def test_first_place_probabilities_are_a_softmax_that_sums_to_one():
-    from core.stats import first_place_probabilities
+    from core.basics.stats import first_place_probabilities
 
     p = first_place_probabilities(np.array([0.0, np.log(3.0), 1000.0]))
     assert p.sum() == pytest.approx(1.0) and p.argmax() == 2  # no overflow on large scores

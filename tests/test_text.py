@@ -1,4 +1,4 @@
-"""core.text: cleaning, normalising and validating headlines."""
+"""core.basics.text: cleaning, normalising and validating headlines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from core.text import clean_headline, headline_problems, markup_tags, normalise_headline
+from core.basics.text import clean_headline, headline_problems, markup_tags, normalise_headline
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.pairs import build_pairs
-from core.scorer import HeadlineScorer
-from core.train import (
+from core.data.pairs import build_pairs
+from core.model.scorer import HeadlineScorer
+from core.training.loop import (
     TrainConfig,
     TrainingCancelled,
     checkpoint_decision,

@@ -31,7 +31,7 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:
-    from core.settings import load_settings
+    from core.basics.settings import load_settings
     from db.engine import get_engine
 
     with get_engine(load_settings()).begin() as connection:

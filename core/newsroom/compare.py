@@ -14,8 +14,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from core.stats import first_place_probabilities
-from core.text import clean_headline, headline_problems, markup_tags, normalise_headline
+from core.basics.stats import first_place_probabilities
+from core.basics.text import clean_headline, headline_problems, markup_tags, normalise_headline
 
 
 class Scorer(Protocol):

@@ -10,10 +10,10 @@ from functools import cache
 
 import pandas as pd
 
-from core.loaders import Loaded, load_ars, load_upworthy
-from core.pairs import build_pairs, swap_sides
-from core.settings import Settings
-from core.splits import Split, split_by_test
+from core.basics.settings import Settings
+from core.data.loaders import Loaded, load_ars, load_upworthy
+from core.data.pairs import build_pairs, swap_sides
+from core.data.splits import Split, split_by_test
 
 DATASETS = ("upworthy", "ars")
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # core/basics/settings.py -> the repository
 ENV_PREFIX = "HEADLINE_LAB_"
 
 

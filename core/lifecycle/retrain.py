@@ -1,10 +1,10 @@
 """Retraining from editors' recorded outcomes, as a background job.
 
-The job runs ``python -m core train --from-db --register`` in its own process (core.jobs): the
+The job runs ``python -m core train --from-db --register`` in its own process (core.lifecycle.jobs): the
 archives' training split plus every recorded outcome, warm-started from the active model (or the
 base encoder, ``settings.retrain_warm_start``), on the GPU when there is one. The new model is
 registered as a *candidate* only after training completed; promotion is a separate, compared
-step (core.champion). A cancel, crash, kill or full disk leaves the active model and the
+step (core.lifecycle.champion). A cancel, crash, kill or full disk leaves the active model and the
 database as they were, and no folder behind.
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from core import jobs, registry
-from core.pairs import build_pairs
-from core.settings import Settings
-from core.soup import train_recipe
-from core.train import TrainConfig, TrainingCancelled
+from core.basics.settings import Settings
+from core.data.pairs import build_pairs
+from core.lifecycle import jobs, registry
+from core.training.loop import TrainConfig, TrainingCancelled
+from core.training.soup import train_recipe
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.queries import arms_frame, get_model_version
@@ -31,7 +31,7 @@ KIND = "retrain"
 
 
 def editor_pairs(settings: Settings) -> pd.DataFrame:
-    """Headline pairs of every editor test with a recorded outcome (core.pairs.PAIR_COLUMNS).
+    """Headline pairs of every editor test with a recorded outcome (core.data.pairs.PAIR_COLUMNS).
 
     Training weights them by significance and ``retrain_editor_weight`` (see :func:`retrain_args`).
     """

@@ -1,6 +1,6 @@
 """Import A/B files into the database, and the ``python -m core import`` command.
 
-``import_file`` reads one file with core.loaders and stores its tests; importing the same
+``import_file`` reads one file with core.data.loaders and stores its tests; importing the same
 bytes again, or tests already stored from another file, adds nothing.
 ``ensure_base_corpus`` imports the bundled Upworthy archive once; the app calls it at start,
 after ``db.migrate.upgrade``.
@@ -21,8 +21,8 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.loaders import DataFormatError, Loaded, LoadReport, load_ars, load_outcomes, load_upworthy
-from core.settings import Settings, load_settings
+from core.basics.settings import Settings, load_settings
+from core.data.loaders import DataFormatError, Loaded, LoadReport, load_ars, load_outcomes, load_upworthy
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.queries import ImportResult, find_import, import_arms

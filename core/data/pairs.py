@@ -7,9 +7,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from core.settings import Settings
-from core.stats import prob_a_beats_b, two_proportion_p_value
-from core.text import normalise_headline
+from core.basics.settings import Settings
+from core.basics.stats import prob_a_beats_b, two_proportion_p_value
+from core.basics.text import normalise_headline
 
 PAIR_COLUMNS = [
     "test_id",

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.loaders import LoadReport
-from core.stats import impressions_needed, two_proportion_p_value, wilson_interval
-from core.text import normalise_headline
+from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
+from core.basics.text import normalise_headline
+from core.data.loaders import LoadReport
 from db import queries
 
 

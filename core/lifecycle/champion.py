@@ -1,7 +1,7 @@
 """Champion vs challenger: a new model beside the active one on the same held-out pairs, and
 the rule that decides whether it may replace it.
 
-Held-out pairs: the fixed archive validation split (core.datasets; capped per dataset by
+Held-out pairs: the fixed archive validation split (core.data.datasets; capped per dataset by
 ``settings.compare_max_pairs``, the same sample for both models) plus the editor outcomes that
 neither model was trained on.
 
@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from core import registry
-from core.datasets import DATASETS, dataset_split
-from core.pairs import pair_contexts
-from core.retrain import editor_pairs
-from core.settings import Settings
-from core.train import quick_metrics
+from core.basics.settings import Settings
+from core.data.datasets import DATASETS, dataset_split
+from core.data.pairs import pair_contexts
+from core.lifecycle import registry
+from core.lifecycle.retrain import editor_pairs
+from core.training.loop import quick_metrics
 
 
 @dataclass(frozen=True)

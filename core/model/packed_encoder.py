@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.hardware import onednn_bf16_supported
+from core.model.hardware import onednn_bf16_supported
 
 # Tokens per forward chunk. Activations of ~2k tokens (2048 x 1536 bf16 = 6 MB) stay in
 # cache between operations; on 2 cores 2,048 ran LIME's batch 7% faster than 16,384 and

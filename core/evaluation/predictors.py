@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
@@ -12,11 +13,19 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from core.settings import Settings
+from core.basics.settings import Settings
 
 MANIFEST = "manifest.json"
 # The code that turns the archives into the baseline: a change to any of it refits the cache.
-PIPELINE_MODULES = ("loaders", "text", "pairs", "stats", "splits", "datasets", "baselines")
+PIPELINE_MODULES = (
+    "core.data.loaders",
+    "core.basics.text",
+    "core.data.pairs",
+    "core.basics.stats",
+    "core.data.splits",
+    "core.data.datasets",
+    "core.model.baselines",
+)
 
 
 @runtime_checkable
@@ -34,7 +43,7 @@ class PairPredictor(Protocol):
 
 
 class TransformerPredictor:
-    """Adapter from :class:`core.scorer.HeadlineScorer` to :class:`PairPredictor`."""
+    """Adapter from :class:`core.model.scorer.HeadlineScorer` to :class:`PairPredictor`."""
 
     def __init__(self, scorer, model_dir: Path) -> None:
         self.scorer = scorer
@@ -60,14 +69,14 @@ def has_model(model_dir: Path) -> bool:
 
 
 def load_transformer(model_dir: Path) -> TransformerPredictor:
-    from core.scorer import HeadlineScorer  # lazy: torch is heavy and the baseline needs none of it
+    from core.model.scorer import HeadlineScorer  # lazy: torch is heavy and the baseline needs none of it
 
     return TransformerPredictor(HeadlineScorer.from_pretrained(Path(model_dir)), Path(model_dir))
 
 
 def training_pairs(settings: Settings) -> pd.DataFrame:
     """Both archives' training splits: what the default baseline learns from."""
-    from core.datasets import DATASETS, dataset_split
+    from core.data.datasets import DATASETS, dataset_split
 
     return pd.concat([dataset_split(name, settings).train for name in DATASETS], ignore_index=True)
 
@@ -75,7 +84,7 @@ def training_pairs(settings: Settings) -> pd.DataFrame:
 def data_fingerprint(settings: Settings) -> str:
     """Hash of the source files, the code that reads and fits them, and the split's settings."""
     digest = hashlib.sha256()
-    code = [Path(__file__).with_name(f"{name}.py") for name in PIPELINE_MODULES]
+    code = [importlib.util.find_spec(name).origin for name in PIPELINE_MODULES]
     for path in (settings.upworthy_parquet, settings.ars_csv, *code):
         digest.update(Path(path).read_bytes())
     for value in (
@@ -91,7 +100,7 @@ def data_fingerprint(settings: Settings) -> str:
 
 def default_baseline(settings: Settings) -> PairPredictor:
     """The TF-IDF pairwise LR (the best baseline in the evaluation), fitted once per data version."""
-    from core.baselines import TfidfPairLR
+    from core.model.baselines import TfidfPairLR
 
     cache = settings.var_dir / "baselines" / f"tfidf-lr-{data_fingerprint(settings)}.pkl"
     if cache.is_file():

@@ -7,7 +7,7 @@ tokenizer, ``config.json`` of the encoder, and ``manifest.json`` (base model, da
 fingerprint, git commit, settings, validation metrics, sha256 of every file).
 
 Training runs the Hugging Face module (padded batches, autocast); scoring runs the same
-weights through :mod:`core.packed_encoder` (no padding, bf16 where the CPU has it). A model
+weights through :mod:`core.model.packed_encoder` (no padding, bf16 where the CPU has it). A model
 trained with ``context="excerpt"`` reads "headline [SEP] story excerpt".
 """
 
@@ -25,11 +25,11 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from core.hardware import has_native_bf16
-from core.packed_encoder import PackedBert
-from core.packed_encoder import supports as packed_supports
-from core.stats import first_place_probabilities
-from core.text import clean_headline
+from core.basics.stats import first_place_probabilities
+from core.basics.text import clean_headline
+from core.model.hardware import has_native_bf16
+from core.model.packed_encoder import PackedBert
+from core.model.packed_encoder import supports as packed_supports
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in the app's or CLI's output
 hf_logging.set_verbosity_error()  # the unused BERT pooler is left out on purpose; no load report

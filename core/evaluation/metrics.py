@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.settings import Settings
+from core.basics.settings import Settings
 
 Metric = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 ECE_BINS = 10

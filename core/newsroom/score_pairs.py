@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.predictors import has_model, load_pair_predictor
-from core.registry import serving_model_dir
-from core.settings import load_settings
-from core.text import clean_headline, headline_problems
+from core.basics.settings import load_settings
+from core.basics.text import clean_headline, headline_problems
+from core.evaluation.predictors import has_model, load_pair_predictor
+from core.lifecycle.registry import serving_model_dir
 
 REQUIRED = ["headline_a", "headline_b"]
 MAX_LISTED = 10

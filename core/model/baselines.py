@@ -1,4 +1,4 @@
-"""Baselines every model must beat, each a :class:`core.predictors.PairPredictor`.
+"""Baselines every model must beat, each a :class:`core.evaluation.predictors.PairPredictor`.
 
 All three score each unique headline once and compare the two scores of a pair, so
 10,000 pairs cost one pass over their distinct headlines.
@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold
 
-from core.splits import test_groups
+from core.data.splits import test_groups
 
 
 def _unique(headlines_a: list[str], headlines_b: list[str]) -> tuple[np.ndarray, np.ndarray, pd.Index]:

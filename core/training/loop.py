@@ -4,7 +4,7 @@ Loss per pair: weighted BCE on sigmoid(s(a) - s(b)) against the outcome (hard la
 posterior P(a's true rate is higher) with ``soft_labels``). Each step encodes the unique
 headlines of a batch of pairs once. Early stopping and the calibration temperature use a
 dev split carved by test group out of the training pairs, so the validation split of
-:mod:`core.datasets` is touched only for the final metrics.
+:mod:`core.data.datasets` is touched only for the final metrics.
 
 Multi-GPU: launched under ``torchrun --nproc_per_node=N -m core train``, each rank takes
 every N-th batch and gradients are averaged by DistributedDataParallel.
@@ -31,11 +31,11 @@ import pandas as pd
 import torch
 from torch import nn
 
-from core.datasets import DATASETS, dataset_split
-from core.pairs import pair_contexts
-from core.scorer import HeadlineScorer
-from core.settings import REPO_ROOT, Settings, load_settings
-from core.splits import split_by_test
+from core.basics.settings import REPO_ROOT, Settings, load_settings
+from core.data.datasets import DATASETS, dataset_split
+from core.data.pairs import pair_contexts
+from core.data.splits import split_by_test
+from core.model.scorer import HeadlineScorer
 
 Progress = Callable[[str, int, int], None]
 
@@ -512,11 +512,13 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     extra = None
     if args.from_db:
-        from core.retrain import editor_pairs  # database outcomes -> pairs
+        from core.lifecycle.retrain import editor_pairs  # database outcomes -> pairs
 
         extra = editor_pairs(settings)
     if args.register:
-        from core.retrain import train_and_register  # background job: status file, atomic registration
+        from core.lifecycle.retrain import (
+            train_and_register,  # background job: status file, atomic registration
+        )
 
         return train_and_register(config, settings, extra, args.job_dir, args.by)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
@@ -527,7 +529,9 @@ def run(args: argparse.Namespace) -> int:
         bar.n = done
         bar.refresh()
 
-    from core.soup import train_recipe  # a soup trains several models (core.soup imports this module)
+    from core.training.soup import (
+        train_recipe,  # a soup trains several models (core.training.soup imports this module)
+    )
 
     result = train_recipe(config, settings, extra, progress)
     bar.close()

@@ -4,7 +4,7 @@ which one the product serves (an explicit setting, else the active version, else
 A version is written to a temporary folder beside its target, checked against its manifest,
 renamed into place (atomic within one filesystem) and only then registered, so no reader sees
 half a model, and a failure or kill at any point leaves no row (the job launcher removes what a
-killed worker left, see core.retrain). Folders never change after registration, so promotion and
+killed worker left, see core.lifecycle.retrain). Folders never change after registration, so promotion and
 rollback are one transaction flipping the active row. The row keeps the sha256 of the manifest,
 which lists the sha256 of every file: a model altered on disk is refused before it is activated.
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from core.scorer import MANIFEST, HeadlineScorer, ModelLoadError, read_verified_manifest, sha256_file
-from core.settings import Settings, load_settings
+from core.basics.settings import Settings, load_settings
+from core.model.scorer import MANIFEST, HeadlineScorer, ModelLoadError, read_verified_manifest, sha256_file
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.queries import (
@@ -391,7 +391,7 @@ def _dirty(row: ModelVersion) -> bool:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from core import champion
+    from core.lifecycle import champion
 
     settings = load_settings()
     upgrade(settings)

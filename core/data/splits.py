@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.text import normalise_headline
+from core.basics.text import normalise_headline
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """``python -m core evaluate``: baselines and models on each archive's validation split.
 
-Every figure comes from :func:`core.datasets.dataset_split`, the split training uses, and
+Every figure comes from :func:`core.data.datasets.dataset_split`, the split training uses, and
 every table is preceded by the split's sizes and a leakage check.
 """
 
@@ -17,13 +17,13 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from core.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
-from core.metrics import Estimate, evaluate_pairs
-from core.pairs import pair_contexts
-from core.predictors import PairPredictor, has_model, load_transformer
-from core.settings import Settings, load_settings
-from core.splits import Split, shared_headlines
-from core.text import normalise_headline
+from core.basics.settings import Settings, load_settings
+from core.basics.text import normalise_headline
+from core.data.pairs import pair_contexts
+from core.data.splits import Split, shared_headlines
+from core.evaluation.metrics import Estimate, evaluate_pairs
+from core.evaluation.predictors import PairPredictor, has_model, load_transformer
+from core.model.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
 
 NEAR_DUPLICATE_JACCARD = 0.8
 COLUMNS = [
@@ -149,7 +149,7 @@ def baselines() -> list[PairPredictor]:
 
 def evaluate(datasets: list[str], model_dirs: list[Path], settings: Settings) -> tuple[str, bool]:
     """The Markdown report and whether every split passed the leakage check."""
-    from core.datasets import dataset_split
+    from core.data.datasets import dataset_split
 
     models = [load_transformer(d) for d in model_dirs]
     parts = [
@@ -171,7 +171,7 @@ def evaluate(datasets: list[str], model_dirs: list[Path], settings: Settings) ->
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from core.datasets import DATASETS
+    from core.data.datasets import DATASETS
 
     parser.add_argument(
         "--model",

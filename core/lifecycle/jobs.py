@@ -20,7 +20,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.settings import ENV_PREFIX, REPO_ROOT, Settings
+from core.basics.settings import ENV_PREFIX, REPO_ROOT, Settings
 
 RUNNING = ("starting", "running")  # any other state is final: done, failed, cancelled
 # Progress is written at most this often (and on every change of stage): a step may take 10 ms.
@@ -163,9 +163,9 @@ class Reporter:
             self._written = time.monotonic()
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        """``core.train.train``'s progress callback."""
+        """``core.training.loop.train``'s progress callback."""
         self.update(state="running", stage=stage, step=done, total=total)
 
     def cancelled(self) -> bool:
-        """``core.train.train``'s should_stop callback."""
+        """``core.training.loop.train``'s should_stop callback."""
         return self.folder is not None and (self.folder / "cancel").exists()

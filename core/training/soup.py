@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import pandas as pd
 import torch
 
-from core.settings import Settings, load_settings
-from core.train import (
+from core.basics.settings import Settings, load_settings
+from core.training.loop import (
     Progress,
     TrainConfig,
     TrainResult,
@@ -119,6 +119,6 @@ def train_recipe(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    """A soup when the config names soup seeds, else one run of :func:`core.train.train`."""
+    """A soup when the config names soup seeds, else one run of :func:`core.training.loop.train`."""
     fit = train_soup if config.soup_seeds else train
     return fit(config, settings, extra_pairs, progress, should_stop)

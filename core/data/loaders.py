@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.text import clean_headline, headline_problems
+from core.basics.text import clean_headline, headline_problems
 
 ARM_COLUMNS = [
     "test_id",  # str, unique across sources: "<source>:<id in source>"
