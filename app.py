@@ -5,15 +5,15 @@ Run with ``streamlit run app.py`` (or scripts/start.sh).
 
 import streamlit as st
 
-from pages import ui
+from ui import resources, routing
 
 st.set_page_config(page_title="Headline Lab", page_icon="📰", layout="wide")
-ui.entered_through_app()
+routing.entered_through_app()
 
 try:
-    ui.prepare_database()
+    resources.prepare_database()
 except Exception as exc:  # an unreachable or broken database: nothing can work without it
-    st.error(f"The database at {ui.masked_database_url()} cannot be used: {exc}")
+    st.error(f"The database at {resources.masked_database_url()} cannot be used: {exc}")
     st.stop()
 
 page = st.navigation(
@@ -24,6 +24,6 @@ page = st.navigation(
         st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
     ]
 )
-ui.return_to_requested_page()
-ui.sidebar(ui.model())
+routing.return_to_requested_page()
+resources.sidebar(resources.model())
 page.run()

@@ -25,7 +25,9 @@ import numpy as np  # noqa: E402
 from core.basics.settings import load_settings  # noqa: E402
 from core.data.datasets import DATASETS, dataset_split  # noqa: E402
 from core.evaluation.metrics import evaluate_pairs  # noqa: E402
-from core.training.loop import TrainConfig, pair_logits, train  # noqa: E402
+from core.training.calibration import pair_logits  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.loop import train  # noqa: E402
 
 VARIANTS: dict[str, dict] = {
     "base": {},

@@ -28,7 +28,8 @@ from core.data.datasets import dataset_split  # noqa: E402
 from core.lifecycle.registry import serving_model_dir  # noqa: E402
 from core.model.scorer import HeadlineScorer  # noqa: E402
 from core.newsroom.explain import word_weights  # noqa: E402
-from core.training.loop import TrainConfig, batch_loss, initial_scorer, optimizer_and_schedule  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.loop import batch_loss, initial_scorer, optimizer_and_schedule  # noqa: E402
 
 TWELVE_WORDS = "Scientists finally explain why this tiny island nation keeps winning every race"
 DRAFTS = [

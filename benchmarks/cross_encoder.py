@@ -37,7 +37,10 @@ from core.data.pairs import pair_contexts  # noqa: E402
 from core.evaluation.metrics import evaluate_pairs  # noqa: E402
 from core.lifecycle.champion import mcnemar  # noqa: E402
 from core.model.scorer import HeadlineScorer  # noqa: E402
-from core.training.loop import TrainConfig, fit_temperature, optimizer_and_schedule, pairs_fit_dev  # noqa: E402
+from core.training.calibration import fit_temperature  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.data import pairs_fit_dev  # noqa: E402
+from core.training.loop import optimizer_and_schedule  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 

@@ -58,7 +58,9 @@ from core.basics.settings import load_settings  # noqa: E402
 from core.data.datasets import DATASETS  # noqa: E402
 from core.data.pairs import pair_contexts  # noqa: E402
 from core.model.scorer import HeadlineScorer  # noqa: E402
-from core.training.loop import TrainConfig, train, training_pairs  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.data import training_pairs  # noqa: E402
+from core.training.loop import train  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 ALPHA = 0.5  # weight of the observed outcome in the student's target

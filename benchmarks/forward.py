@@ -35,7 +35,8 @@ from core.data.pairs import pair_contexts  # noqa: E402
 from core.data.splits import split_by_test, split_by_time  # noqa: E402
 from core.evaluation.metrics import evaluate_pairs  # noqa: E402
 from core.model.baselines import TfidfPairLR  # noqa: E402
-from core.training.loop import TrainConfig, train  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.loop import train  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 

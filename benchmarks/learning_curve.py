@@ -25,7 +25,9 @@ import numpy as np  # noqa: E402
 
 from core.basics.settings import load_settings  # noqa: E402
 from core.data.datasets import DATASETS  # noqa: E402
-from core.training.loop import TrainConfig, train, training_pairs  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.data import training_pairs  # noqa: E402
+from core.training.loop import train  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 

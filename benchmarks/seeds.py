@@ -30,7 +30,8 @@ from core.basics.settings import load_settings  # noqa: E402
 from core.data.datasets import DATASETS, dataset_split  # noqa: E402
 from core.evaluation.metrics import evaluate_pairs  # noqa: E402
 from core.model.scorer import HeadlineScorer  # noqa: E402
-from core.training.loop import TrainConfig, train  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
+from core.training.loop import train  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results"
 BUNDLED_SEED = 13  # TrainConfig's default: the seed the bundled model was trained with

@@ -8,7 +8,6 @@ the data's integrity demands it, and a bad input raises ValueError before anythi
 from __future__ import annotations
 
 import math
-import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Select, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from core.data.loaders import ARM_COLUMNS, LoadReport
+from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_number
 from db.schema import (
     MODEL_ACTIONS,
     Arm,
@@ -354,26 +353,13 @@ def _checked_results(
         raise ValueError(f"no impressions and clicks for arm(s) {missing} of test {test_id}")
     counts = {}
     for arm_id, (impressions, clicks) in results.items():
-        impressions, clicks = _whole(impressions, "impressions", arm_id), _whole(clicks, "clicks", arm_id)
-        if impressions <= 0:
-            raise ValueError(f"arm {arm_id}: impressions must be above 0, got {impressions}")
-        if not 0 <= clicks <= impressions:
-            raise ValueError(
-                f"arm {arm_id}: clicks must be between 0 and impressions ({impressions}), got {clicks}"
-            )
-        counts[arm_id] = (impressions, clicks)
+        if any(isinstance(v, str) for v in (impressions, clicks)):  # callers parse text first
+            raise ValueError(f"arm {arm_id}: impressions and clicks must be numbers, not text")
+        problems = count_problems(impressions, clicks)
+        if problems:
+            raise ValueError(f"arm {arm_id}: " + "; ".join(p.message for p in problems))
+        counts[arm_id] = (whole_number(impressions)[0], whole_number(clicks)[0])
     return counts
-
-
-def _whole(value: object, name: str, arm_id: int) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"arm {arm_id}: {name} must be a whole number, got {value!r}")
-    try:
-        return operator.index(value)  # int and numpy integers; 3.5 or "3" are refused
-    except TypeError:
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise ValueError(f"arm {arm_id}: {name} must be a whole number, got {value!r}") from None
 
 
 def _check_probability(name: str, value: float) -> None:

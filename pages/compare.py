@@ -4,13 +4,13 @@ import streamlit as st
 
 from core.newsroom.compare import checked_drafts, ranking, scorable
 from core.newsroom.explain import highlight_html
-from db import queries
-from pages import ui
+from core.newsroom.testbook import save_ranked_drafts
+from ui import markdown, resources, routing
 
-ui.through_app(__file__)
+routing.through_app(__file__)
 
-settings = ui.settings()
-model = ui.model()
+settings = resources.settings()
+model = resources.model()
 
 st.title("Compare drafts")
 st.caption(
@@ -42,7 +42,7 @@ for draft in drafts:
         st.warning(f"Draft {draft.number}: {draft.problem} — left out of the comparison.")
     if draft.markup:
         st.caption(
-            f"Draft {draft.number} contains markup ({ui.escape_markdown(', '.join(draft.markup))}): shown as text; "
+            f"Draft {draft.number} contains markup ({markdown.escape_markdown(', '.join(draft.markup))}): shown as text; "
             "the model scores it without the tags."
         )
 ready = scorable(drafts)
@@ -50,7 +50,7 @@ if len(ready) < 2:
     st.info("Type at least two different drafts to compare them.")
     st.stop()
 if model.scorer is None:
-    ui.show_model_error(model)
+    resources.show_model_error(model)
     st.stop()
 
 ranked = ranking(model.scorer, ready, excerpt)
@@ -66,23 +66,15 @@ for draft, row in zip(ready, ranked.itertuples()):
         highlights[draft.number] = st.empty()
         highlights[draft.number].html(highlight_html(draft.raw, {}))
 for draft in ready:  # explanations after the scores: LIME takes a moment per new draft
-    highlights[draft.number].html(highlight_html(draft.raw, ui.explanation(draft.raw, model, excerpt)))
+    highlights[draft.number].html(highlight_html(draft.raw, resources.explanation(draft.raw, model, excerpt)))
 
 with st.form("save_test"):
     st.markdown(f"**Save these {len(ranked)} drafts as a test** with the model's predictions")
     editor = st.text_input("Your name", key="editor", persist_state="session")
     if st.form_submit_button("Save as test"):
-        with ui.session() as session:
-            test = queries.create_test(
-                session,
-                ranked["headline"].tolist(),
-                excerpt=excerpt,
-                created_by=editor.strip() or None,
-                model_version=model.version,
-                scores=ranked["score"].tolist(),
-                win_probabilities=ranked["win_probability"].tolist(),
-            )
-        st.session_state[ui.LAST_SAVED_TEST] = test.id
+        with resources.session() as session:
+            test = save_ranked_drafts(session, ranked, model.version, excerpt, editor.strip() or None)
+        st.session_state[resources.LAST_SAVED_TEST] = test.id
         st.success(
             f"Saved as test #{test.id}. Record its outcome on the Record outcome page once it has run."
         )

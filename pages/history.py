@@ -13,17 +13,17 @@ from core.newsroom.history import (
     forecasts_only,
     judged_outcomes,
 )
-from db import queries
-from pages import ui
+from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
+from ui import charts, resources, routing
 
-ui.through_app(__file__)
+routing.through_app(__file__)
 
 st.title("History")
-with ui.session() as session:
-    versions = sorted(queries.outcomes_frame(session)["model_version"].dropna().unique())
+with resources.session() as session:
+    versions = predicting_versions(session)
     version = st.selectbox("Model version", [None, *versions], format_func=lambda v: v or "All versions")
-    outcomes = queries.outcomes_frame(session, model_version=version)
-    tests = queries.list_tests(session, has_outcome=True, limit=None)
+    outcomes = recorded_outcomes(session, model_version=version)
+    tests = editor_tests(session, with_outcome=True)
 recorded = set(outcomes["test_id"])
 arms = arm_outcomes(t for t in tests if t.id in recorded)
 judged = judged_outcomes(outcomes, arms)
@@ -64,7 +64,7 @@ st.download_button("Export CSV", export_csv(judged), file_name="headline_lab_his
 
 st.subheader("Accuracy over time (cumulative)")
 over_time = accuracy_over_time(judged, arms)
-ui.accuracy_chart(over_time)
+charts.accuracy_chart(over_time)
 st.caption(
     f"After the latest outcome: {int(over_time['tests (significant)'].iloc[-1])} significant "
     f"and {int(over_time['tests (all)'].iloc[-1])} tests in all. Dashed, with squares: what the model "
@@ -90,7 +90,7 @@ table = calibration(arms, significant_only=not include_all)
 if table.empty:
     st.info("No predicted arms in these tests yet.")
 else:
-    ui.calibration_chart(table)
+    charts.calibration_chart(table)
     st.dataframe(
         table,
         column_config={c: st.column_config.NumberColumn(format="percent") for c in ("predicted", "observed")},

@@ -7,14 +7,16 @@ The logic lives in core.lifecycle.registry, core.lifecycle.retrain and core.life
 import pandas as pd
 import streamlit as st
 
+from core.data.editor import editor_pairs
 from core.lifecycle import champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
+from core.lifecycle.summary import version_summary
 from core.model.scorer import ModelLoadError
-from pages import ui
+from ui import resources, routing
 
-ui.through_app(__file__)
+routing.through_app(__file__)
 
-settings = ui.settings()
+settings = resources.settings()
 FLASH = "models_flash"  # a message that survives the rerun after an action
 
 
@@ -38,7 +40,7 @@ if settings.model_dir:
 else:
     st.markdown(f"Serving **{active.version}**" if active else "No registered model: the bundled default.")
 if rows:
-    st.dataframe(pd.DataFrame([registry.version_summary(r) for r in rows]), hide_index=True)
+    st.dataframe(pd.DataFrame([version_summary(r) for r in rows]), hide_index=True)
 
 # ----- retrain ---------------------------------------------------------------------------------
 st.subheader("Retrain from editors' outcomes")
@@ -71,7 +73,8 @@ else:
         if last["state"] == "failed":
             with st.expander("Log of the failed retrain"):
                 st.code(retrain.job_log(settings, last_id))
-    outcomes = retrain.editor_pairs(settings)
+    with resources.session() as session:
+        outcomes = editor_pairs(session, settings)
     start = "the active model" if settings.retrain_warm_start and active else "the base encoder"
     st.caption(
         f"Trains on the archives' training split plus {outcomes['test_id'].nunique()} recorded test(s) "

@@ -3,15 +3,15 @@
 import streamlit as st
 
 from core.data.loaders import DataFormatError, load_outcomes
-from core.newsroom.compare import checked_drafts, ranking, scorable
+from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.outcome import count_problems, parse_counts, plan_upload, record, skipped_row_messages
-from db import queries
-from pages import ui
+from core.newsroom.testbook import editor_tests, new_recorded_test, test_by_id
+from ui import outcome_view, resources, routing
 
-ui.through_app(__file__)
+routing.through_app(__file__)
 
-settings = ui.settings()
-model = ui.model()
+settings = resources.settings()
+model = resources.model()
 
 
 def label(test) -> str:
@@ -24,21 +24,8 @@ def label(test) -> str:
 
 
 def new_test(session, headlines, created_by, excerpt=None, image_ids=None, dates=None):
-    """A test saved now, with the current model's predictions when it is loaded. Those are
-    made after the test ran, so they are flagged and History leaves them out of live accuracy."""
-    details = {"excerpt": excerpt, "image_ids": image_ids, "dates": dates}
-    if model.scorer is None:
-        return queries.create_test(session, headlines, created_by=created_by, **details)
-    ranked = ranking(model.scorer, checked_drafts(headlines), excerpt)
-    return queries.create_test(
-        session,
-        headlines,
-        created_by=created_by,
-        **details,
-        model_version=model.version,
-        scores=ranked["score"].tolist(),
-        win_probabilities=ranked["win_probability"].tolist(),
-        predicted_at_recording=True,
+    return new_recorded_test(
+        session, headlines, created_by, model.scorer, model.version, excerpt, image_ids, dates
     )
 
 
@@ -54,7 +41,7 @@ def typed_headlines() -> list[str]:
 def enter_numbers(tests) -> None:
     by_id = {t.id: t for t in tests}
     waiting = [t.id for t in tests if not t.outcomes]
-    preferred = st.session_state.get(ui.LAST_SAVED_TEST) or (waiting[0] if waiting else None)
+    preferred = st.session_state.get(resources.LAST_SAVED_TEST) or (waiting[0] if waiting else None)
     options = [None, *by_id]
     chosen = st.selectbox(
         "Test",
@@ -99,11 +86,11 @@ def enter_numbers(tests) -> None:
             "Nothing was recorded. Fix these and submit again:\n" + "\n".join(f"- {p}" for p in problems)
         )
         return
-    with ui.session() as session:
-        test = queries.get_test(session, chosen) if chosen else new_test(session, headlines, recorded_by)
+    with resources.session() as session:
+        test = test_by_id(session, chosen) if chosen else new_test(session, headlines, recorded_by)
         summary = record(session, test, parse_counts(entries), recorded_by, settings.alpha)
     st.success(f"Outcome of test #{test.id} recorded.")
-    ui.show_outcome(summary)
+    outcome_view.show_outcome(summary)
 
 
 def upload_csv(tests) -> None:
@@ -146,9 +133,9 @@ def upload_csv(tests) -> None:
     )
     recorded_by = st.text_input("Recorded by", key="upload_by").strip() or None
     if st.button(f"Record {len(planned)} outcome(s)", type="primary"):
-        with ui.session() as session:  # one transaction: every test lands, or none
+        with resources.session() as session:  # one transaction: every test lands, or none
             for t in planned:
-                saved_test = queries.get_test(session, t.saved_test_id) if t.saved_test_id else None
+                saved_test = test_by_id(session, t.saved_test_id) if t.saved_test_id else None
                 test = saved_test or new_test(
                     session, t.headlines, recorded_by, t.excerpt, t.image_ids, t.dates
                 )
@@ -157,8 +144,8 @@ def upload_csv(tests) -> None:
 
 
 st.title("Record an outcome")
-with ui.session() as session:
-    editor_tests = queries.list_tests(session, limit=None)
+with resources.session() as session:
+    editor_tests = editor_tests(session)
 typed, uploaded = st.tabs(["Enter numbers", "Upload outcomes CSV"])
 with typed:
     enter_numbers(editor_tests)

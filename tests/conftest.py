@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.basics.arms import ARM_COLUMNS
 from core.basics.settings import Settings
 from core.data.datasets import dataset_pairs
-from core.data.loaders import ARM_COLUMNS, Loaded, load_ars, load_upworthy
+from core.data.loaders import Loaded, load_ars, load_upworthy
 
 
 @pytest.fixture(scope="session")

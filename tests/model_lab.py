@@ -20,7 +20,8 @@ import torch
 from core.basics.settings import Settings, load_settings
 from core.lifecycle import registry
 from core.model.scorer import HeadlineScorer
-from core.training.loop import TrainConfig, train
+from core.training.config import TrainConfig
+from core.training.loop import train
 from db import queries
 from db.engine import get_sessionmaker
 from db.migrate import upgrade

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.basics.settings import Settings
+from core.cli import evaluate as evaluate_cli
 from core.data.splits import Split
 from core.evaluation import evaluate
 from tests.synthetic_pairs import length_trait, question_trait, synthetic_pairs, word_trait
@@ -100,14 +101,14 @@ def test_command_writes_the_tables_and_refuses_a_folder_without_model(split, tmp
     monkeypatch.setenv("HEADLINE_LAB_BOOTSTRAP_SAMPLES", "100")
     monkeypatch.setattr("core.data.datasets.dataset_split", lambda name, settings: split)
     parser = argparse.ArgumentParser()
-    evaluate.add_arguments(parser)
+    evaluate_cli.add_arguments(parser)
     out = tmp_path / "results" / "evaluation.md"
-    assert evaluate.run(parser.parse_args(["--datasets", "upworthy", "ars", "--output", str(out)])) == 0
+    assert evaluate_cli.run(parser.parse_args(["--datasets", "upworthy", "ars", "--output", str(out)])) == 0
     report = out.read_text()
     assert report == capsys.readouterr().out
     assert report.count("| always-first |") == 2 and "## upworthy" in report and "## ars" in report
     assert "train 450 pairs in 150 tests; validation 120 pairs in 40 tests" in report
     assert "transformer" not in report
 
-    assert evaluate.run(parser.parse_args(["--model", str(tmp_path)])) == 2
+    assert evaluate_cli.run(parser.parse_args(["--model", str(tmp_path)])) == 2
     assert "no manifest.json" in capsys.readouterr().err

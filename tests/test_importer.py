@@ -1,11 +1,9 @@
-import argparse
-
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from core.basics.settings import load_settings
-from core.data import importer
+from core.cli.main import main
 from core.data.importer import describe, ensure_base_corpus, guess_format, import_file
 from core.data.loaders import DataFormatError, load_upworthy
 from db import queries
@@ -140,16 +138,6 @@ def test_guess_format(name, data, expected):
 
 
 # --- command line ------------------------------------------------------------------------
-
-
-def main(argv: list[str]) -> int:
-    """``python -m core import ARGS...``: the command's own parser and run, as core.__main__
-    wires them (without importing the other commands, which load the model stack)."""
-    command, *args = argv
-    assert command == "import"
-    parser = argparse.ArgumentParser()
-    importer.add_arguments(parser)
-    return importer.run(parser.parse_args(args))
 
 
 @pytest.fixture

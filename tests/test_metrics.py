@@ -14,7 +14,7 @@ from core.evaluation.metrics import (
     cluster_weights,
     evaluate_predictions,
     expected_calibration_error,
-    log_loss,
+    weighted_log_loss,
 )
 
 
@@ -44,7 +44,7 @@ def test_accuracy_and_log_loss_match_definitions(rng):
     p[:10] = 0.5  # a coin flip's expected accuracy is one half
     expected = (np.sum((p[10:] > 0.5) == (y[10:] == 1)) + 5) / 300
     assert accuracy(y, p, _unit(300))[0] == pytest.approx(expected)
-    assert log_loss(y, p, _unit(300))[0] == pytest.approx(sk_log_loss(y, p))
+    assert weighted_log_loss(y, p, _unit(300))[0] == pytest.approx(sk_log_loss(y, p))
 
 
 def test_ece_small_when_calibrated_large_when_overconfident(rng):

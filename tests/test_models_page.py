@@ -2,8 +2,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.lifecycle import jobs, registry
-from pages import ui
 from tests.model_lab import good_model, load, make_lab, publish, reversed_model
+from ui import routing
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def page(tmp_path, monkeypatch):
     publish(lab, load(good_model()), "v1", activate=True)
     publish(lab, reversed_model(good_model()), "v2")
     at = AppTest.from_file("../pages/models.py", default_timeout=60)
-    at.session_state[ui.ENTERED_THROUGH_APP] = True  # the page alone, as if inside app.py's frame
+    at.session_state[routing.ENTERED_THROUGH_APP] = True  # the page alone, as if inside app.py's frame
     return lab, at.run()
 
 

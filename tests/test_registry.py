@@ -9,6 +9,7 @@ import pytest
 
 from core.__main__ import main
 from core.lifecycle import champion, jobs, registry
+from core.lifecycle.summary import version_summary
 from core.model.scorer import MANIFEST, WEIGHTS, HeadlineScorer, ModelLoadError, sha256_file
 from db.migrate import upgrade
 from tests.model_lab import active_scores, good_model, load, make_lab, publish, shifted_model
@@ -138,13 +139,13 @@ def test_a_dirty_git_commit_is_stored_as_sha_plus_flag(lab):
     row = publish(lab, scorer, "v1")
     assert row.git_commit == "a" * 40
     assert row.settings["registry"]["git_dirty"] is True
-    assert registry.version_summary(row)["git commit"] == "aaaaaaaaaa+dirty"
+    assert version_summary(row)["git commit"] == "aaaaaaaaaa+dirty"
 
 
 def test_the_versions_table_names_a_soups_seeds(lab):
     scorer = load(good_model())
     scorer.manifest["settings"] = {**scorer.manifest["settings"], "seed": 13, "soup_seeds": [1, 2]}
-    assert registry.version_summary(publish(lab, scorer, "v1"))["seeds"] == "13 + 1, 2"
+    assert version_summary(publish(lab, scorer, "v1"))["seeds"] == "13 + 1, 2"
     single = load(good_model())
     single.manifest["settings"] = {**single.manifest["settings"], "seed": 7}
-    assert registry.version_summary(publish(lab, single, "v2"))["seeds"] == "7"
+    assert version_summary(publish(lab, single, "v2"))["seeds"] == "7"

@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data.loaders import LoadReport
+from core.basics.arms import LoadReport
+from core.data.editor import editor_pairs
 from core.lifecycle import jobs, registry, retrain
-from core.training.loop import TrainConfig, pair_weights
+from core.training.config import TrainConfig
+from core.training.data import pair_weights
 from db import queries
-from db.engine import get_sessionmaker
+from db.engine import get_sessionmaker, transaction
 from tests.model_lab import (
     active_scores,
     good_model,
@@ -84,7 +86,7 @@ def test_editor_pairs_come_from_recorded_outcomes_only(tmp_path):
         )
         queries.import_arms(session, archive, "upworthy", "u.csv", "sha", LoadReport(rows_read=2))
 
-    pairs = retrain.editor_pairs(settings)
+    pairs = lab_editor_pairs(settings)
 
     assert sorted(zip(pairs["test_id"], pairs["headline_a"], pairs["headline_b"], pairs["label"])) == sorted(
         [
@@ -156,7 +158,7 @@ def test_cancel_during_training_leaves_nothing(lab):
     canceller = threading.Thread(target=cancel_at_step_3, daemon=True)
     canceller.start()
     config = tiny_config(init_from=str(lab.models_dir / "v1"), epochs=2000, eval_every=1000)
-    code = retrain.train_and_register(config, lab, retrain.editor_pairs(lab), folder, "ana")
+    code = retrain.train_and_register(config, lab, lab_editor_pairs(lab), folder, "ana")
     canceller.join(5)
 
     assert code == 3
@@ -182,3 +184,8 @@ def test_leftovers_of_a_worker_killed_while_saving_are_removed(lab):
     assert status["state"] == "failed" and not status["alive"]
     assert not tmp.exists() and not renamed.exists()
     assert retrain.retrain_status(lab, folder.name)["state"] == "failed"  # settled once, on disk
+
+
+def lab_editor_pairs(settings):
+    with transaction(settings) as session:
+        return editor_pairs(session, settings)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from core.cli import score_pairs as score_pairs_cli
+from core.cli.main import main
 from core.model.baselines import TfidfPairLR
-from core.newsroom import score_pairs
 from tests.synthetic_pairs import FILLER, synthetic_pairs, word_trait
 
 
@@ -23,12 +23,10 @@ def baseline() -> TfidfPairLR:
 def cli(baseline, monkeypatch, tmp_path, capsys):
     """Run the command with the synthetic baseline; returns (exit code, stderr)."""
     monkeypatch.setenv("HEADLINE_LAB_ROOT", str(tmp_path))
-    monkeypatch.setattr(score_pairs, "load_pair_predictor", lambda model_dir, settings: baseline)
-    parser = argparse.ArgumentParser()
-    score_pairs.add_arguments(parser)
+    monkeypatch.setattr(score_pairs_cli, "load_pair_predictor", lambda model_dir, settings: baseline)
 
     def call(*argv: str) -> tuple[int, str]:
-        code = score_pairs.run(parser.parse_args(list(argv)))
+        code = main(["score-pairs", *argv])
         return code, capsys.readouterr().err
 
     return call

@@ -4,9 +4,12 @@ import dataclasses
 import pytest
 import torch
 
+from core.cli.train import add_arguments, config_from_args
 from core.model.scorer import HeadlineScorer
-from core.training.loop import add_arguments, config_from_args, pairs_fit_dev, train
-from core.training.soup import average_state, soup_seeds, train_recipe, train_soup
+from core.training.data import pairs_fit_dev
+from core.training.loop import train
+from core.training.recipe import train_recipe
+from core.training.soup import average_state, soup_seeds, train_soup
 from tests.model_lab import tiny_config
 from tests.test_train import planted_pairs
 from tests.tiny_model import make_tiny_base
@@ -87,8 +90,8 @@ def test_soup_progress_names_the_ingredient(tiny_base):
 
 def test_train_recipe_trains_one_model_without_soup_seeds(tiny_base, monkeypatch):
     called = []
-    monkeypatch.setattr("core.training.soup.train", lambda *a, **k: called.append("train"))
-    monkeypatch.setattr("core.training.soup.train_soup", lambda *a, **k: called.append("soup"))
+    monkeypatch.setattr("core.training.recipe.train", lambda *a, **k: called.append("train"))
+    monkeypatch.setattr("core.training.recipe.train_soup", lambda *a, **k: called.append("soup"))
     train_recipe(config(tiny_base))
     train_recipe(config(tiny_base, soup_seeds=(1, 2)))
     assert called == ["train", "soup"]
@@ -104,11 +107,12 @@ def test_command_line_soup_seeds_reach_the_config():
 
 def test_ingredients_sharing_a_data_seed_train_on_the_same_sample(monkeypatch):
     from core.data.splits import Split
-    from core.training.loop import TrainConfig, training_pairs
+    from core.training.config import TrainConfig
+    from core.training.data import training_pairs
 
     pairs = planted_pairs(40)
     monkeypatch.setattr(
-        "core.training.loop.dataset_split", lambda name, settings: Split(pairs, pairs.iloc[:0])
+        "core.training.data.dataset_split", lambda name, settings: Split(pairs, pairs.iloc[:0])
     )
     sample = {
         s: set(

@@ -4,14 +4,10 @@ import pytest
 
 from core.data.pairs import build_pairs
 from core.model.scorer import HeadlineScorer
-from core.training.loop import (
-    TrainConfig,
-    TrainingCancelled,
-    checkpoint_decision,
-    data_fingerprint,
-    fit_temperature,
-    train,
-)
+from core.training.calibration import fit_temperature
+from core.training.config import TrainConfig, TrainingCancelled
+from core.training.loop import checkpoint_decision, train
+from core.training.provenance import data_fingerprint
 from tests.model_lab import tiny_config
 from tests.tiny_model import make_tiny_base
 

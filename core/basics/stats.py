@@ -75,3 +75,19 @@ def first_place_probabilities(scores: np.ndarray) -> np.ndarray:
     scores = np.asarray(scores, dtype=float)
     e = np.exp(scores - scores.max())
     return e / e.sum()
+
+
+def sigmoid(x) -> np.ndarray:
+    """1 / (1 + e^-x), without overflow for large |x|; P(A beats B) from a score margin."""
+    return special.expit(np.asarray(x, dtype=float))
+
+
+def log_losses(y, p, eps: float = 1e-7) -> np.ndarray:
+    """Per-item binary log loss of probabilities p against outcomes (or soft targets) y."""
+    y, q = np.asarray(y, dtype=float), np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    return -(y * np.log(q) + (1 - y) * np.log(1 - q))
+
+
+def log_loss(y, p, eps: float = 1e-7) -> float:
+    """Mean binary log loss (the figure the manifests and the promotion rule report)."""
+    return float(np.mean(log_losses(y, p, eps)))

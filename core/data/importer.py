@@ -8,11 +8,9 @@ after ``db.migrate.upgrade``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import re
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +19,10 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.basics.settings import Settings, load_settings
-from core.data.loaders import DataFormatError, Loaded, LoadReport, load_ars, load_outcomes, load_upworthy
+from core.basics.arms import LoadReport
+from core.basics.settings import Settings
+from core.data.loaders import Loaded, load_ars, load_outcomes, load_upworthy
 from db.engine import get_sessionmaker
-from db.migrate import upgrade
 from db.queries import ImportResult, find_import, import_arms
 
 FORMATS = ("upworthy", "ars", "outcomes")
@@ -113,39 +111,6 @@ def ensure_base_corpus(settings: Settings) -> ImportResult:
             return import_file(session, settings.upworthy_parquet, "upworthy").result
 
 
-# --- command line ------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", type=Path, help="the file to import")
-    parser.add_argument(
-        "--format", choices=FORMATS, help="file format (default: guessed from the file name or header)"
-    )
-    parser.add_argument(
-        "--base", action="store_true", help="import the bundled Upworthy archive instead of a file"
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.base == (args.path is not None):
-        return _fail("give either a file to import or --base")
-    settings = load_settings()
-    path = settings.upworthy_parquet if args.base else args.path
-    if not path.is_file():
-        return _fail(f"no such file: {path}")
-    fmt = "upworthy" if args.base else args.format or guess_format(path.name, _head(path))
-    if fmt is None:
-        return _fail(f"cannot tell the format of {path.name}; pass --format {'|'.join(FORMATS)}")
-    upgrade(settings)
-    try:
-        with get_sessionmaker(settings).begin() as session:
-            imported = import_file(session, path, fmt)
-    except DataFormatError as exc:
-        return _fail(str(exc))
-    print("\n".join(describe(imported)))
-    return 0
-
-
 def describe(imported: FileImport) -> list[str]:
     """What an import did, in lines for the terminal or a page."""
     result, report = imported.result, imported.report
@@ -163,13 +128,3 @@ def describe(imported: FileImport) -> list[str]:
         lines.append(f"{report.n_skipped} row(s) skipped:")
         lines.extend(f"  {line}" for line in report.summary())
     return lines
-
-
-def _head(path: Path, size: int = 64 * 1024) -> bytes:
-    with path.open("rb") as file:
-        return file.read(size)
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2

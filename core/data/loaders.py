@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_number
 from core.basics.text import clean_headline, headline_problems
 
-ARM_COLUMNS = [
-    "test_id",  # str, unique across sources: "<source>:<id in source>"
-    "headline",  # str, cleaned plain text
-    "excerpt",  # str or None
-    "image_id",  # str or None
-    "lede_id",  # str or None: short hash of the lede (Upworthy), so pairs can require equal ledes
-    "impressions",  # int > 0
-    "clicks",  # int, 0 <= clicks <= impressions
-    "date",  # datetime64 (day of the test) or NaT
-    "source",  # "upworthy" | "ars" | "outcomes"
-]
 OUTCOMES_REQUIRED = ["test_id", "headline", "impressions", "clicks"]
 OUTCOMES_OPTIONAL = ["image_id", "date", "excerpt"]
 UPWORTHY_REQUIRED = ["clickability_test_id", "headline", "impressions", "clicks"]
@@ -46,28 +35,6 @@ ARS_REQUIRED = [
 
 class DataFormatError(ValueError):
     """The file cannot be read as this format at all (unreadable, or columns missing)."""
-
-
-@dataclass
-class LoadReport:
-    rows_read: int = 0
-    skipped: dict[str, list[int]] = field(default_factory=dict)
-
-    def skip(self, reason: str, row: int) -> None:
-        self.skipped.setdefault(reason, []).append(row)
-
-    @property
-    def n_skipped(self) -> int:
-        return sum(len(rows) for rows in self.skipped.values())
-
-    def summary(self, max_rows: int = 10) -> list[str]:
-        """One line per reason: count and the first row numbers."""
-        lines = []
-        for reason, rows in sorted(self.skipped.items()):
-            shown = ", ".join(str(r) for r in rows[:max_rows])
-            more = f" and {len(rows) - max_rows} more" if len(rows) > max_rows else ""
-            lines.append(f"{reason}: {len(rows)} row(s) (rows {shown}{more})")
-        return lines
 
 
 @dataclass
@@ -97,16 +64,9 @@ def _require(frame: pd.DataFrame, required: list[str], what: str) -> None:
         )
 
 
-def _count(value: object) -> int | None:
-    """A non-negative whole number from a cell, or None when it is not one."""
-    try:
-        number = float(str(value).replace(",", "").strip())
-    except ValueError:
-        return None
-    # Infinite or beyond int64 ("inf", "1e30") is no count either, and would not fit the table.
-    if not math.isfinite(number) or number < 0 or number >= 2**63 or number != int(number):
-        return None
-    return int(number)
+def _count_or_none(value: object) -> int | None:
+    number, problem = whole_number(value)
+    return None if problem else number
 
 
 def _optional(value: object) -> str | None:
@@ -121,14 +81,8 @@ def _arm_problem(headline: object, impressions: object, clicks: object) -> str |
     problems = headline_problems(headline)
     if problems:
         return problems[0]
-    imps, clks = _count(impressions), _count(clicks)
-    if imps is None or clks is None:
-        return "unparseable number"
-    if imps == 0:
-        return "zero impressions"
-    if clks > imps:
-        return "clicks above impressions"
-    return None
+    counts = count_problems(impressions, clicks)
+    return counts[0].kind if counts else None
 
 
 def _frame(records: list[dict]) -> pd.DataFrame:
@@ -150,7 +104,7 @@ def _week_start(test_week: object) -> date | None:
     The archive numbers weeks as strftime's ``%Y%U``: weeks start on Sunday, and week 00 holds
     the days of January before the year's first Sunday (e.g. 201400 is 1-4 January 2014).
     """
-    value = _count(test_week)
+    value = _count_or_none(test_week)
     if value is None:
         return None
     year, week = divmod(value, 100)
@@ -177,8 +131,8 @@ def _upworthy_records(frame: pd.DataFrame, report: LoadReport, row_offset: int) 
                 "excerpt": _optional(clean_headline(row.get("excerpt"))),
                 "image_id": _optional(row.get("eyecatcher_id")),
                 "lede_id": _lede_id(row.get("lede")),
-                "impressions": _count(row["impressions"]),
-                "clicks": _count(row["clicks"]),
+                "impressions": _count_or_none(row["impressions"]),
+                "clicks": _count_or_none(row["clicks"]),
                 "date": when.date() if not pd.isna(when) else _week_start(row.get("test_week")),
                 "source": "upworthy",
             }
@@ -227,8 +181,8 @@ def load_ars(path: str | Path) -> Loaded:
                     "excerpt": None,
                     "image_id": None,
                     "lede_id": None,
-                    "impressions": _count(imps),
-                    "clicks": _count(clks),
+                    "impressions": _count_or_none(imps),
+                    "clicks": _count_or_none(clks),
                     "date": None if pd.isna(when) else when.date(),
                     "source": "ars",
                 }
@@ -259,8 +213,8 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
                 "excerpt": _optional(row.get("excerpt")),
                 "image_id": _optional(row.get("image_id")),
                 "lede_id": None,
-                "impressions": _count(row["impressions"]),
-                "clicks": _count(row["clicks"]),
+                "impressions": _count_or_none(row["impressions"]),
+                "clicks": _count_or_none(row["clicks"]),
                 "date": None if pd.isna(when) else when.date(),
                 "source": source_name,
             }

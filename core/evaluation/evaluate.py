@@ -6,7 +6,6 @@ every table is preceded by the split's sizes and a leakage check.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from dataclasses import dataclass
@@ -17,12 +16,12 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from core.basics.settings import Settings, load_settings
+from core.basics.settings import Settings
 from core.basics.text import normalise_headline
 from core.data.pairs import pair_contexts
 from core.data.splits import Split, shared_headlines
 from core.evaluation.metrics import Estimate, evaluate_pairs
-from core.evaluation.predictors import PairPredictor, has_model, load_transformer
+from core.evaluation.predictors import PairPredictor, load_transformer
 from core.model.baselines import AlwaysFirst, BestHeuristic, TfidfPairLR
 
 NEAR_DUPLICATE_JACCARD = 0.8
@@ -168,38 +167,3 @@ def evaluate(datasets: list[str], model_dirs: list[Path], settings: Settings) ->
         table = evaluation_table(split, baselines() + models, settings)
         parts += [f"## {name}", summary_markdown(name, summary), markdown_table(table)]
     return "\n\n".join(parts) + "\n", clean
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from core.data.datasets import DATASETS
-
-    parser.add_argument(
-        "--model",
-        type=Path,
-        action="append",
-        default=None,
-        metavar="DIR",
-        help="transformer model folder with a manifest.json (repeatable; default: models/default if trained)",
-    )
-    parser.add_argument("--output", type=Path, help="also write the tables to this Markdown file")
-    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
-
-
-def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    if args.model is None:
-        model_dirs = [settings.default_model_dir] if has_model(settings.default_model_dir) else []
-    else:
-        missing = [str(d) for d in args.model if not has_model(d)]
-        if missing:
-            print(f"error: no manifest.json in model folder(s): {', '.join(missing)}", file=sys.stderr)
-            return 2
-        model_dirs = args.model
-    report, clean = evaluate(args.datasets, model_dirs, settings)
-    print(report, end="")
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(report)
-    if not clean:
-        print("error: a headline sits on both sides of a split", file=sys.stderr)
-    return 0 if clean else 1

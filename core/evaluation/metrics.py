@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.basics.settings import Settings
+from core.basics.stats import log_loss, log_losses
 
 Metric = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 ECE_BINS = 10
@@ -43,9 +44,8 @@ def accuracy(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _weighted_mean(w, correct)
 
 
-def log_loss(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
-    q = np.clip(p, _EPS, 1 - _EPS)
-    return _weighted_mean(w, -(y * np.log(q) + (1 - y) * np.log(1 - q)))
+def weighted_log_loss(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return _weighted_mean(w, log_losses(y, p, _EPS))
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -123,7 +123,7 @@ def evaluate_predictions(
         "accuracy": bootstrap(accuracy, y, p, test_ids, samples, seed),
         "accuracy_significant": bootstrap(accuracy, y[sig], p[sig], test_ids[sig], samples, seed),
         "auc": bootstrap(auc, y, p, test_ids, samples, seed),
-        "log_loss": bootstrap(log_loss, y, p, test_ids, samples, seed, upper=np.inf),
+        "log_loss": bootstrap(weighted_log_loss, y, p, test_ids, samples, seed, upper=np.inf),
         "ece": bootstrap(expected_calibration_error, y, p, test_ids, samples, seed),
     }
 
@@ -133,3 +133,17 @@ def evaluate_pairs(pairs: pd.DataFrame, p: np.ndarray, settings: Settings) -> di
     return evaluate_predictions(
         pairs["label"], p, pairs["test_id"], pairs["significant"], settings.bootstrap_samples, settings.seed
     )
+
+
+def quick_metrics(p: np.ndarray, pairs: pd.DataFrame) -> dict:
+    """Accuracy on all and significant pairs and log loss, with counts."""
+    y = pairs["label"].to_numpy(int)
+    sig = pairs["significant"].to_numpy(bool)
+    correct = (p > 0.5) == (y == 1)
+    return {
+        "pairs": int(len(y)),
+        "significant_pairs": int(sig.sum()),
+        "accuracy": float(correct.mean()),
+        "accuracy_significant": float(correct[sig].mean()) if sig.any() else float("nan"),
+        "log_loss": log_loss(y, p),
+    }

@@ -27,10 +27,11 @@ from scipy import stats
 
 from core.basics.settings import Settings
 from core.data.datasets import DATASETS, dataset_split
+from core.data.editor import editor_pairs
 from core.data.pairs import pair_contexts
+from core.evaluation.metrics import quick_metrics
 from core.lifecycle import registry
-from core.lifecycle.retrain import editor_pairs
-from core.training.loop import quick_metrics
+from db.engine import transaction
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def held_out_pairs(settings: Settings, manifests: list[dict]) -> tuple[pd.DataFr
                 f"{m.get('version')} was trained with another archive split {split}: "
                 "its 'held-out' archive pairs may include training pairs"
             )
-    editor = editor_pairs(settings)
+    with transaction(settings) as session:
+        editor = editor_pairs(session, settings)
     frames.append(editor[~editor["test_id"].astype(str).isin(used)].assign(set="editor"))
     return pd.concat(frames, ignore_index=True), warnings
 

@@ -11,7 +11,6 @@ which lists the sha256 of every file: a model altered on disk is refused before 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -24,10 +23,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from core.basics.settings import Settings, load_settings
+from core.basics.settings import Settings
 from core.model.scorer import MANIFEST, HeadlineScorer, ModelLoadError, read_verified_manifest, sha256_file
-from db.engine import get_sessionmaker
-from db.migrate import upgrade
+from db.engine import transaction
 from db.queries import (
     activate_model_version,
     active_model_version,
@@ -40,10 +38,6 @@ from db.schema import ModelVersion
 
 TMP_PREFIX = ".tmp-"  # temporary folders beside the versions; never served, never registered
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # also the folder name
-
-
-def _begin(settings: Settings):
-    return get_sessionmaker(settings).begin()
 
 
 # ----- reading -------------------------------------------------------------------------------
@@ -61,24 +55,16 @@ def active_model_dir(settings: Settings) -> Path:
     return model_path(settings, active) if active is not None else settings.default_model_dir
 
 
-def serving_model_dir(settings: Settings) -> Path:
-    """active_model_dir for a command-line caller: the database is migrated first."""
-    from db.migrate import upgrade
-
-    upgrade(settings)
-    return active_model_dir(settings)
-
-
 def active_version(settings: Settings) -> ModelVersion | None:
     """The active row; on first use the bundled default is registered and made active."""
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         active = active_model_version(session)
     if active is None:
         try:
             register_default(settings)
         except (ModelLoadError, OSError):
             return None  # no usable default, or no room to copy it: models/default is served as is
-        with _begin(settings) as session:
+        with transaction(settings) as session:
             active = active_model_version(session)
     return active
 
@@ -87,12 +73,12 @@ def versions(settings: Settings) -> list[ModelVersion]:
     """All registered versions, newest first (a new bundled default is registered first)."""
     with contextlib.suppress(ModelLoadError, OSError):  # listed without it; loading it says why
         register_default(settings)
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         return list_model_versions(session)
 
 
 def get_version(settings: Settings, version: str) -> ModelVersion:
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         row = get_model_version(session, version)
     if row is None:
         raise ValueError(f"no model version {version!r}; see `python -m core models list`")
@@ -100,7 +86,7 @@ def get_version(settings: Settings, version: str) -> ModelVersion:
 
 
 def events(settings: Settings, version: str | None = None) -> list:
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         return model_events(session, version)
 
 
@@ -126,7 +112,7 @@ def free_version(settings: Settings, wanted: str) -> str:
     """``wanted``, or ``wanted-2``, ``-3``...: neither registered nor a folder yet."""
     if not VERSION_PATTERN.fullmatch(wanted):
         raise ValueError(f"model version {wanted!r} must be letters, digits, '.', '_' or '-'")
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         for n in range(1, 1000):
             version = wanted if n == 1 else f"{wanted}-{n}"
             if get_model_version(session, version) is None and not (settings.models_dir / version).exists():
@@ -174,7 +160,7 @@ def register_default(settings: Settings) -> ModelVersion | None:
         version = str(json.loads((default / MANIFEST).read_text()).get("version") or "default")
     except ValueError as exc:
         raise ModelLoadError(f"{default / MANIFEST} is not valid JSON: {exc}") from exc
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         row = get_model_version(session, version)
     if row is None:
         note, target = f"bundled default model ({default})", settings.models_dir / version
@@ -189,7 +175,7 @@ def register_default(settings: Settings) -> ModelVersion | None:
             row = _wait_for_row(settings, version)  # another process was registering it at once?
             if row is None:
                 raise
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         if active_model_version(session) is None:
             activate_model_version(session, version, "system", "promote", "bundled default: first model")
     return row
@@ -198,7 +184,7 @@ def register_default(settings: Settings) -> ModelVersion | None:
 def _wait_for_row(settings: Settings, version: str, seconds: float = 5.0) -> ModelVersion | None:
     deadline = time.monotonic() + seconds
     while True:
-        with _begin(settings) as session:
+        with transaction(settings) as session:
             row = get_model_version(session, version)
         if row is not None or time.monotonic() > deadline:
             return row
@@ -253,14 +239,14 @@ def _register(
     """The candidate row of a complete folder models/<version>."""
     if manifest.get("version") != version:
         raise ModelLoadError(f"{settings.models_dir / version} holds version {manifest.get('version')!r}")
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         fields = _row_fields(manifest, settings.models_dir / version)
         return add_model_version(session, version, version, **fields, by=by, note=note)
 
 
 def _registered(settings: Settings, version: str) -> bool:
     try:
-        with _begin(settings) as session:
+        with transaction(settings) as session:
             return get_model_version(session, version) is not None
     except Exception:  # the database is unreachable: then nobody registered it either
         return False
@@ -316,7 +302,7 @@ def activate(
     if row.status == "active":
         raise ValueError(f"{version} is already the active model")
     load_model(settings, row)  # raises ModelLoadError: nothing changes
-    with _begin(settings) as session:
+    with transaction(settings) as session:
         current = active_model_version(session)
         if expected_active is not None and (current.version if current else None) != expected_active:
             now_active = current.version if current else None
@@ -337,85 +323,3 @@ def rollback(
             "(a candidate is promoted after a comparison)"
         )
     return activate(settings, version, by, "rollback", reason)
-
-
-# ----- command line: python -m core models ... -----------------------------------------------
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser("list", help="registered versions, newest first")
-    show = sub.add_parser("show", help="one version: data, code, settings, metrics, events")
-    show.add_argument("version")
-    compare = sub.add_parser("compare", help="a candidate beside the active model on held-out pairs")
-    compare.add_argument("version", nargs="?", help="default: the newest candidate")
-    promote = sub.add_parser("promote", help="make a candidate active if it is not worse")
-    promote.add_argument("version")
-    promote.add_argument("--override", action="store_true", help="promote even if it is worse")
-    rollback_parser = sub.add_parser("rollback", help="serve an earlier version again")
-    rollback_parser.add_argument("version")
-    for p in (promote, rollback_parser):
-        p.add_argument("--by", help="your name (required with --override)")
-        p.add_argument("--reason", help="why (required with --override)")
-
-
-def version_summary(row: ModelVersion) -> dict:
-    """One line of the versions table: data, code and headline metrics."""
-    data, metrics = row.data_fingerprint or {}, row.metrics or {}
-    summary = {
-        "version": row.version,
-        "status": row.status,
-        "created": row.created_at.strftime("%Y-%m-%d %H:%M"),
-        "archive tests": data.get("archive_tests"),
-        "editor tests": data.get("editor_tests"),
-        "git commit": (row.git_commit or "")[:10] + ("+dirty" if _dirty(row) else ""),
-        "base model": row.base_model,
-        "seeds": _seeds(row),
-    }
-    for name, m in metrics.items():
-        summary[f"{name} accuracy"] = m.get("accuracy")
-        summary[f"{name} log loss"] = m.get("log_loss")
-    return summary
-
-
-def _seeds(row: ModelVersion) -> str:
-    """The training seed, and a soup's further seeds: "13" or "13 + 1, 2, 3, 4"."""
-    settings = row.settings or {}
-    soup = settings.get("soup_seeds") or []
-    seed = str(settings.get("seed", ""))
-    return f"{seed} + {', '.join(map(str, soup))}" if soup else seed
-
-
-def _dirty(row: ModelVersion) -> bool:
-    return bool((row.settings or {}).get("registry", {}).get("git_dirty"))
-
-
-def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from core.lifecycle import champion
-
-    settings = load_settings()
-    upgrade(settings)
-    if args.action == "list":
-        rows = versions(settings)
-        print(pd.DataFrame([version_summary(r) for r in rows]).to_string(index=False) if rows else "none")
-    elif args.action == "show":
-        row = get_version(settings, args.version)
-        shown = {c.name: getattr(row, c.name) for c in ModelVersion.__table__.columns}
-        history = events(settings, row.version)
-        shown["events"] = [f"{e.at:%Y-%m-%d %H:%M} {e.action} by {e.by}: {e.note}" for e in history]
-        print(json.dumps(shown, indent=2, default=str))
-    elif args.action == "compare":
-        print(champion.compare(settings, args.version or champion.newest_candidate(settings)).report())
-    elif args.action == "promote":
-        try:
-            result = champion.promote(settings, args.version, args.by, args.override, args.reason)
-        except champion.PromotionRefused as refused:
-            print(refused.comparison.report())
-            print(f"\nrefused: {refused}\n(add --override --by NAME --reason TEXT to promote anyway)")
-            return 2
-        print(result.report() if result else "")
-        print(f"{args.version} is now active")
-    elif args.action == "rollback":
-        rollback(settings, args.version, args.by, args.reason)
-        print(f"{args.version} is now active")
-    return 0

@@ -18,27 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from core.basics.settings import Settings
-from core.data.pairs import build_pairs
 from core.lifecycle import jobs, registry
-from core.training.loop import TrainConfig, TrainingCancelled
-from core.training.soup import train_recipe
-from db.engine import get_sessionmaker
-from db.migrate import upgrade
-from db.queries import arms_frame, get_model_version
+from core.training.config import TrainConfig, TrainingCancelled
+from core.training.recipe import train_recipe
+from db.engine import transaction
+from db.queries import get_model_version
 
-EDITOR_SOURCES = ("editor", "outcomes")  # tests from the Compare page and imported outcome files
 KIND = "retrain"
-
-
-def editor_pairs(settings: Settings) -> pd.DataFrame:
-    """Headline pairs of every editor test with a recorded outcome (core.data.pairs.PAIR_COLUMNS).
-
-    Training weights them by significance and ``retrain_editor_weight`` (see :func:`retrain_args`).
-    """
-    upgrade(settings)
-    with get_sessionmaker(settings).begin() as session:
-        arms = arms_frame(session, EDITOR_SOURCES)
-    return build_pairs(arms, settings)
 
 
 # ----- launcher (the app's side) -------------------------------------------------------------
@@ -78,7 +64,6 @@ def running_job(settings: Settings) -> str | None:
 
 def start_retrain(settings: Settings, by: str | None = None, extra_args: list[str] | tuple = ()) -> str:
     """Start a retrain in the background; returns its job id. One at a time (CPU, model names)."""
-    upgrade(settings)
     running = running_job(settings)
     if running:
         raise RuntimeError(f"a retrain is already running (job {running}); cancel it or wait")
@@ -101,7 +86,7 @@ def _settle_dead_worker(settings: Settings, status: dict) -> dict:
         shutil.rmtree(status["tmp_dir"], ignore_errors=True)
     version = status.get("version")
     if version:
-        with get_sessionmaker(settings).begin() as session:
+        with transaction(settings) as session:
             registered = get_model_version(session, version) is not None
         if registered:  # killed after the commit, before it could say so
             return {"state": "done", "message": f"registered {version} as a candidate"}
@@ -141,7 +126,6 @@ def train_and_register(
             raise TrainingCancelled("training cancelled; nothing was written")
 
     try:
-        upgrade(settings)
         job.update(state="running", stage="loading data", pid=os.getpid())
         result = train_recipe(config, settings, extra, progress=job.progress, should_stop=job.cancelled)
         if int(os.environ.get("RANK", "0")) != 0:

@@ -25,7 +25,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from core.basics.stats import first_place_probabilities
+from core.basics.stats import first_place_probabilities, sigmoid
 from core.basics.text import clean_headline
 from core.model.hardware import has_native_bf16
 from core.model.packed_encoder import PackedBert
@@ -315,7 +315,7 @@ class HeadlineScorer:
     def win_probabilities(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n, n) matrix: P[i, j] = P(headline i beats headline j); diagonal 0.5."""
         s = self.score(headlines, context)
-        return _sigmoid(s[:, None] - s[None, :])
+        return sigmoid(s[:, None] - s[None, :])
 
     def win_shares(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n,) probability each draft is the best of all (Plackett-Luce first place)."""
@@ -334,16 +334,12 @@ class HeadlineScorer:
         self, headlines_a: list[str], headlines_b: list[str], contexts: Sequence[str | None] | None = None
     ) -> np.ndarray:
         """(n,) P(a_i beats b_i)."""
-        return _sigmoid(self.pair_margins(headlines_a, headlines_b, contexts))
+        return sigmoid(self.pair_margins(headlines_a, headlines_b, contexts))
 
     def predict_proba(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n, 2) [P(loses), P(wins)] against a typical training headline; LIME's classifier_fn."""
-        p = _sigmoid(self.score(list(headlines), context) - self.reference_score)
+        p = sigmoid(self.score(list(headlines), context) - self.reference_score)
         return np.stack([1 - p, p], axis=1)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _package_version() -> str:

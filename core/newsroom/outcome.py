@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.basics.arms import LoadReport, whole_number
+from core.basics.arms import count_problems as arm_count_problems
 from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
 from core.basics.text import normalise_headline
-from core.data.loaders import LoadReport
 from db import queries
 
 
@@ -80,19 +81,11 @@ def count_problems(entries: Sequence[tuple[object, object]]) -> list[str]:
 
     Entries are numbered from 1 ("headline 2: ...") as the page shows them.
     """
-    problems = []
-    for number, (impressions, clicks) in enumerate(entries, start=1):
-        imps, imps_problem = _whole_number(impressions)
-        clks, clks_problem = _whole_number(clicks)
-        if imps_problem:
-            problems.append(f"headline {number}: impressions {imps_problem}")
-        elif imps == 0:
-            problems.append(f"headline {number}: impressions must be above 0")
-        if clks_problem:
-            problems.append(f"headline {number}: clicks {clks_problem}")
-        elif not imps_problem and imps and clks > imps:
-            problems.append(f"headline {number}: clicks ({clks}) above impressions ({imps})")
-    return problems
+    return [
+        f"headline {number}: {problem.message}"
+        for number, (impressions, clicks) in enumerate(entries, start=1)
+        for problem in arm_count_problems(impressions, clicks)
+    ]
 
 
 def parse_counts(entries: Sequence[tuple[object, object]]) -> list[tuple[int, int]]:
@@ -100,26 +93,7 @@ def parse_counts(entries: Sequence[tuple[object, object]]) -> list[tuple[int, in
     problems = count_problems(entries)
     if problems:
         raise ValueError("; ".join(problems))
-    return [(_whole_number(i)[0], _whole_number(c)[0]) for i, c in entries]
-
-
-def _whole_number(value: object) -> tuple[int, str | None]:
-    """(number, None), or (0, why it is not a non-negative whole number)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return 0, "missing"
-    if isinstance(value, bool):
-        return 0, f"is not a number ({value!r})"
-    try:
-        number = float(str(value).replace(",", "").replace("_", "").strip())
-    except ValueError:
-        return 0, f"is not a number ({str(value).strip()!r})"
-    if not math.isfinite(number) or number != int(number):
-        return 0, f"must be a whole number ({str(value).strip()})"
-    if number < 0:
-        return 0, f"must not be negative ({str(value).strip()})"
-    if number >= 2**63:
-        return 0, f"is too large ({str(value).strip()})"
-    return int(number), None
+    return [(whole_number(i)[0], whole_number(c)[0]) for i, c in entries]
 
 
 def summarise(

@@ -12,23 +12,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pandas as pd
 import torch
 
 from core.basics.settings import Settings, load_settings
-from core.training.loop import (
-    Progress,
-    TrainConfig,
-    TrainResult,
-    calibrated_dev_loss,
-    data_seed_of,
-    pairs_fit_dev,
-    reference_score,
-    train,
-    validation_metrics,
-)
+from core.evaluation.validation import validation_metrics
+from core.training.calibration import calibrated_dev_loss, reference_score
+from core.training.config import Progress, TrainConfig, TrainResult
+from core.training.data import data_seed_of, pairs_fit_dev
+from core.training.loop import train
+from core.training.provenance import new_version
 
 
 def soup_seeds(config: TrainConfig) -> tuple[int, ...]:
@@ -92,12 +86,9 @@ def train_soup(
     scorer.reference_score = reference_score(scorer, fit, config.seed)
     progress("validating", 0, 1)
     metrics = validation_metrics(scorer, settings) if train_pairs is None else {}
-    now = datetime.now(UTC)
-    manifest = {
-        **first.manifest,
-        "version": now.strftime("v%Y%m%d-%H%M%S"),
-        "created_at": now.isoformat(timespec="seconds"),
-    }
+    version, created = new_version()
+    # Code, data and settings are the first ingredient's (all share them); the rest is the soup's.
+    manifest = {**first.manifest, "version": version, "created_at": created}
     manifest["settings"] = {**manifest["settings"], "soup_seeds": list(seeds[1:])}
     # Steps and dev history belong to each ingredient; the soup has its own dev figures.
     manifest["training"] = {
@@ -110,15 +101,3 @@ def train_soup(
     manifest["validation_metrics"] = metrics
     scorer.manifest = manifest
     return TrainResult(scorer, manifest, [])
-
-
-def train_recipe(
-    config: TrainConfig,
-    settings: Settings | None = None,
-    extra_pairs: pd.DataFrame | None = None,
-    progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> TrainResult:
-    """A soup when the config names soup seeds, else one run of :func:`core.training.loop.train`."""
-    fit = train_soup if config.soup_seeds else train
-    return fit(config, settings, extra_pairs, progress, should_stop)

@@ -1,0 +1,98 @@
+"""An arm (one headline of an A/B test with its impressions and clicks): the tidy columns every
+loader produces, the one rule for valid counts, and the report of rows a loader skipped.
+
+Every path that takes counts (archive loaders, the outcomes CSV, the Record outcome form and the
+database layer) checks them here, so they accept and refuse the same things with the same words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+ARM_COLUMNS = [
+    "test_id",  # str, unique across sources: "<source>:<id in source>"
+    "headline",  # str, cleaned plain text
+    "excerpt",  # str or None
+    "image_id",  # str or None
+    "lede_id",  # str or None: short hash of the lede (Upworthy), so pairs can require equal ledes
+    "impressions",  # int > 0
+    "clicks",  # int, 0 <= clicks <= impressions
+    "date",  # datetime64 (day of the test) or NaT
+    "source",  # "upworthy" | "ars" | "outcomes"
+]
+
+
+def whole_number(value: object) -> tuple[int, str | None]:
+    """(number, None), or (0, why it is not a non-negative whole number).
+
+    Accepts ints, integral floats and text such as "10,234"; refuses text, fractions,
+    negatives, infinity, NaN, booleans and anything beyond a 64-bit integer.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 0, "missing"
+    if isinstance(value, bool):
+        return 0, f"is not a number ({value!r})"
+    shown = str(value).strip()
+    try:
+        number = float(shown.replace(",", "").replace("_", ""))
+    except ValueError:
+        return 0, f"is not a number ({shown!r})"
+    if not math.isfinite(number) or number != int(number):
+        return 0, f"must be a whole number ({shown})"
+    if number < 0:
+        return 0, f"must not be negative ({shown})"
+    if number >= 2**63:
+        return 0, f"is too large ({shown})"
+    return int(number), None
+
+
+@dataclass(frozen=True)
+class CountProblem:
+    column: str  # "impressions" or "clicks"
+    kind: str  # "unparseable number" | "zero impressions" | "clicks above impressions"
+    message: str  # e.g. "clicks (101) above impressions (100)"
+
+
+def count_problems(impressions: object, clicks: object) -> list[CountProblem]:
+    """Why (impressions, clicks) are not a valid arm's counts; [] when they are.
+
+    The rule: impressions a whole number above 0; clicks a whole number from 0 to impressions.
+    """
+    imps, imps_why = whole_number(impressions)
+    clks, clks_why = whole_number(clicks)
+    problems = []
+    if imps_why:
+        problems.append(CountProblem("impressions", "unparseable number", f"impressions {imps_why}"))
+    elif imps == 0:
+        problems.append(CountProblem("impressions", "zero impressions", "impressions must be above 0"))
+    if clks_why:
+        problems.append(CountProblem("clicks", "unparseable number", f"clicks {clks_why}"))
+    elif not imps_why and imps and clks > imps:
+        message = f"clicks ({clks}) above impressions ({imps})"
+        problems.append(CountProblem("clicks", "clicks above impressions", message))
+    return problems
+
+
+@dataclass
+class LoadReport:
+    """Rows a loader read and the rows it skipped, by reason (row numbers count the header as 1)."""
+
+    rows_read: int = 0
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+
+    def skip(self, reason: str, row: int) -> None:
+        self.skipped.setdefault(reason, []).append(row)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(len(rows) for rows in self.skipped.values())
+
+    def summary(self, max_rows: int = 10) -> list[str]:
+        """One line per reason: count and the first row numbers."""
+        lines = []
+        for reason, rows in sorted(self.skipped.items()):
+            shown = ", ".join(str(r) for r in rows[:max_rows])
+            more = f" and {len(rows) - max_rows} more" if len(rows) > max_rows else ""
+            lines.append(f"{reason}: {len(rows)} row(s) (rows {shown}{more})")
+        return lines

@@ -1,0 +1,47 @@
+"""Command line: ``python -m core <command> ...``.
+
+Each command is a module of this package with ``NEEDS_DATABASE``,
+``add_arguments(parser)`` and ``run(args) -> int``. Only the module of the command given is
+imported (torch stays unloaded for quick commands), and the database is migrated here, once,
+before a command that uses it: library code never migrates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from core.basics.settings import load_settings
+from db.migrate import upgrade
+
+COMMANDS = {
+    "evaluate": "core.cli.evaluate",
+    "score-pairs": "core.cli.score_pairs",
+    "train": "core.cli.train",
+    "import": "core.cli.importer",
+    "models": "core.cli.models",
+}
+SUMMARIES = {
+    "evaluate": "evaluation tables: baselines and models on both datasets",
+    "score-pairs": "score headline pairs from a CSV: adds p_a",
+    "train": "fine-tune the transformer scorer",
+    "import": "import an A/B file (upworthy, ars or outcomes CSV) into the database",
+    "models": "list, compare, promote or roll back model versions",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    parser.add_argument(
+        "command", choices=COMMANDS, help="; ".join(f"{k}: {v}" for k, v in SUMMARIES.items())
+    )
+    args, _ = parser.parse_known_args(argv[:1])
+    module = importlib.import_module(COMMANDS[args.command])
+    sub = argparse.ArgumentParser(prog=f"python -m core {args.command}", description=SUMMARIES[args.command])
+    module.add_arguments(sub)
+    parsed = sub.parse_args(argv[1:])
+    if module.NEEDS_DATABASE:
+        upgrade(load_settings())
+    return module.run(parsed)

@@ -1,0 +1,1 @@
+"""Streamlit glue for app.py and pages/: routing, shared resources, views and charts."""

@@ -1,0 +1,67 @@
+"""History's charts: accuracy over time beside what the model expected, and calibration."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+
+def accuracy_chart(over_time: pd.DataFrame) -> None:
+    """Cumulative accuracy after each outcome, one line per way of counting (solid), each
+    beside what the model expected (dashed, same colour)."""
+    long = over_time.reset_index().melt(id_vars="recorded_at", var_name="column", value_name="share")
+    long = long[~long["column"].str.startswith("tests")].dropna()
+    # "accuracy (all)" -> line "accuracy", counted on "all"
+    long[["line", "counted on"]] = long["column"].str.extract(r"^(\w+) \((\w+)\)$")
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("recorded_at:T", title="recorded", axis=alt.Axis(format="%Y-%m-%d %H:%M")),
+            y=alt.Y("share:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("counted on:N"),
+            strokeDash=alt.StrokeDash(
+                "line:N", sort=["accuracy", "expected"], title=None, legend=alt.Legend(symbolType="stroke")
+            ),
+            shape=alt.Shape("line:N", sort=["accuracy", "expected"], legend=None),  # one outcome: points only
+            tooltip=["recorded_at:T", "counted on:N", "line:N", alt.Tooltip("share:Q", format=".0%")],
+        )
+    )
+    st.altair_chart(chart)
+
+
+def calibration_chart(table: pd.DataFrame) -> None:
+    """Observed win rate against mean predicted probability per bin (point size: arms), and
+    the diagonal a calibrated model would follow."""
+    points = (
+        alt.Chart(table.reset_index())
+        .mark_circle(opacity=0.8)
+        .encode(
+            x=alt.X(
+                "predicted:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+                title="predicted win probability",
+            ),
+            y=alt.Y(
+                "observed:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+                title="observed win rate",
+            ),
+            size=alt.Size("arms:Q", legend=None),  # the table below has the counts
+            tooltip=[
+                table.index.name,
+                alt.Tooltip("predicted:Q", format=".0%"),
+                alt.Tooltip("observed:Q", format=".0%"),
+                "arms:Q",
+            ],
+        )
+    )
+    diagonal = (
+        alt.Chart(pd.DataFrame({"p": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x=alt.X("p:Q", title="predicted win probability"), y=alt.Y("p:Q", title="observed win rate"))
+    )
+    st.altair_chart(diagonal + points)
