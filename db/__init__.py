@@ -4,8 +4,8 @@ migrations (migrate) and query functions that each take a Session (queries).
 At start the app runs ``migrate.upgrade(settings)``, then opens transactions at the edge::
 
     from db.engine import get_sessionmaker
-    from db import queries
+    from db import experiments
 
     with get_sessionmaker(settings).begin() as session:
-        tests = queries.list_tests(session)
+        tests = experiments.list_tests(session)
 """

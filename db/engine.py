@@ -4,7 +4,7 @@ Callers open a transaction at the edge and pass the session down::
 
     Session = get_sessionmaker(settings)
     with Session.begin() as session:  # commits, or rolls back on an exception
-        test = queries.create_test(session, ...)
+        test = experiments.create_test(session, ...)
 """
 
 from __future__ import annotations

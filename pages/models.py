@@ -11,7 +11,7 @@ from core.data.editor import editor_pairs
 from core.lifecycle import champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
 from core.lifecycle.summary import version_summary
-from core.model.scorer import ModelLoadError
+from core.model.manifest import ModelLoadError
 from ui import resources, routing
 
 routing.through_app(__file__)

@@ -4,8 +4,10 @@ import streamlit as st
 
 from core.data.loaders import DataFormatError, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
-from core.newsroom.outcome import count_problems, parse_counts, plan_upload, record, skipped_row_messages
+from core.newsroom.entry import count_problems, parse_counts
+from core.newsroom.recording import record
 from core.newsroom.testbook import editor_tests, new_recorded_test, test_by_id
+from core.newsroom.upload import plan_upload, skipped_row_messages
 from ui import outcome_view, resources, routing
 
 routing.through_app(__file__)

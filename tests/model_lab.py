@@ -22,7 +22,7 @@ from core.lifecycle import registry
 from core.model.scorer import HeadlineScorer
 from core.training.config import TrainConfig
 from core.training.loop import train
-from db import queries
+from db import experiments, model_versions, outcomes
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from tests.databases import fresh_database_url
@@ -129,7 +129,7 @@ def publish(settings: Settings, scorer: HeadlineScorer, version: str, activate: 
     row = registry.publish_model(settings, scorer, version=version, by="test")
     if activate:
         with get_sessionmaker(settings).begin() as session:
-            queries.activate_model_version(session, version, "test")
+            model_versions.activate_model_version(session, version, "test")
     return row
 
 
@@ -141,9 +141,9 @@ def active_scores(settings: Settings) -> np.ndarray:
 def record_editor_test(settings: Settings, headlines: list[str], results: list[tuple[int, int]]) -> str:
     """An editor test with its recorded outcome; returns its external id."""
     with get_sessionmaker(settings).begin() as session:
-        test = queries.create_test(session, headlines, created_by="editor")
+        test = experiments.create_test(session, headlines, created_by="editor")
         arms = {arm.id: result for arm, result in zip(test.arms, results)}
-        queries.record_outcome(session, test.id, arms, recorded_by="editor", significant=True)
+        outcomes.record_outcome(session, test.id, arms, recorded_by="editor", significant=True)
         return test.external_id
 
 

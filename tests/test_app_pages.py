@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.basics.settings import load_settings
 from core.model.scorer import HeadlineScorer
-from core.newsroom.outcome import record
-from db import queries
+from core.newsroom.recording import record
+from db import experiments
 from db.engine import get_sessionmaker
 from db.schema import Outcome, Test
 from tests.app_env import TINY_VERSION, app_environment, copy_database, template_database, tiny_model
@@ -154,7 +154,7 @@ def test_saving_a_test_stores_the_drafts_with_the_models_predictions(Session, mo
 
     assert at.success[0].value.startswith("Saved as test #")
     with Session.begin() as session:
-        (test,) = queries.list_tests(session)
+        (test,) = experiments.list_tests(session)
     assert at.session_state["last_saved_test"] == test.id
     assert [arm.headline for arm in test.arms] == DRAFTS
     assert (test.created_by, test.excerpt) == ("ana", "A story about cats")
@@ -189,7 +189,7 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
     assert not at.error and at.success[0].value == f"Outcome of test #{test_id} recorded."
     assert any(m.value.startswith("**Winner: You won") for m in at.markdown)
     with Session.begin() as session:
-        test = queries.get_test(session, test_id)
+        test = experiments.get_test(session, test_id)
     assert [(a.impressions, a.clicks) for a in test.arms] == [(1000, 120), (1000, 60)]
     outcome = test.latest_outcome
     assert outcome.recorded_by == "bo" and outcome.significant and outcome.p_value < 0.001
@@ -201,8 +201,8 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
 
 def test_the_chosen_test_stays_chosen_after_its_outcome_is_recorded(Session):
     with Session.begin() as session:
-        queries.create_test(session, ["Older A", "Older B"])
-        newer = queries.create_test(session, ["Newer A", "Newer B"])
+        experiments.create_test(session, ["Older A", "Older B"])
+        newer = experiments.create_test(session, ["Newer A", "Newer B"])
     at = open_app(RECORD)
     assert at.selectbox[0].value == newer.id  # the newest test still waiting for its outcome
     fill_counts(at, [("100", "10"), ("100", "12")], f"outcome_{newer.id}")
@@ -216,7 +216,7 @@ def test_the_chosen_test_stays_chosen_after_its_outcome_is_recorded(Session):
 
 def test_invalid_counts_are_refused_field_by_field_and_nothing_is_written(Session):
     with Session.begin() as session:
-        test = queries.create_test(session, ["A", "B", "C"])
+        test = experiments.create_test(session, ["A", "B", "C"])
     before = counts(Session)
     at = open_app(RECORD)
     form = f"outcome_{test.id}"
@@ -245,7 +245,7 @@ def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Sessi
 
     assert not at.error and at.success
     with Session.begin() as session:
-        (test,) = queries.list_tests(session)
+        (test,) = experiments.list_tests(session)
     assert [(a.headline, a.impressions, a.clicks) for a in test.arms] == [
         ("First headline", 500, 10),
         ("Second headline", 500, 40),
@@ -287,7 +287,7 @@ def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):
 
 def test_an_outcomes_csv_records_on_the_matching_saved_test_and_as_new_tests(Session):
     with Session.begin() as session:
-        saved = queries.create_test(
+        saved = experiments.create_test(
             session, ["Cats win", "Dogs win"], None, "ana", "v1", [1.0, 0.0], [0.7, 0.3]
         )
     _, editor_before, outcomes_before = counts(Session)
@@ -310,8 +310,8 @@ def test_an_outcomes_csv_records_on_the_matching_saved_test_and_as_new_tests(Ses
     _, editor_after, outcomes_after = counts(Session)
     assert (editor_after, outcomes_after) == (editor_before + 1, outcomes_before + 2)
     with Session.begin() as session:
-        matched = queries.get_test(session, saved.id)
-        (new,) = [t for t in queries.list_tests(session) if t.id != saved.id]
+        matched = experiments.get_test(session, saved.id)
+        (new,) = [t for t in experiments.list_tests(session) if t.id != saved.id]
     assert [(a.headline, a.impressions, a.clicks) for a in matched.arms] == [
         ("Cats win", 1000, 100),
         ("Dogs win", 1000, 50),
@@ -334,7 +334,7 @@ def seed_outcomes(Session) -> None:
         ("v2", [0.2, 0.8], [(100, 10), (100, 11)]),  # undecided; top pick had the best rate
     ):
         with Session.begin() as session:
-            test = queries.create_test(session, ["A", "B"], None, "ana", version, [0, 0], probabilities)
+            test = experiments.create_test(session, ["A", "B"], None, "ana", version, [0, 0], probabilities)
             record(session, test, result, "bo")
 
 
@@ -368,7 +368,7 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
 def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
     seed_outcomes(Session)
     with Session.begin() as session:  # typed in on Record outcome: the model scored it afterwards (a miss)
-        test = queries.create_test(
+        test = experiments.create_test(
             session, ["C", "D"], None, "ana", "v2", [0, 0], [0.3, 0.7], predicted_at_recording=True
         )
         record(session, test, [(1000, 100), (1000, 50)], "bo")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.basics.arms import ARM_COLUMNS
 from core.basics.settings import load_settings
 from core.data.loaders import load_outcomes
-from db import queries
+from db import experiments, imports, model_versions, outcomes
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.schema import Arm, Import, ModelVersion, Outcome, Prediction, Test
@@ -39,12 +39,12 @@ def count(Session, model) -> int:
 def import_outcomes(Session, data=OUTCOMES_CSV, sha256="sha-1", filename="outcomes.csv"):
     loaded = load_outcomes(data)
     with Session.begin() as session:
-        return queries.import_arms(session, loaded.arms, "outcomes", filename, sha256, loaded.report)
+        return imports.import_arms(session, loaded.arms, "outcomes", filename, sha256, loaded.report)
 
 
 def editor_test(Session, headlines=("Cats win", "Dogs win"), **kwargs) -> Test:
     with Session.begin() as session:
-        return queries.create_test(session, list(headlines), **kwargs)
+        return experiments.create_test(session, list(headlines), **kwargs)
 
 
 # --- imports -------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def test_import_arms_adds_tests_arms_and_the_import_record(Session):
             "unparseable number": {"count": 1, "rows": [6]},
             "zero impressions": {"count": 1, "rows": [7]},
         }
-        test = queries.get_test(session, "outcomes:t1")
+        test = experiments.get_test(session, "outcomes:t1")
         assert test.import_id == record.id and test.source == "outcomes"
         assert [(a.position, a.headline, a.impressions, a.clicks) for a in test.arms] == [
             (0, "First A", 100, 10),
@@ -74,7 +74,7 @@ def test_importing_the_same_file_twice_adds_nothing(Session):
     first = import_outcomes(Session)
     second = import_outcomes(Session)
 
-    assert second == queries.ImportResult(0, 0, already_imported=True, import_id=first.import_id)
+    assert second == imports.ImportResult(0, 0, already_imported=True, import_id=first.import_id)
     assert (count(Session, Import), count(Session, Test), count(Session, Arm)) == (1, 2, 4)
 
 
@@ -93,7 +93,7 @@ def test_arms_frame_round_trips_the_tidy_table(Session):
     import_outcomes(Session)
 
     with Session.begin() as session:
-        frame = queries.arms_frame(session)
+        frame = imports.arms_frame(session)
 
     assert list(frame.columns) == ARM_COLUMNS
     pd.testing.assert_frame_equal(frame, loaded)
@@ -103,12 +103,12 @@ def test_arms_frame_has_editor_arms_once_their_outcome_is_recorded(Session):
     import_outcomes(Session)
     test = editor_test(Session, excerpt="The story")
     with Session.begin() as session:
-        assert queries.arms_frame(session, sources=["editor"]).empty
-        queries.record_outcome(session, test.id, {test.arms[0].id: (40, 4), test.arms[1].id: (40, 8)})
+        assert imports.arms_frame(session, sources=["editor"]).empty
+        outcomes.record_outcome(session, test.id, {test.arms[0].id: (40, 4), test.arms[1].id: (40, 8)})
 
     with Session.begin() as session:
-        editor = queries.arms_frame(session, sources="editor")
-        everything = queries.arms_frame(session)
+        editor = imports.arms_frame(session, sources="editor")
+        everything = imports.arms_frame(session)
     assert editor[["test_id", "headline", "excerpt", "impressions", "clicks", "source"]].values.tolist() == [
         [test.external_id, "Cats win", "The story", 40, 4, "editor"],
         [test.external_id, "Dogs win", "The story", 40, 8, "editor"],
@@ -134,7 +134,7 @@ def test_create_test_writes_arms_and_predictions(Session):
     assert test.external_id.startswith("editor:") and test.latest_outcome is None
     assert [a.headline for a in test.arms] == ["Cats win", "Dogs win", "Birds win"]
     with Session.begin() as session:
-        stored = queries.get_test(session, test.id)
+        stored = experiments.get_test(session, test.id)
         predictions = session.scalars(select(Prediction).order_by(Prediction.id)).all()
         assert (stored.source, stored.excerpt, stored.created_by) == ("editor", "The story", "ana")
         assert [(p.arm_id, p.model_version, p.score, p.win_probability) for p in predictions] == [
@@ -176,16 +176,16 @@ def test_list_tests_newest_first_with_filters(Session):
     older, newer = editor_test(Session), editor_test(Session)
     with Session.begin() as session:
         arms = {a.id: (10, 1) for a in older.arms}
-        queries.record_outcome(session, older.id, arms)
+        outcomes.record_outcome(session, older.id, arms)
 
     with Session.begin() as session:
-        assert [t.id for t in queries.list_tests(session)] == [newer.id, older.id]
-        assert [t.id for t in queries.list_tests(session, has_outcome=True)] == [older.id]
-        assert [t.id for t in queries.list_tests(session, has_outcome=False)] == [newer.id]
-        assert len(queries.list_tests(session, sources=None)) == 4
-        assert [t.id for t in queries.list_tests(session, limit=1, offset=1)] == [older.id]
-        assert queries.get_test(session, newer.external_id).id == newer.id
-        assert queries.get_test(session, 12345) is None
+        assert [t.id for t in experiments.list_tests(session)] == [newer.id, older.id]
+        assert [t.id for t in experiments.list_tests(session, has_outcome=True)] == [older.id]
+        assert [t.id for t in experiments.list_tests(session, has_outcome=False)] == [newer.id]
+        assert len(experiments.list_tests(session, sources=None)) == 4
+        assert [t.id for t in experiments.list_tests(session, limit=1, offset=1)] == [older.id]
+        assert experiments.get_test(session, newer.external_id).id == newer.id
+        assert experiments.get_test(session, 12345) is None
 
 
 # --- outcomes --------------------------------------------------------------------------
@@ -199,17 +199,17 @@ def test_record_outcome_sets_the_arms_and_adds_a_row_per_recording(Session):
     test = predicted_test(Session)
     a, b = (arm.id for arm in test.arms)
     with Session.begin() as session:
-        queries.record_outcome(
+        outcomes.record_outcome(
             session, test.id, {a: (100, 5), b: (100, 20)}, "ana", 0.001, True, b, b, "v1", 0.7, True
         )
     with Session.begin() as session:
-        second = queries.record_outcome(
+        second = outcomes.record_outcome(
             session, test.id, {a: (200, 30), b: (200, 20)}, "bo", 0.2, False, None, b, "v1", 0.7, None
         )
 
     assert second.id is not None and second.recorded_at.tzinfo is not None
     with Session.begin() as session:
-        stored = queries.get_test(session, test.id)
+        stored = experiments.get_test(session, test.id)
         assert [(arm.impressions, arm.clicks) for arm in stored.arms] == [(200, 30), (200, 20)]
         assert [o.recorded_by for o in stored.outcomes] == ["ana", "bo"]
         assert stored.latest_outcome.id == second.id
@@ -222,22 +222,22 @@ def test_outcomes_frame_has_the_latest_outcome_of_each_editor_test(Session):
     with Session.begin() as session:
         for test, winner, correct in ((first, 0, False), (second, 1, True)):
             arms = [arm.id for arm in test.arms]
-            queries.record_outcome(session, test.id, dict.fromkeys(arms, (10, 1)), "ana", 0.5, False)
+            outcomes.record_outcome(session, test.id, dict.fromkeys(arms, (10, 1)), "ana", 0.5, False)
             counts = {arms[0]: (100, 30 - 20 * winner), arms[1]: (100, 10 + 20 * winner)}
-            queries.record_outcome(
+            outcomes.record_outcome(
                 session, test.id, counts, "bo", 0.01, True, arms[winner], arms[1], "v1", 0.7, correct
             )
     with Session.begin() as session:
-        queries.record_outcome(
+        outcomes.record_outcome(
             session, pending.id, {a.id: (10, 1) for a in pending.arms}, "cy", 0.9, False, None, None, "v0"
         )
 
     with Session.begin() as session:
-        frame = queries.outcomes_frame(session)
-        only_v1 = queries.outcomes_frame(session, model_version="v1")
-        nothing = queries.outcomes_frame(session, model_version="v9")
+        frame = outcomes.outcomes_frame(session)
+        only_v1 = outcomes.outcomes_frame(session, model_version="v1")
+        nothing = outcomes.outcomes_frame(session, model_version="v9")
 
-    assert list(frame.columns) == queries.OUTCOME_COLUMNS
+    assert list(frame.columns) == outcomes.OUTCOME_COLUMNS
     assert frame["test_id"].tolist() == [first.id, second.id, pending.id]
     assert frame["recorded_by"].tolist() == ["bo", "bo", "cy"]
     assert frame["winner_headline"].tolist()[:2] == ["Cats win", "Dogs win"]
@@ -247,7 +247,7 @@ def test_outcomes_frame_has_the_latest_outcome_of_each_editor_test(Session):
     assert frame["n_arms"].tolist() == [2, 2, 2]
     assert str(frame["recorded_at"].dt.tz) == "UTC"
     assert only_v1["test_id"].tolist() == [first.id, second.id]
-    assert nothing.empty and list(nothing.columns) == queries.OUTCOME_COLUMNS
+    assert nothing.empty and list(nothing.columns) == outcomes.OUTCOME_COLUMNS
 
 
 @pytest.mark.parametrize(
@@ -266,11 +266,11 @@ def test_an_invalid_outcome_raises_and_writes_nothing(Session, counts, message):
     a, b = (arm.id for arm in test.arms)
 
     with pytest.raises(ValueError, match=message), Session.begin() as session:
-        queries.record_outcome(session, test.id, counts(a, b), "ana", 0.5, False)
+        outcomes.record_outcome(session, test.id, counts(a, b), "ana", 0.5, False)
 
     assert count(Session, Outcome) == 0
     with Session.begin() as session:
-        assert [(arm.impressions, arm.clicks) for arm in queries.get_test(session, test.id).arms] == [
+        assert [(arm.impressions, arm.clicks) for arm in experiments.get_test(session, test.id).arms] == [
             (None, None),
             (None, None),
         ]
@@ -281,9 +281,9 @@ def test_an_outcome_naming_another_tests_arm_as_winner_is_refused(Session):
     counts = {arm.id: (100, 1) for arm in test.arms}
 
     with pytest.raises(ValueError, match="winner arm"), Session.begin() as session:
-        queries.record_outcome(session, test.id, counts, "ana", 0.01, True, winner_arm_id=other.arms[0].id)
+        outcomes.record_outcome(session, test.id, counts, "ana", 0.01, True, winner_arm_id=other.arms[0].id)
     with pytest.raises(ValueError, match="no test with id"), Session.begin() as session:
-        queries.record_outcome(session, 9999, counts)
+        outcomes.record_outcome(session, 9999, counts)
     assert count(Session, Outcome) == 0
 
 
@@ -295,7 +295,7 @@ def test_two_editors_recording_outcomes_at_once_both_land(Session):
     def record(test, hold_lock):
         try:
             with Session.begin() as session:
-                queries.record_outcome(session, test.id, {arm.id: (50, 5) for arm in test.arms}, "ed")
+                outcomes.record_outcome(session, test.id, {arm.id: (50, 5) for arm in test.arms}, "ed")
                 if hold_lock:
                     # The flush above took SQLite's write lock; keep it while the other writes.
                     first_holds_lock.set()
@@ -320,7 +320,7 @@ def test_two_editors_recording_outcomes_at_once_both_land(Session):
 
 
 def register(session, version):
-    return queries.add_model_version(
+    return model_versions.add_model_version(
         session,
         version,
         f"models/{version}",
@@ -334,29 +334,29 @@ def register(session, version):
 
 def statuses(Session) -> dict[str, str]:
     with Session.begin() as session:
-        return {m.version: m.status for m in queries.list_model_versions(session)}
+        return {m.version: m.status for m in model_versions.list_model_versions(session)}
 
 
 def test_activate_model_version_keeps_exactly_one_active(Session):
     with Session.begin() as session:
         for version in ("v1", "v2", "v3"):
             register(session, version)
-        assert queries.active_model_version(session) is None
+        assert model_versions.active_model_version(session) is None
 
     with Session.begin() as session:
-        queries.activate_model_version(session, "v1", "ana")
+        model_versions.activate_model_version(session, "v1", "ana")
     assert statuses(Session) == {"v1": "active", "v2": "candidate", "v3": "candidate"}
     with Session.begin() as session:
-        queries.activate_model_version(session, "v2", "ana", note="better on held-out tests")
+        model_versions.activate_model_version(session, "v2", "ana", note="better on held-out tests")
     assert statuses(Session) == {"v1": "retired", "v2": "active", "v3": "candidate"}
     with Session.begin() as session:
-        queries.activate_model_version(session, "v1", "bo", action="rollback", note="v2 misbehaves")
+        model_versions.activate_model_version(session, "v1", "bo", action="rollback", note="v2 misbehaves")
     assert statuses(Session) == {"v1": "active", "v2": "retired", "v3": "candidate"}
 
     with Session.begin() as session:
-        active = queries.active_model_version(session)
+        active = model_versions.active_model_version(session)
         assert active.version == "v1" and active.promoted_at is not None
-        events = [(e.version, e.action, e.by) for e in queries.model_events(session)]
+        events = [(e.version, e.action, e.by) for e in model_versions.model_events(session)]
         assert events == [
             ("v1", "rollback", "bo"),
             ("v2", "promote", "ana"),
@@ -365,21 +365,24 @@ def test_activate_model_version_keeps_exactly_one_active(Session):
             ("v2", "register", None),
             ("v1", "register", None),
         ]
-        assert [e.action for e in queries.model_events(session, version="v2")] == ["promote", "register"]
-        assert queries.get_model_version(session, "v3").metrics == {"acc": 0.6}
-        assert [m.version for m in queries.list_model_versions(session, status="retired")] == ["v2"]
+        assert [e.action for e in model_versions.model_events(session, version="v2")] == [
+            "promote",
+            "register",
+        ]
+        assert model_versions.get_model_version(session, "v3").metrics == {"acc": 0.6}
+        assert [m.version for m in model_versions.list_model_versions(session, status="retired")] == ["v2"]
 
 
 def test_a_failed_activation_changes_nothing(Session):
     with Session.begin() as session:
         register(session, "v1")
-        queries.activate_model_version(session, "v1")
+        model_versions.activate_model_version(session, "v1")
 
     with pytest.raises(ValueError, match="no model version 'v9'"), Session.begin() as session:
-        queries.activate_model_version(session, "v9")
+        model_versions.activate_model_version(session, "v9")
     with pytest.raises(ValueError, match="action must be one of"), Session.begin() as session:
         register(session, "v2")
-        queries.activate_model_version(session, "v2", action="register")
+        model_versions.activate_model_version(session, "v2", action="register")
     with pytest.raises(ValueError, match="already registered"), Session.begin() as session:
         register(session, "v1")
 

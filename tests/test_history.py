@@ -14,8 +14,9 @@ from core.newsroom.history import (
     forecasts_only,
     judged_outcomes,
 )
-from core.newsroom.outcome import record
-from db import queries
+from core.newsroom.recording import record
+from db import experiments
+from db import outcomes as db_outcomes
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from tests.databases import fresh_database_url
@@ -38,17 +39,17 @@ def Session(tmp_path):
     for version, probabilities, counts in TESTS:
         with Session.begin() as session:
             scores = None if probabilities is None else [0.0] * len(probabilities)
-            test = queries.create_test(session, ["A", "B"], None, "ana", version, scores, probabilities)
+            test = experiments.create_test(session, ["A", "B"], None, "ana", version, scores, probabilities)
             record(session, test, counts, "bo")
     with Session.begin() as session:
-        queries.create_test(session, ["Still", "Waiting"], None, "ana", "v1", [0, 0], [0.5, 0.5])
+        experiments.create_test(session, ["Still", "Waiting"], None, "ana", "v1", [0, 0], [0.5, 0.5])
     return Session
 
 
 def history(Session, version=None):
     with Session.begin() as session:
-        outcomes = queries.outcomes_frame(session, model_version=version)
-        tests = queries.list_tests(session, has_outcome=True, limit=None)
+        outcomes = db_outcomes.outcomes_frame(session, model_version=version)
+        tests = experiments.list_tests(session, has_outcome=True, limit=None)
     arms = arm_outcomes(t for t in tests if t.id in set(outcomes["test_id"]))
     return judged_outcomes(outcomes, arms), arms
 
@@ -162,7 +163,7 @@ def test_no_outcomes_give_empty_tables(tmp_path):
     settings = load_settings(database_url=fresh_database_url(tmp_path, "empty.db"))
     upgrade(settings)
     with get_sessionmaker(settings).begin() as session:
-        outcomes = queries.outcomes_frame(session)
+        outcomes = db_outcomes.outcomes_frame(session)
     judged = judged_outcomes(outcomes, arm_outcomes([]))
     assert judged.empty
     assert accuracy_summary(judged)["tests"].tolist() == [0, 0]
@@ -171,7 +172,7 @@ def test_no_outcomes_give_empty_tables(tmp_path):
 
 def test_predictions_made_at_recording_are_listed_but_not_counted(Session):
     with Session.begin() as session:  # a test typed in on Record outcome: predicted after it ran
-        test = queries.create_test(
+        test = experiments.create_test(
             session, ["C", "D"], None, "ana", "v2", [0, 0], [0.9, 0.1], predicted_at_recording=True
         )
         record(session, test, [(1000, 100), (1000, 50)], "bo")  # the model is right, after the fact

@@ -6,7 +6,7 @@ from core.basics.settings import load_settings
 from core.cli.main import main
 from core.data.importer import describe, ensure_base_corpus, guess_format, import_file
 from core.data.loaders import DataFormatError, load_upworthy
-from db import queries
+from db import experiments, imports
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from db.schema import Arm, Import, Test
@@ -67,7 +67,7 @@ def test_the_archive_comes_back_from_the_database_as_loaded(base_settings):
     expected = loaded.loc[first_seen.sort_values(kind="stable").index].reset_index(drop=True)
 
     with get_sessionmaker(base_settings).begin() as session:
-        frame = queries.arms_frame(session, sources=["upworthy"])
+        frame = imports.arms_frame(session, sources=["upworthy"])
 
     pd.testing.assert_frame_equal(frame, expected)
 
@@ -82,7 +82,7 @@ def test_ensure_base_corpus_twice_adds_nothing(base_settings):
 def test_import_file_reads_an_ars_upload_and_reports_skipped_rows(db_settings):
     with get_sessionmaker(db_settings).begin() as session:
         imported = import_file(session, ARS_CSV, "ars", "ars_tests.csv")
-        test = queries.get_test(session, "ars:101")
+        test = experiments.get_test(session, "ars:101")
         headlines = [arm.headline for arm in test.arms]
 
     assert (imported.result.tests_added, imported.result.arms_added) == (1, 2)

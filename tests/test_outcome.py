@@ -7,17 +7,11 @@ import pytest
 from core.basics.settings import load_settings
 from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
 from core.data.loaders import load_outcomes
-from core.newsroom.outcome import (
-    SavedPrediction,
-    count_problems,
-    parse_counts,
-    plan_upload,
-    record,
-    saved_prediction,
-    skipped_row_messages,
-    summarise,
-)
-from db import queries
+from core.newsroom.entry import count_problems, parse_counts
+from core.newsroom.recording import SavedPrediction, record, saved_prediction
+from core.newsroom.upload import plan_upload, skipped_row_messages
+from core.newsroom.verdict import summarise
+from db import experiments
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
 from tests.databases import fresh_database_url
@@ -203,17 +197,17 @@ def Session(tmp_path):
 
 def test_record_stores_the_summary_against_the_saved_predictions(Session):
     with Session.begin() as session:
-        test = queries.create_test(
+        test = experiments.create_test(
             session, ["A", "B", "C"], None, "ana", "v1", [0.1, 0.2, 0.3], [0.2, 0.5, 0.3]
         )
     with Session.begin() as session:
-        stored = queries.get_test(session, test.id)
+        stored = experiments.get_test(session, test.id)
         assert saved_prediction(stored) == SavedPrediction("v1", [0.2, 0.5, 0.3], at_recording=False)
         summary = record(session, stored, [(1000, 20), (1000, 90), (1000, 30)], "bo")
 
     assert summary.winner == 1 and summary.model_correct is True
     with Session.begin() as session:
-        stored = queries.get_test(session, test.id)
+        stored = experiments.get_test(session, test.id)
         outcome = stored.latest_outcome
         arm_ids = [arm.id for arm in stored.arms]
         assert [(a.impressions, a.clicks) for a in stored.arms] == [(1000, 20), (1000, 90), (1000, 30)]
@@ -227,11 +221,11 @@ def test_record_stores_the_summary_against_the_saved_predictions(Session):
 
 def test_record_without_predictions_stores_no_model_call(Session):
     with Session.begin() as session:
-        test = queries.create_test(session, ["A", "B"])
+        test = experiments.create_test(session, ["A", "B"])
         assert saved_prediction(test) is None
         record(session, test, [(100, 5), (100, 6)])
     with Session.begin() as session:
-        outcome = queries.get_test(session, test.id).latest_outcome
+        outcome = experiments.get_test(session, test.id).latest_outcome
     assert outcome.predicted_arm_id is None and outcome.model_version is None
     assert outcome.model_correct is None and outcome.winner_arm_id is None and not outcome.significant
     assert outcome.prediction_at_recording is None
@@ -239,13 +233,13 @@ def test_record_without_predictions_stores_no_model_call(Session):
 
 def test_a_prediction_made_at_recording_is_flagged_on_the_outcome(Session):
     with Session.begin() as session:
-        test = queries.create_test(
+        test = experiments.create_test(
             session, ["A", "B"], None, "ana", "v2", [0.3, 0.1], [0.6, 0.4], predicted_at_recording=True
         )
         assert saved_prediction(test).at_recording is True
         record(session, test, [(1000, 90), (1000, 20)])
     with Session.begin() as session:
-        outcome = queries.get_test(session, test.id).latest_outcome
+        outcome = experiments.get_test(session, test.id).latest_outcome
     assert outcome.model_correct is True and outcome.prediction_at_recording is True
 
 

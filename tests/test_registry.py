@@ -10,7 +10,8 @@ import pytest
 from core.__main__ import main
 from core.lifecycle import champion, jobs, registry
 from core.lifecycle.summary import version_summary
-from core.model.scorer import MANIFEST, WEIGHTS, HeadlineScorer, ModelLoadError, sha256_file
+from core.model.manifest import MANIFEST, ModelLoadError, sha256_file
+from core.model.scorer import WEIGHTS, HeadlineScorer
 from db.migrate import upgrade
 from tests.model_lab import active_scores, good_model, load, make_lab, publish, shifted_model
 

@@ -13,7 +13,7 @@ from core.data.editor import editor_pairs
 from core.lifecycle import jobs, registry, retrain
 from core.training.config import TrainConfig
 from core.training.data import pair_weights
-from db import queries
+from db import experiments, imports
 from db.engine import get_sessionmaker, transaction
 from tests.model_lab import (
     active_scores,
@@ -70,7 +70,7 @@ def test_editor_pairs_come_from_recorded_outcomes_only(tmp_path):
     clear = record_editor_test(settings, ["Cats win", "Dogs win"], [(1000, 120), (1000, 60)])
     three = record_editor_test(settings, ["One", "Two", "Three"], [(500, 50), (500, 48), (500, 20)])
     with get_sessionmaker(settings).begin() as session:
-        queries.create_test(session, ["No outcome yet", "Still waiting"])  # not recorded: no pair
+        experiments.create_test(session, ["No outcome yet", "Still waiting"])  # not recorded: no pair
         archive = pd.DataFrame(
             {
                 "test_id": ["upworthy:x"] * 2,
@@ -84,7 +84,7 @@ def test_editor_pairs_come_from_recorded_outcomes_only(tmp_path):
                 "source": "upworthy",
             }
         )
-        queries.import_arms(session, archive, "upworthy", "u.csv", "sha", LoadReport(rows_read=2))
+        imports.import_arms(session, archive, "upworthy", "u.csv", "sha", LoadReport(rows_read=2))
 
     pairs = lab_editor_pairs(settings)
 

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from core.model.scorer import HeadlineScorer, ModelLoadError
+from core.model.manifest import ModelLoadError
+from core.model.scorer import HeadlineScorer
 from tests.tiny_model import make_tiny_base
 
 DRAFTS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.newsroom.outcome import OutcomeSummary
+from core.newsroom.verdict import OutcomeSummary
 from ui.markdown import escape_markdown
 
 

@@ -12,7 +12,8 @@ import streamlit as st
 from core.basics.settings import Settings, load_settings
 from core.data.importer import ensure_base_corpus
 from core.lifecycle.registry import active_model_dir
-from core.model.scorer import HeadlineScorer, ModelLoadError
+from core.model.manifest import ModelLoadError
+from core.model.scorer import HeadlineScorer
 from core.newsroom.explain import word_weights
 from db.engine import masked_url, transaction
 from db.migrate import upgrade

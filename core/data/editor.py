@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from core.basics.settings import Settings
 from core.data.pairs import build_pairs
-from db.queries import arms_frame
+from db.imports import arms_frame
 
 EDITOR_SOURCES = ("editor", "outcomes")  # tests from the Compare page and imported outcome files
 

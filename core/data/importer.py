@@ -23,7 +23,7 @@ from core.basics.arms import LoadReport
 from core.basics.settings import Settings
 from core.data.loaders import Loaded, load_ars, load_outcomes, load_upworthy
 from db.engine import get_sessionmaker
-from db.queries import ImportResult, find_import, import_arms
+from db.imports import ImportResult, find_import, import_arms
 
 FORMATS = ("upworthy", "ars", "outcomes")
 # Columns that only one format has, for files whose name says nothing.

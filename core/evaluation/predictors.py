@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from core.basics.settings import Settings
+from core.model.manifest import MANIFEST
 
-MANIFEST = "manifest.json"
 # The code that turns the archives into the baseline: a change to any of it refits the cache.
 PIPELINE_MODULES = (
     "core.data.loaders",

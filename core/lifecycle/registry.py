@@ -24,9 +24,10 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from core.basics.settings import Settings
-from core.model.scorer import MANIFEST, HeadlineScorer, ModelLoadError, read_verified_manifest, sha256_file
+from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file
+from core.model.scorer import HeadlineScorer
 from db.engine import transaction
-from db.queries import (
+from db.model_versions import (
     activate_model_version,
     active_model_version,
     add_model_version,

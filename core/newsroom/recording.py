@@ -1,0 +1,70 @@
+"""Storing a recorded outcome: the verdict computed, linked to what the model predicted, written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.newsroom.verdict import OutcomeSummary, summarise
+from db import outcomes
+
+
+@dataclass(frozen=True)
+class SavedPrediction:
+    """What the model said about a test, as saved with it."""
+
+    model_version: str | None  # None when the arms' latest predictions disagree on the version
+    win_probabilities: list[float]  # per arm, in arm order
+    at_recording: bool  # made as the outcome was recorded, i.e. after the test ran
+
+
+def saved_prediction(test: Any) -> SavedPrediction | None:
+    """The prediction saved with a test; None when not every arm has one. The latest
+    prediction of each arm counts."""
+    latest = {p.arm_id: p for p in test.predictions}
+    if not test.arms or any(arm.id not in latest for arm in test.arms):
+        return None
+    chosen = [latest[arm.id] for arm in test.arms]
+    versions = {p.model_version for p in chosen}
+    return SavedPrediction(
+        model_version=chosen[0].model_version if len(versions) == 1 else None,
+        win_probabilities=[p.win_probability for p in chosen],
+        at_recording=any(bool(p.at_recording) for p in chosen),
+    )
+
+
+def record(
+    session: Session,
+    test: Any,
+    counts: Sequence[tuple[int, int]],
+    recorded_by: str | None = None,
+    alpha: float = 0.05,
+) -> OutcomeSummary:
+    """Summarise valid counts (one per arm, in arm order) against the test's saved predictions
+    and store the outcome in the caller's transaction."""
+    saved = saved_prediction(test)
+    predicted = saved.win_probabilities if saved else None
+    summary = summarise([arm.headline for arm in test.arms], counts, predicted, alpha)
+    arm_ids = [arm.id for arm in test.arms]
+
+    def arm_id(index: int | None) -> int | None:
+        return None if index is None else arm_ids[index]
+
+    outcomes.record_outcome(
+        session,
+        test.id,
+        dict(zip(arm_ids, counts)),
+        recorded_by=recorded_by,
+        p_value=summary.p_value,
+        significant=summary.significant,
+        winner_arm_id=arm_id(summary.winner),
+        predicted_arm_id=arm_id(summary.predicted),
+        model_version=saved.model_version if saved else None,
+        predicted_win_probability=summary.predicted_win_probability,
+        model_correct=summary.model_correct,
+        prediction_at_recording=saved.at_recording if saved else None,
+    )
+    return summary

@@ -1,0 +1,147 @@
+"""A recorded A/B result: click rates, the winner, and how the model's prediction fared.
+
+The winner is the arm with the best click rate when a two-proportion z-test against the
+runner-up is significant; with k > 2 arms the p-value is Bonferroni-corrected for the k - 1
+comparisons the best arm could have won. The model "hit" only when there is a significant
+winner and it was the model's top-ranked arm; without one the call is undecided (None).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    headlines: list[str]
+    impressions: list[int]
+    clicks: list[int]
+    rates: list[float]
+    low: list[float]  # Wilson 95% interval of each rate
+    high: list[float]
+    best: int  # index of the arm with the highest observed click rate
+    runner_up: int
+    p_value: float  # best vs runner-up, Bonferroni-corrected when k > 2
+    significant: bool
+    winner: int | None  # ``best`` when significant, else None
+    predicted_probabilities: list[float] | None  # the model's win probability per arm, if saved
+    predicted: int | None  # the model's top-ranked arm; None without predictions
+    predicted_win_probability: float | None  # the model's win probability of the winner
+    model_correct: bool | None  # None: no predictions, or no significant winner yet
+    more_impressions: list[int] | None  # per arm, for a clear result; None if decided or unknowable
+
+    @property
+    def verdict(self) -> str:
+        if self.winner is None:
+            return "no significant winner yet"
+        return f"winner: {self.headlines[self.winner]}"
+
+    @property
+    def model_verdict(self) -> str:
+        if self.predicted is None:
+            return "no model prediction was saved"
+        if self.model_correct is None:
+            return "undecided (no significant winner yet)"
+        return "the model predicted it" if self.model_correct else "the model picked another headline"
+
+    def table(self) -> pd.DataFrame:
+        """One row per arm: counts, click rate with its 95% interval, the model's win
+        probability, and the impressions it still needs for a clear result."""
+        n = len(self.headlines)
+        return pd.DataFrame(
+            {
+                "headline": self.headlines,
+                "impressions": self.impressions,
+                "clicks": self.clicks,
+                "click rate": self.rates,
+                "95% low": self.low,
+                "95% high": self.high,
+                "model win probability": self.predicted_probabilities or [None] * n,
+                "more impressions needed": self.more_impressions or [None] * n,
+            }
+        )
+
+
+def summarise(
+    headlines: Sequence[str],
+    counts: Sequence[tuple[int, int]],
+    predicted_probabilities: Sequence[float] | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> OutcomeSummary:
+    """The outcome of one test from valid counts (see :func:`parse_counts`).
+
+    ``predicted_probabilities``: the model's win probability per arm when the test was
+    saved (None when it was saved without a model).
+    """
+    if len(headlines) < 2 or len(counts) != len(headlines):
+        raise ValueError(f"need two or more arms with counts, got {len(headlines)} and {len(counts)}")
+    imps = np.array([c[0] for c in counts], dtype=float)
+    clicks = np.array([c[1] for c in counts], dtype=float)
+    rates = clicks / imps
+    low, high = wilson_interval(clicks, imps)
+    order = np.argsort(-rates, kind="stable")  # ties: the earlier arm first
+    best, runner_up = int(order[0]), int(order[1])
+    p_value = corrected_p_value(clicks, imps, best, runner_up)
+    significant = p_value < alpha
+    winner = best if significant else None
+    predicted = _predicted_arm(predicted_probabilities, len(headlines))
+    return OutcomeSummary(
+        headlines=list(headlines),
+        impressions=[int(i) for i in imps],
+        clicks=[int(c) for c in clicks],
+        rates=rates.tolist(),
+        low=low.tolist(),
+        high=high.tolist(),
+        best=best,
+        runner_up=runner_up,
+        p_value=p_value,
+        significant=significant,
+        winner=winner,
+        predicted_probabilities=None if predicted is None else [float(p) for p in predicted_probabilities],
+        predicted=predicted,
+        predicted_win_probability=(
+            float(predicted_probabilities[winner]) if winner is not None and predicted is not None else None
+        ),
+        model_correct=None if winner is None or predicted is None else predicted == winner,
+        more_impressions=None
+        if significant
+        else more_impressions_needed(
+            rates[best], rates[runner_up], imps, alpha / (len(headlines) - 1), power
+        ),
+    )
+
+
+def corrected_p_value(clicks: np.ndarray, imps: np.ndarray, best: int, runner_up: int) -> float:
+    """Two-proportion z-test p-value of best vs runner-up, times the k - 1 comparisons (capped at 1)."""
+    raw = float(two_proportion_p_value(clicks[best], imps[best], clicks[runner_up], imps[runner_up]))
+    return min(1.0, raw * (len(imps) - 1))
+
+
+def more_impressions_needed(
+    best_rate: float, runner_up_rate: float, imps: np.ndarray, alpha: float, power: float = 0.8
+) -> list[int] | None:
+    """Impressions each arm still needs for the observed gap to be significant; None when the
+    observed rates are equal (no sample size can separate them)."""
+    needed = impressions_needed(float(best_rate), float(runner_up_rate), alpha=alpha, power=power)
+    if not math.isfinite(needed):
+        return None
+    return [max(0, int(needed) - int(n)) for n in imps]
+
+
+def _predicted_arm(probabilities: Sequence[float] | None, n_arms: int) -> int | None:
+    if probabilities is None:
+        return None
+    if len(probabilities) != n_arms:
+        raise ValueError(f"{n_arms} arms but {len(probabilities)} predicted probabilities")
+    return int(np.argmax(probabilities))
+
+
+# --- outcomes CSV -----------------------------------------------------------------------

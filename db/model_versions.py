@@ -1,0 +1,109 @@
+"""Rows of the model registry: versions, which one is active, and the events that changed it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from db.schema import (
+    MODEL_ACTIONS,
+    ModelEvent,
+    ModelVersion,
+    utcnow,
+)
+
+ACTIVATE_ACTIONS = ("promote", "rollback", "override")
+
+
+def add_model_version(
+    session: Session,
+    version: str,
+    path: str | Path,
+    base_model: str,
+    data_fingerprint: dict[str, Any],
+    git_commit: str | None,
+    settings: dict[str, Any],
+    metrics: dict[str, Any],
+    by: str | None = None,
+    note: str | None = None,
+) -> ModelVersion:
+    """Register a trained model as a candidate (and log a "register" event)."""
+    if not version.strip():
+        raise ValueError("model version must not be empty")
+    if get_model_version(session, version) is not None:
+        raise ValueError(f"model version {version!r} is already registered")
+    model = ModelVersion(
+        version=version,
+        path=str(path),
+        base_model=base_model,
+        data_fingerprint=data_fingerprint,
+        git_commit=git_commit,
+        settings=settings,
+        metrics=metrics,
+        status="candidate",
+    )
+    session.add(model)
+    add_model_event(session, version, "register", by, note)
+    session.flush()
+    return model
+
+
+def get_model_version(session: Session, version: str) -> ModelVersion | None:
+    return session.scalar(select(ModelVersion).where(ModelVersion.version == version))
+
+
+def list_model_versions(session: Session, status: str | None = None) -> list[ModelVersion]:
+    """Registered models, newest first; ``status`` keeps one of candidate/active/retired."""
+    query = select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())
+    if status is not None:
+        query = query.where(ModelVersion.status == status)
+    return list(session.scalars(query))
+
+
+def active_model_version(session: Session) -> ModelVersion | None:
+    return session.scalar(select(ModelVersion).where(ModelVersion.status == "active"))
+
+
+def activate_model_version(
+    session: Session, version: str, by: str | None = None, action: str = "promote", note: str | None = None
+) -> ModelVersion:
+    """Make ``version`` the one active model: the active one is retired in the same
+    transaction, and the change is logged as ``action`` (promote, rollback or override)."""
+    if action not in ACTIVATE_ACTIONS:
+        raise ValueError(f"action must be one of {', '.join(ACTIVATE_ACTIONS)}, got {action!r}")
+    model = get_model_version(session, version)
+    if model is None:
+        raise ValueError(f"no model version {version!r}")
+    # Retire with one UPDATE before anything else is written: it takes the write lock, so of
+    # two promotions at once the second waits and then retires the first's model.
+    session.execute(
+        update(ModelVersion)
+        .where(ModelVersion.status == "active", ModelVersion.version != version)
+        .values(status="retired")
+    )
+    model.status = "active"
+    model.promoted_at = utcnow()
+    add_model_event(session, version, action, by, note)
+    session.flush()
+    return model
+
+
+def add_model_event(
+    session: Session, version: str, action: str, by: str | None = None, note: str | None = None
+) -> ModelEvent:
+    if action not in MODEL_ACTIONS:
+        raise ValueError(f"action must be one of {', '.join(MODEL_ACTIONS)}, got {action!r}")
+    event = ModelEvent(version=version, action=action, by=by, note=note, at=utcnow())
+    session.add(event)
+    return event
+
+
+def model_events(session: Session, version: str | None = None, limit: int | None = None) -> list[ModelEvent]:
+    """The registry's audit log, newest first; ``version`` keeps that model's events."""
+    query = select(ModelEvent).order_by(ModelEvent.at.desc(), ModelEvent.id.desc()).limit(limit)
+    if version is not None:
+        query = query.where(ModelEvent.version == version)
+    return list(session.scalars(query))

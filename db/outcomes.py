@@ -1,0 +1,166 @@
+"""Recorded outcomes of tests: counts checked and stored in one step, read back with the
+prediction each is judged against."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from core.basics.arms import count_problems, whole_number
+from db.experiments import check_probability
+from db.schema import (
+    Arm,
+    Outcome,
+    Test,
+)
+
+
+def record_outcome(
+    session: Session,
+    test_id: int,
+    results: Mapping[int, tuple[int, int]],
+    recorded_by: str | None = None,
+    p_value: float | None = None,
+    significant: bool = False,
+    winner_arm_id: int | None = None,
+    predicted_arm_id: int | None = None,
+    model_version: str | None = None,
+    predicted_win_probability: float | None = None,
+    model_correct: bool | None = None,
+    prediction_at_recording: bool | None = None,
+) -> Outcome:
+    """Record a test's real result: ``results`` maps every arm id to (impressions, clicks).
+
+    Sets the arms' impressions and clicks and adds an outcome row; recording again adds
+    another row (the latest counts) and overwrites the arms' numbers.
+    """
+    test = session.get(Test, test_id)
+    if test is None:
+        raise ValueError(f"no test with id {test_id}")
+    arms = {arm.id: arm for arm in test.arms}
+    counts = _checked_results(test_id, arms, results)
+    for label, arm_id in (("winner", winner_arm_id), ("predicted", predicted_arm_id)):
+        if arm_id is not None and arm_id not in arms:
+            raise ValueError(f"{label} arm {arm_id} is not an arm of test {test_id}")
+    if p_value is not None:
+        check_probability("p-value", p_value)
+    if predicted_win_probability is not None:
+        check_probability("predicted win probability", predicted_win_probability)
+
+    # Everything is checked: only now write, so a bad call leaves nothing behind.
+    for arm_id, (impressions, clicks) in counts.items():
+        arms[arm_id].impressions, arms[arm_id].clicks = impressions, clicks
+    outcome = Outcome(
+        test_id=test_id,
+        recorded_by=recorded_by,
+        p_value=p_value,
+        significant=bool(significant),
+        winner_arm_id=winner_arm_id,
+        predicted_arm_id=predicted_arm_id,
+        model_version=model_version,
+        predicted_win_probability=predicted_win_probability,
+        model_correct=model_correct,
+        prediction_at_recording=None if predicted_arm_id is None else bool(prediction_at_recording),
+    )
+    test.outcomes.append(outcome)
+    session.flush()
+    return outcome
+
+
+def _checked_results(
+    test_id: int, arms: Mapping[int, Arm], results: Mapping[int, tuple[int, int]]
+) -> dict[int, tuple[int, int]]:
+    unknown = sorted(set(results) - set(arms))
+    if unknown:
+        raise ValueError(f"arm(s) {unknown} are not arms of test {test_id}")
+    missing = sorted(set(arms) - set(results))
+    if missing:
+        raise ValueError(f"no impressions and clicks for arm(s) {missing} of test {test_id}")
+    counts = {}
+    for arm_id, (impressions, clicks) in results.items():
+        if any(isinstance(v, str) for v in (impressions, clicks)):  # callers parse text first
+            raise ValueError(f"arm {arm_id}: impressions and clicks must be numbers, not text")
+        problems = count_problems(impressions, clicks)
+        if problems:
+            raise ValueError(f"arm {arm_id}: " + "; ".join(p.message for p in problems))
+        counts[arm_id] = (whole_number(impressions)[0], whole_number(clicks)[0])
+    return counts
+
+
+OUTCOME_COLUMNS = [
+    "test_id",
+    "external_id",
+    "created_at",
+    "created_by",
+    "n_arms",
+    "outcome_id",
+    "recorded_at",
+    "recorded_by",
+    "p_value",
+    "significant",
+    "winner_arm_id",
+    "winner_headline",
+    "predicted_arm_id",
+    "predicted_headline",
+    "model_version",
+    "predicted_win_probability",
+    "model_correct",
+    "prediction_at_recording",
+]
+
+
+def outcomes_frame(session: Session, model_version: str | None = None) -> pd.DataFrame:
+    """Editor tests with a recorded outcome, one row per test (its latest outcome), oldest
+    recording first, with what the model predicted: for accuracy over time and calibration.
+
+    Columns: :data:`OUTCOME_COLUMNS`. ``model_version`` keeps the outcomes of that model's
+    predictions only. ``model_correct`` is a nullable boolean (empty: not judged).
+    """
+    frame = pd.DataFrame(session.execute(_outcomes_query(model_version)).all(), columns=OUTCOME_COLUMNS)
+    frame["significant"] = frame["significant"].astype(bool)
+    frame["model_correct"] = frame["model_correct"].astype("boolean")
+    frame["prediction_at_recording"] = frame["prediction_at_recording"].astype("boolean")
+    for column in ("p_value", "predicted_win_probability"):
+        frame[column] = frame[column].astype("float64")
+    for column in ("created_at", "recorded_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def _outcomes_query(model_version: str | None) -> Select:
+    latest = select(func.max(Outcome.id)).group_by(Outcome.test_id)
+    winner, predicted = aliased(Arm), aliased(Arm)
+    n_arms = select(func.count(Arm.id)).where(Arm.test_id == Test.id).scalar_subquery()
+    query = (
+        select(
+            Test.id,
+            Test.external_id,
+            Test.created_at,
+            Test.created_by,
+            n_arms,
+            Outcome.id,
+            Outcome.recorded_at,
+            Outcome.recorded_by,
+            Outcome.p_value,
+            Outcome.significant,
+            Outcome.winner_arm_id,
+            winner.headline,
+            Outcome.predicted_arm_id,
+            predicted.headline,
+            Outcome.model_version,
+            Outcome.predicted_win_probability,
+            Outcome.model_correct,
+            Outcome.prediction_at_recording,
+        )
+        .join(Outcome.test)
+        .outerjoin(winner, winner.id == Outcome.winner_arm_id)
+        .outerjoin(predicted, predicted.id == Outcome.predicted_arm_id)
+        .where(Test.source == "editor", Outcome.id.in_(latest))
+        .order_by(Outcome.recorded_at, Outcome.id)
+    )
+    if model_version is not None:
+        query = query.where(Outcome.model_version == model_version)
+    return query
