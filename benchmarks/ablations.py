@@ -1,6 +1,6 @@
 """Training choices, each trained at the same reduced budget and measured on the validation split.
 
-    .venv/bin/python benchmarks/ablations.py [--pairs 4000] [--epochs 1] [--only NAME ...]
+    .venv/bin/python -m benchmarks.ablations [--pairs 4000] [--epochs 1] [--only NAME ...]
 
 Writes benchmarks/results/ablations.json (after every run, so partial results survive) and
 ablations.md. Every variant differs from "base" in one setting; the ensemble averages the
@@ -15,19 +15,16 @@ import dataclasses
 import json
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import DATASETS, dataset_split  # noqa: E402
-from core.evaluation.metrics import evaluate_pairs  # noqa: E402
-from core.training.calibration import pair_logits  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.loop import train  # noqa: E402
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import DATASETS, dataset_split
+from core.evaluation.metrics import evaluate_pairs
+from core.training.calibration import pair_logits
+from core.training.config import TrainConfig
+from core.training.loop import train
 
 VARIANTS: dict[str, dict] = {
     "base": {},

@@ -1,6 +1,6 @@
 """Speed of the scorer on the machine this runs on; writes benchmarks/results/speed-<device>.json/.md.
 
-    .venv/bin/python benchmarks/bench.py [--model DIR] [--device auto|cpu|cuda]
+    .venv/bin/python -m benchmarks.bench [--model DIR] [--device auto|cpu|cuda]
 
 Measures: scoring 1 and 10 drafts (median ms), LIME on a 12-word headline at 1,000 samples
 (median s), model load (median s), scoring 10,000 pairs (s), and training throughput
@@ -18,18 +18,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import torch
 
-import torch  # noqa: E402
-
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import dataset_split  # noqa: E402
-from core.lifecycle.registry import serving_model_dir  # noqa: E402
-from core.model.scorer import HeadlineScorer  # noqa: E402
-from core.newsroom.explain import word_weights  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.loop import batch_loss, initial_scorer, optimizer_and_schedule  # noqa: E402
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import dataset_split
+from core.lifecycle.registry import active_model_dir
+from core.model.scorer import HeadlineScorer
+from core.newsroom.explain import word_weights
+from core.training.config import TrainConfig
+from core.training.loop import batch_loss, initial_scorer, optimizer_and_schedule
+from db.migrate import upgrade
 
 TWELVE_WORDS = "Scientists finally explain why this tiny island nation keeps winning every race"
 DRAFTS = [
@@ -114,7 +113,9 @@ def main() -> int:
     parser.add_argument("--train-steps", type=int, default=20)
     args = parser.parse_args()
     settings = load_settings()
-    model_dir = args.model or serving_model_dir(settings)
+    if not args.model:
+        upgrade(settings)  # an entry point: the registry says which model is active
+    model_dir = args.model or active_model_dir(settings)
     scorer = HeadlineScorer.from_pretrained(model_dir, device=args.device)
     device = scorer.device_.type
 

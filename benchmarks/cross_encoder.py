@@ -1,6 +1,6 @@
 """What does the pointwise design cost? A pairwise cross-encoder on the same data and budget.
 
-    .venv/bin/python benchmarks/cross_encoder.py
+    .venv/bin/python -m benchmarks.cross_encoder
 
 The product's scorer gives each headline a score of its own, so any number of drafts is
 ranked in one batch and LIME explains one headline at a time. A cross-encoder reads both
@@ -20,27 +20,24 @@ import json
 import math
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from benchmarks.ablations import metric_cells  # noqa: E402
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import DATASETS, dataset_split  # noqa: E402
-from core.data.pairs import pair_contexts  # noqa: E402
-from core.evaluation.metrics import evaluate_pairs  # noqa: E402
-from core.lifecycle.champion import mcnemar  # noqa: E402
-from core.model.scorer import HeadlineScorer  # noqa: E402
-from core.training.calibration import fit_temperature  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.data import pairs_fit_dev  # noqa: E402
-from core.training.loop import optimizer_and_schedule  # noqa: E402
+from benchmarks.ablations import metric_cells
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import DATASETS, dataset_split
+from core.data.pairs import pair_contexts
+from core.evaluation.metrics import evaluate_pairs
+from core.lifecycle.champion import mcnemar
+from core.model.scorer import HeadlineScorer
+from core.training.calibration import fit_temperature
+from core.training.config import TrainConfig
+from core.training.data import pairs_fit_dev
+from core.training.loop import optimizer_and_schedule
 
 OUT = ROOT / "benchmarks" / "results"
 

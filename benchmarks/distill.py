@@ -1,7 +1,7 @@
 """A five-seed ensemble distilled into one model, against the bundled model, on the validation split.
 
     for s in 2 3 4; do .venv/bin/python -m core train --epochs 1 --seed $s --output DIR/seed$s; done
-    .venv/bin/python benchmarks/distill.py --student DIR/student \\
+    .venv/bin/python -m benchmarks.distill --student DIR/student \\
         --teachers models/default SEED1_DIR DIR/seed2 DIR/seed3 DIR/seed4
 
 Why: averaging several seeds' predictions scores higher than one model (three seeds: 0.759 /
@@ -39,14 +39,11 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from benchmarks.ablations import metric_cells  # noqa: E402
-from benchmarks.paired import (  # noqa: E402
+from benchmarks.ablations import metric_cells
+from benchmarks.paired import (
     comparison_lines,
     measured,
     paired_differences,
@@ -54,13 +51,14 @@ from benchmarks.paired import (  # noqa: E402
     scorer_proba,
     verified_better,
 )
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import DATASETS  # noqa: E402
-from core.data.pairs import pair_contexts  # noqa: E402
-from core.model.scorer import HeadlineScorer  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.data import training_pairs  # noqa: E402
-from core.training.loop import train  # noqa: E402
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import DATASETS
+from core.data.pairs import pair_contexts
+from core.model.scorer import HeadlineScorer
+from core.training.config import TrainConfig
+from core.training.data import training_pairs
+from core.training.loop import train
 
 OUT = ROOT / "benchmarks" / "results"
 ALPHA = 0.5  # weight of the observed outcome in the student's target

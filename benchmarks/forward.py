@@ -1,6 +1,6 @@
 """Does the model hold up on tests newer than any it trained on?
 
-    .venv/bin/python benchmarks/forward.py [--newest 0.2]
+    .venv/bin/python -m benchmarks.forward [--newest 0.2]
 
 The product is judged on tests that ran after the archives end, while the validation split
 of ``core.data.datasets`` draws its tests at random from the whole period. This measures the
@@ -21,22 +21,19 @@ import dataclasses
 import json
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from benchmarks.ablations import metric_cells  # noqa: E402
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import DATASETS, dataset_pairs  # noqa: E402
-from core.data.pairs import pair_contexts  # noqa: E402
-from core.data.splits import split_by_test, split_by_time  # noqa: E402
-from core.evaluation.metrics import evaluate_pairs  # noqa: E402
-from core.model.baselines import TfidfPairLR  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.loop import train  # noqa: E402
+from benchmarks.ablations import metric_cells
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import DATASETS, dataset_pairs
+from core.data.pairs import pair_contexts
+from core.data.splits import split_by_test, split_by_time
+from core.evaluation.metrics import evaluate_pairs
+from core.model.baselines import TfidfPairLR
+from core.training.config import TrainConfig
+from core.training.loop import train
 
 OUT = ROOT / "benchmarks" / "results"
 

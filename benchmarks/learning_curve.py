@@ -1,6 +1,6 @@
 """How accuracy grows with training data: would more tests close the Ars gap?
 
-    .venv/bin/python benchmarks/learning_curve.py [--fractions 0.25 0.5 0.75] [--seeds 13 1]
+    .venv/bin/python -m benchmarks.learning_curve [--fractions 0.25 0.5 0.75] [--seeds 13 1]
 
 Trains the shipped recipe (``TrainConfig(epochs=1)``) on a random share of the training
 pairs (``max_train_pairs``, both archives thinned alike), with two seeds per share, and
@@ -16,18 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import DATASETS  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.data import training_pairs  # noqa: E402
-from core.training.loop import train  # noqa: E402
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import DATASETS
+from core.training.config import TrainConfig
+from core.training.data import training_pairs
+from core.training.loop import train
 
 OUT = ROOT / "benchmarks" / "results"
 

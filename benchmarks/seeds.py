@@ -1,6 +1,6 @@
 """Seed-to-seed spread of the shipped training recipe at full budget, on the validation split.
 
-    .venv/bin/python benchmarks/seeds.py [--seeds 1 2]
+    .venv/bin/python -m benchmarks.seeds [--seeds 1 2]
 
 Trains the bundled model's recipe (``python -m core train --epochs 1``, every other setting
 default) once per seed, and measures each, beside the bundled model (seed 13), on the
@@ -18,20 +18,17 @@ import dataclasses
 import json
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks.ablations import cell, validation_scores  # noqa: E402
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import DATASETS, dataset_split  # noqa: E402
-from core.evaluation.metrics import evaluate_pairs  # noqa: E402
-from core.model.scorer import HeadlineScorer  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.loop import train  # noqa: E402
+from benchmarks.ablations import cell, validation_scores
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import DATASETS, dataset_split
+from core.evaluation.metrics import evaluate_pairs
+from core.model.scorer import HeadlineScorer
+from core.training.config import TrainConfig
+from core.training.loop import train
 
 OUT = ROOT / "benchmarks" / "results"
 BUNDLED_SEED = 13  # TrainConfig's default: the seed the bundled model was trained with

@@ -1,7 +1,7 @@
 """A five-seed model soup against the bundled single model, on the validation split.
 
     .venv/bin/python -m core train --epochs 1 --seed 13 --soup-seeds 1 2 3 4 --output DIR
-    .venv/bin/python benchmarks/soup.py DIR [--champion models/default]
+    .venv/bin/python -m benchmarks.soup DIR [--champion models/default]
 
 The rule for shipping the soup was written down before it was trained (README, "The
 bundled default model"): it replaces the bundled model only if, on BOTH archives, (a) its
@@ -22,13 +22,10 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks.ablations import metric_cells  # noqa: E402
-from benchmarks.paired import (  # noqa: E402
+from benchmarks.ablations import metric_cells
+from benchmarks.paired import (
     comparison_lines,
     measured,
     paired_differences,
@@ -36,9 +33,10 @@ from benchmarks.paired import (  # noqa: E402
     scorer_proba,
     verified_better,
 )
-from core.basics.settings import load_settings  # noqa: E402
-from core.data.datasets import DATASETS  # noqa: E402
-from core.model.scorer import HeadlineScorer  # noqa: E402
+from core.basics.settings import REPO_ROOT as ROOT
+from core.basics.settings import load_settings
+from core.data.datasets import DATASETS
+from core.model.scorer import HeadlineScorer
 
 OUT = ROOT / "benchmarks" / "results"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data.editor import editor_pairs
-from core.lifecycle import champion, registry, retrain
+from core.lifecycle import activation, champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
 from core.lifecycle.summary import version_summary
 from core.model.manifest import ModelLoadError
@@ -141,7 +141,7 @@ else:
     why = st.text_input("Why (optional)", key="rollback_reason")
     if st.button(f"Roll back to {target}"):
         try:
-            registry.rollback(settings, target, name.strip() or None, why.strip() or None)
+            activation.rollback(settings, target, name.strip() or None, why.strip() or None)
             done(f"Rolled back: {target} is active again.")
         except (ModelLoadError, ValueError) as exc:
             st.error(str(exc))

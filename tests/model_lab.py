@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from core.basics.settings import Settings, load_settings
-from core.lifecycle import registry
+from core.lifecycle import install, registry
 from core.model.scorer import HeadlineScorer
 from core.training.config import TrainConfig
 from core.training.loop import train
@@ -126,7 +126,7 @@ def shifted_model(folder: Path, shift: float = 1.0) -> HeadlineScorer:
 
 
 def publish(settings: Settings, scorer: HeadlineScorer, version: str, activate: bool = False):
-    row = registry.publish_model(settings, scorer, version=version, by="test")
+    row = install.publish_model(settings, scorer, version=version, by="test")
     if activate:
         with get_sessionmaker(settings).begin() as session:
             model_versions.activate_model_version(session, version, "test")

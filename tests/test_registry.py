@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.__main__ import main
-from core.lifecycle import champion, jobs, registry
+from core.lifecycle import activation, champion, install, jobs, registry
 from core.lifecycle.summary import version_summary
 from core.model.manifest import MANIFEST, ModelLoadError, sha256_file
 from core.model.scorer import WEIGHTS, HeadlineScorer
@@ -69,15 +69,15 @@ def test_a_full_disk_or_a_failed_registration_leaves_no_folder_and_no_row(lab, m
 
     monkeypatch.setattr(scorer, "save_pretrained", full_disk)
     with pytest.raises(OSError, match="No space"):
-        registry.publish_model(lab, scorer, version="v2")
+        install.publish_model(lab, scorer, version="v2")
     monkeypatch.undo()
 
     def database_down(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(registry, "add_model_version", database_down)
+    monkeypatch.setattr(install, "add_model_version", database_down)
     with pytest.raises(RuntimeError, match="went away"):  # fails after the rename into place
-        registry.publish_model(lab, scorer, version="v2")
+        install.publish_model(lab, scorer, version="v2")
     monkeypatch.undo()
 
     assert folders(lab) == {"v1"}  # no half-written v2, no temporary folder
@@ -108,7 +108,7 @@ def test_a_candidate_cannot_be_rolled_back_to(lab):
     publish(lab, load(good_model()), "v1", activate=True)
     publish(lab, shifted_model(good_model()), "v2")
     with pytest.raises(ValueError, match="candidate"):
-        registry.rollback(lab, "v2", by="bo")
+        activation.rollback(lab, "v2", by="bo")
     assert registry.active_version(lab).version == "v1"
 
 
@@ -130,7 +130,7 @@ def test_tampered_weights_are_refused_when_loading_and_promoting(lab):
     manifest["files"][WEIGHTS] = sha256_file(weights)
     (weights.parent / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(ModelLoadError, match="differs from the one registered"):
-        registry.activate(lab, "v2", "ana", "override", "forced")
+        activation.activate(lab, "v2", "ana", "override", "forced")
     assert registry.active_version(lab).version == "v1"
 
 

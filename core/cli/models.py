@@ -8,7 +8,7 @@ import json
 import pandas as pd
 
 from core.basics.settings import load_settings
-from core.lifecycle import champion, registry
+from core.lifecycle import activation, champion, registry
 from core.lifecycle.summary import version_summary
 from db.schema import ModelVersion
 
@@ -55,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
         print(result.report() if result else "")
         print(f"{args.version} is now active")
     elif args.action == "rollback":
-        registry.rollback(settings, args.version, args.by, args.reason)
+        activation.rollback(settings, args.version, args.by, args.reason)
         print(f"{args.version} is now active")
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_number
+from core.basics.tables import missing_columns_message
 from core.basics.text import clean_headline, headline_problems
 
 OUTCOMES_REQUIRED = ["test_id", "headline", "impressions", "clicks"]
@@ -56,12 +57,9 @@ def _read_csv(source: str | Path | bytes | io.IOBase) -> pd.DataFrame:
 
 
 def _require(frame: pd.DataFrame, required: list[str], what: str) -> None:
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise DataFormatError(
-            f"{what} is missing required column(s): {', '.join(missing)} "
-            f"(found: {', '.join(map(str, frame.columns)) or 'none'})"
-        )
+    problem = missing_columns_message(frame.columns, required, what)
+    if problem:
+        raise DataFormatError(problem)
 
 
 def _count_or_none(value: object) -> int | None:

@@ -30,7 +30,7 @@ from core.data.datasets import DATASETS, dataset_split
 from core.data.editor import editor_pairs
 from core.data.pairs import pair_contexts
 from core.evaluation.metrics import quick_metrics
-from core.lifecycle import registry
+from core.lifecycle import activation, registry
 from db.engine import transaction
 
 
@@ -214,7 +214,7 @@ def promote(
     """
     active = registry.active_version(settings)
     if active is None:
-        registry.activate(settings, version, by, "promote", reason or "first model", expected_active=None)
+        activation.activate(settings, version, by, "promote", reason or "first model", expected_active=None)
         return None
     if version == active.version:
         raise ValueError(f"{version} is already the active model")
@@ -231,5 +231,5 @@ def promote(
     else:
         action = "override"
         note = f"{reason.strip()} (refused because: {'; '.join(comparison.reasons)})"
-    registry.activate(settings, version, by, action, note, expected_active=active.version)
+    activation.activate(settings, version, by, action, note, expected_active=active.version)
     return comparison

@@ -12,36 +12,22 @@ which lists the sha256 of every file: a model altered on disk is refused before 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import re
-import shutil
-import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
 from core.basics.settings import Settings
+from core.lifecycle.install import register_default
 from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file
 from core.model.scorer import HeadlineScorer
 from db.engine import transaction
 from db.model_versions import (
-    activate_model_version,
     active_model_version,
-    add_model_version,
     get_model_version,
     list_model_versions,
     model_events,
 )
 from db.schema import ModelVersion
 
-TMP_PREFIX = ".tmp-"  # temporary folders beside the versions; never served, never registered
-VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # also the folder name
 
-
-# ----- reading -------------------------------------------------------------------------------
 def model_path(settings: Settings, row: ModelVersion) -> Path:
     """Rows store folders relative to models/, so the registry survives moving the project."""
     path = Path(row.path)
@@ -106,221 +92,3 @@ def verify_model(settings: Settings, row: ModelVersion) -> dict:
 def load_model(settings: Settings, row: ModelVersion) -> HeadlineScorer:
     verify_model(settings, row)
     return HeadlineScorer.from_pretrained(model_path(settings, row))
-
-
-# ----- writing -------------------------------------------------------------------------------
-def free_version(settings: Settings, wanted: str) -> str:
-    """``wanted``, or ``wanted-2``, ``-3``...: neither registered nor a folder yet."""
-    if not VERSION_PATTERN.fullmatch(wanted):
-        raise ValueError(f"model version {wanted!r} must be letters, digits, '.', '_' or '-'")
-    with transaction(settings) as session:
-        for n in range(1, 1000):
-            version = wanted if n == 1 else f"{wanted}-{n}"
-            if get_model_version(session, version) is None and not (settings.models_dir / version).exists():
-                return version
-    raise RuntimeError(f"no free version name for {wanted!r}")
-
-
-def publish_model(
-    settings: Settings,
-    scorer: HeadlineScorer,
-    version: str | None = None,
-    tmp_dir: Path | None = None,
-    by: str | None = None,
-    note: str | None = None,
-    check: Callable[[], None] | None = None,
-) -> ModelVersion:
-    """Save a trained scorer as a new version and register it as a candidate.
-
-    ``check`` runs after the files are written and before anything becomes visible (a cancel
-    raises there). The scorer's manifest gets the registered version, which is what
-    ``scorer.version`` and so every stored prediction carries.
-    """
-    version = version or free_version(settings, scorer.version)
-    return _install(
-        settings,
-        version,
-        lambda folder: scorer.save_pretrained(folder, manifest={"version": version}),
-        tmp_dir,
-        by,
-        note,
-        check,
-    )
-
-
-def register_default(settings: Settings) -> ModelVersion | None:
-    """Copy the bundled models/default into the registry once, active if nothing else is.
-
-    A copy, not the folder itself: models/default is tracked by git and may be replaced by a
-    newer bundled model, while a registered version must never change (rollback needs it).
-    """
-    default = settings.default_model_dir
-    if settings.model_dir or not (default / MANIFEST).exists():
-        return None  # with a model folder set explicitly the registry does not serve: leave it be
-    try:
-        version = str(json.loads((default / MANIFEST).read_text()).get("version") or "default")
-    except ValueError as exc:
-        raise ModelLoadError(f"{default / MANIFEST} is not valid JSON: {exc}") from exc
-    with transaction(settings) as session:
-        row = get_model_version(session, version)
-    if row is None:
-        note, target = f"bundled default model ({default})", settings.models_dir / version
-        try:
-            if target.exists():  # copied before: a fresh database, or another process right now
-                row = _register(settings, version, read_verified_manifest(target), "system", note)
-            else:
-                row = _install(
-                    settings, version, lambda f: _copy_model(default, f, version), by="system", note=note
-                )
-        except (ValueError, IntegrityError, OSError):
-            row = _wait_for_row(settings, version)  # another process was registering it at once?
-            if row is None:
-                raise
-    with transaction(settings) as session:
-        if active_model_version(session) is None:
-            activate_model_version(session, version, "system", "promote", "bundled default: first model")
-    return row
-
-
-def _wait_for_row(settings: Settings, version: str, seconds: float = 5.0) -> ModelVersion | None:
-    deadline = time.monotonic() + seconds
-    while True:
-        with transaction(settings) as session:
-            row = get_model_version(session, version)
-        if row is not None or time.monotonic() > deadline:
-            return row
-        time.sleep(0.1)
-
-
-def _copy_model(source: Path, folder: Path, version: str) -> None:
-    read_verified_manifest(source)  # a default still being written is not copied
-    shutil.copytree(source, folder)
-    manifest = json.loads((folder / MANIFEST).read_text())
-    if manifest.get("version") != version:  # the manifest is not among its own checksums
-        manifest["version"] = version
-        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-
-
-def _install(
-    settings: Settings,
-    version: str,
-    write: Callable[[Path], object],
-    tmp_dir: Path | None = None,
-    by: str | None = None,
-    note: str | None = None,
-    check: Callable[[], None] | None = None,
-) -> ModelVersion:
-    if not VERSION_PATTERN.fullmatch(version):
-        raise ValueError(f"model version {version!r} must be letters, digits, '.', '_' or '-'")
-    target = settings.models_dir / version
-    tmp = tmp_dir or settings.models_dir / f"{TMP_PREFIX}{version}-{uuid.uuid4().hex[:8]}"
-    settings.models_dir.mkdir(parents=True, exist_ok=True)
-    moved = False
-    try:
-        write(tmp)
-        manifest = read_verified_manifest(tmp)  # complete, and every file matches its checksum
-        _fsync_tree(tmp)
-        if check is not None:
-            check()
-        os.rename(tmp, target)  # atomic; refuses a non-empty existing target
-        moved = True
-        _fsync_dir(settings.models_dir)
-        return _register(settings, version, manifest, by, note)
-    except BaseException:
-        # Full disk, cancel, kill signal, lost race: nothing half-written may stay behind.
-        shutil.rmtree(tmp, ignore_errors=True)
-        if moved and not _registered(settings, version):  # not if another process adopted it
-            shutil.rmtree(target, ignore_errors=True)
-        raise
-
-
-def _register(
-    settings: Settings, version: str, manifest: dict, by: str | None, note: str | None
-) -> ModelVersion:
-    """The candidate row of a complete folder models/<version>."""
-    if manifest.get("version") != version:
-        raise ModelLoadError(f"{settings.models_dir / version} holds version {manifest.get('version')!r}")
-    with transaction(settings) as session:
-        fields = _row_fields(manifest, settings.models_dir / version)
-        return add_model_version(session, version, version, **fields, by=by, note=note)
-
-
-def _registered(settings: Settings, version: str) -> bool:
-    try:
-        with transaction(settings) as session:
-            return get_model_version(session, version) is not None
-    except Exception:  # the database is unreachable: then nobody registered it either
-        return False
-
-
-def _row_fields(manifest: dict, folder: Path) -> dict:
-    base = manifest["base_model"]
-    base_name = f"{base['package']}=={base.get('version', '')}" if "package" in base else str(base["path"])
-    # git_commit() may say "<sha>+dirty"; the column holds a sha, the flag goes beside the settings.
-    commit = str(manifest.get("git_commit") or "unknown")
-    registry = {
-        "manifest_sha256": sha256_file(folder / MANIFEST),
-        "git_dirty": commit.endswith("+dirty"),
-    }
-    return {
-        "base_model": base_name[-200:],
-        "data_fingerprint": manifest.get("data_fingerprint", {}),
-        "git_commit": commit.removesuffix("+dirty")[:40],
-        "settings": {**manifest.get("settings", {}), "registry": registry},
-        "metrics": manifest.get("validation_metrics", {}),
-    }
-
-
-def _fsync_tree(folder: Path) -> None:
-    """Flush the files to disk before the rename publishes them (a power cut, not just a kill)."""
-    for path in folder.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def activate(
-    settings: Settings,
-    version: str,
-    by: str | None,
-    action: str,
-    note: str | None = None,
-    expected_active: str | None = None,
-) -> ModelVersion:
-    """Make ``version`` the active one, after loading it (a tampered or broken model is refused).
-
-    ``expected_active``: refuse if another version became active since the caller compared.
-    """
-    row = get_version(settings, version)
-    if row.status == "active":
-        raise ValueError(f"{version} is already the active model")
-    load_model(settings, row)  # raises ModelLoadError: nothing changes
-    with transaction(settings) as session:
-        current = active_model_version(session)
-        if expected_active is not None and (current.version if current else None) != expected_active:
-            now_active = current.version if current else None
-            raise RuntimeError(
-                f"the active model changed to {now_active} since the comparison; compare again"
-            )
-        return activate_model_version(session, version, by, action, note)
-
-
-def rollback(
-    settings: Settings, version: str, by: str | None = None, reason: str | None = None
-) -> ModelVersion:
-    """Serve an earlier (retired) version again; its folder is unchanged, so are its scores."""
-    row = get_version(settings, version)
-    if row.status != "retired":
-        raise ValueError(
-            f"{version} is {row.status}: only a version that was active before can be rolled back to "
-            "(a candidate is promoted after a comparison)"
-        )
-    return activate(settings, version, by, "rollback", reason)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.basics.settings import Settings
-from core.lifecycle import jobs, registry
+from core.lifecycle import install, jobs, registry
 from core.training.config import TrainConfig, TrainingCancelled
 from core.training.recipe import train_recipe
 from db.engine import transaction
@@ -131,13 +131,13 @@ def train_and_register(
         if int(os.environ.get("RANK", "0")) != 0:
             return 0  # under torchrun every rank trains; rank 0 alone saves and registers
         check()
-        version = registry.free_version(settings, result.manifest["version"])
-        tmp = settings.models_dir / f"{registry.TMP_PREFIX}{job_dir.name if job_dir else version}"
+        version = install.free_version(settings, result.manifest["version"])
+        tmp = settings.models_dir / f"{install.TMP_PREFIX}{job_dir.name if job_dir else version}"
         # Written before the folders exist, so whoever finds this worker dead can remove them.
         job.update(stage="saving", step=0, total=1, version=version, tmp_dir=str(tmp))
         editors = result.manifest["data_fingerprint"]["editor_tests"]
         note = f"retrained on the archive plus {editors} editor test(s)"
-        row = registry.publish_model(settings, result.scorer, version, tmp, by, note, check)
+        row = install.publish_model(settings, result.scorer, version, tmp, by, note, check)
     except TrainingCancelled:
         job.update(state="cancelled", stage="cancelled", version=None, message="cancelled; nothing was saved")
         return 3

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.basics.tables import missing_columns_message
 from core.basics.text import headline_problems
 
 REQUIRED = ["headline_a", "headline_b"]
@@ -35,10 +36,9 @@ def read_pairs(path: Path, max_chars: int) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        found = ", ".join(frame.columns) or "none"
-        raise InputError(f"{path}: missing required column(s) {', '.join(missing)} (found: {found})")
+    problem = missing_columns_message(frame.columns, REQUIRED, str(path))
+    if problem:
+        raise InputError(problem)
     if frame.empty:
         raise InputError(f"{path}: the file has a header but no rows to score")
     problems = [

@@ -48,7 +48,7 @@ class TrainConfig:
     # none of them trained on.
     data_seed: int | None = None
     # More seeds: one model each (same data, dev split and settings), weights averaged
-    # (a uniform "model soup", core/soup.py). Empty: a single model.
+    # (a uniform "model soup", core/training/soup.py). Empty: a single model.
     soup_seeds: tuple[int, ...] = ()
     init_from: str = ""  # warm start from a model folder; empty = the base encoder
     base_model: str = ""  # encoder folder; empty = the pip-installed all-MiniLM-L6-v2

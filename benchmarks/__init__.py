@@ -1,0 +1,1 @@
+"""Benchmark scripts: run each as ``python -m benchmarks.NAME``; results go to benchmarks/results/."""
