@@ -1,11 +1,13 @@
-"""Database layer: ORM models (schema), engine and sessionmaker (engine), Alembic
-migrations (migrate) and query functions that each take a Session (queries).
+"""Database layer: ORM models (schema), engine and sessionmaker (engine), Alembic migrations
+(migrate) and query functions that each take a Session: imports, experiments, outcomes,
+model_versions.
 
-At start the app runs ``migrate.upgrade(settings)``, then opens transactions at the edge::
+Entry points (app start, CLI start) run ``migrate.upgrade(settings)`` once, then open
+transactions at the edge::
 
-    from db.engine import get_sessionmaker
+    from db.engine import transaction
     from db import experiments
 
-    with get_sessionmaker(settings).begin() as session:
+    with transaction(settings) as session:
         tests = experiments.list_tests(session)
 """
