@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core.newsroom.compare import checked_drafts, ranking, scorable
+from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
 from core.newsroom.explain import highlight_html
 from core.newsroom.testbook import save_ranked_drafts
-from ui import markdown, resources, routing
+from ui import compare_views, live, markdown, planning_view, resources, routing
 
 routing.through_app(__file__)
 
@@ -13,67 +13,130 @@ settings = resources.settings()
 model = resources.model()
 
 st.title("Compare drafts")
-st.caption(
-    "Type two or more draft headlines. Each shows its rank, its probability of winning the A/B test "
-    "against the others, and which words push it up (green) or down (red)."
-)
-# Drafts survive a visit to another page (persist_state), so an editor can come back to them.
-count = st.number_input(
-    "Number of drafts",
-    min_value=settings.min_drafts,
-    max_value=settings.max_drafts,
-    value=3,
-    step=1,
-    key="draft_count",
-    persist_state="session",
-)
-raws = [
-    st.text_input(f"Draft {i + 1}", key=f"draft_{i}", live="400ms", persist_state="session")
-    for i in range(int(count))
-]
-excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
-
-drafts = checked_drafts(raws, settings.max_headline_chars)
-if not any(d.raw.strip() for d in drafts):
-    st.info("Type at least two drafts to compare them.")
-    st.stop()
-for draft in drafts:
-    if draft.problem:
-        st.warning(f"Draft {draft.number}: {draft.problem} — left out of the comparison.")
-    if draft.markup:
+inputs, answer = st.columns([3, 2], gap="large")
+with inputs:
+    st.caption(
+        "Type two or more draft headlines. The answer appears on the right as you type; below it, "
+        "which words push each draft up (green) or down (red)."
+    )
+    # Drafts survive a visit to another page (persist_state), so an editor can come back to them.
+    count = st.number_input(
+        "Number of drafts",
+        min_value=settings.min_drafts,
+        max_value=settings.max_drafts,
+        value=3,
+        step=1,
+        key="draft_count",
+        persist_state="session",
+    )
+    raws = [
+        st.text_input(f"Draft {i + 1}", key=f"draft_{i}", live="400ms", persist_state="session")
+        for i in range(int(count))
+    ]
+    excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
+    if model.scorer is not None and model.scorer.context == "none":
         st.caption(
-            f"Draft {draft.number} contains markup ({markdown.escape_markdown(', '.join(draft.markup))}): shown as text; "
-            "the model scores it without the tags."
+            "This model reads the headline only: the excerpt is saved with the test but does not "
+            "change the prediction."
         )
-ready = scorable(drafts)
-if len(ready) < 2:
-    st.info("Type at least two different drafts to compare them.")
-    st.stop()
-if model.scorer is None:
-    resources.show_model_error(model)
-    st.stop()
+    drafts = checked_drafts(raws, settings.max_headline_chars)
+    typed_any = any(d.raw.strip() for d in drafts)
+    for draft in drafts:
+        if draft.problem and typed_any:
+            st.warning(f"Draft {draft.number}: {draft.problem} — left out of the comparison.")
+        if draft.markup:
+            tags = markdown.escape_markdown(", ".join(draft.markup))
+            st.caption(
+                f"Draft {draft.number} contains markup ({tags}): shown as text; "
+                "the model scores it without the tags."
+            )
 
-ranked = ranking(model.scorer, ready, excerpt)
-best = ranked.loc[ranked["rank"].idxmin()]
-st.subheader(f"Predicted winner: draft {best['draft']} ({best['win_probability']:.0%})")
-highlights = {}
-for draft, row in zip(ready, ranked.itertuples()):
-    with st.container(border=True):
-        st.markdown(
-            f"**Draft {draft.number}** · rank **{row.rank}** of {len(ranked)} · "
-            f"win probability **{row.win_probability:.0%}** · score {row.score:+.3f}"
-        )
-        highlights[draft.number] = st.empty()
-        highlights[draft.number].html(highlight_html(draft.raw, {}))
-for draft in ready:  # explanations after the scores: LIME takes a moment per new draft
-    highlights[draft.number].html(highlight_html(draft.raw, resources.explanation(draft.raw, model, excerpt)))
+ready = scorable(drafts)
+with answer:
+    if not typed_any:
+        st.info("Type at least two drafts to compare them.")
+        st.stop()
+    if len(ready) < 2:
+        st.info("Type at least two different drafts to compare them.")
+        st.stop()
+    if model.scorer is None:
+        resources.show_model_error(model)
+        st.stop()
+
+    ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
+    verdict = call(ranked, settings.too_close_below)
+    headline_of = dict(zip(ranked["draft"], ranked["headline"]))
+    st.subheader("Predicted winner" if not verdict.too_close else "Too close to call")
+    (st.info if verdict.too_close else st.success)(verdict.sentence())
+    st.markdown(
+        f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(headline_of[verdict.leader])}**"
+    )
+    st.dataframe(
+        ranked[["rank", "draft", "headline", "win_probability"]],
+        hide_index=True,
+        column_config={
+            "rank": st.column_config.NumberColumn("rank", help="1 = the draft the model expects to win."),
+            "draft": st.column_config.NumberColumn("draft", format="%d"),
+            "win_probability": st.column_config.ProgressColumn(
+                "chance it wins",
+                help="The model's chance that this draft gets the most clicks of all these drafts "
+                "in an A/B test. They add up to 100%; with many drafts each share is small.",
+                format="percent",
+                min_value=0.0,
+                max_value=1.0,
+            ),
+        },
+    )
+    record = track_record(model.scorer.manifest)
+    if record:
+        st.caption(f"How often is it right? {record}")
+
+st.subheader("Why: the words that move each draft")
+order = [int(d) for d in ranked["draft"]]
+by_number = {d.number: d for d in ready}
+keys = [live.explanation_key(by_number[n].raw, model, excerpt) for n in order]
+queue = live.explanation_queue(model)
+first = queue.request(keys)
+
+
+@st.fragment(run_every=None if first.complete else 0.25)
+def explanations() -> None:
+    """Highlights as they arrive, in rank order; polls until every draft is explained."""
+    progress = queue.progress(keys)
+    if progress.pending:
+        st.caption(f"Explaining {len(progress.done) + 1} of {len(keys)}… scores above are final.")
+    for row, key in zip(ranked.itertuples(), keys):
+        with st.container(border=True):
+            st.markdown(
+                f"**Draft {row.draft}** · rank **{row.rank}** of {len(ranked)} · "
+                f"win probability **{row.win_probability:.0%}**",
+                help="Green words push this draft's chance up, red words push it down; hover a "
+                "word for its weight (the change in win probability against a typical headline).",
+            )
+            st.html(highlight_html(by_number[row.draft].raw, progress.done.get(key, {})))
+            if key in progress.failed:
+                st.caption("This draft could not be explained; its score above still holds.")
+    if progress.complete and not first.complete:
+        st.rerun()  # every highlight is in: one last run without polling
+
+
+explanations()
+
+with st.expander("Head to head: each pair of drafts"):
+    st.caption("Each cell is the chance that the row's draft gets more clicks than the column's draft.")
+    compare_views.head_to_head_heatmap(head_to_head(ranked))
+
+with st.expander("Plan the test: how many impressions it needs"):
+    planning_view.plan_section(model, ranked, settings)
 
 with st.form("save_test"):
     st.markdown(f"**Save these {len(ranked)} drafts as a test** with the model's predictions")
     editor = st.text_input("Your name", key="editor", persist_state="session")
     if st.form_submit_button("Save as test"):
         with resources.session() as session:
-            test = save_ranked_drafts(session, ranked, model.version, excerpt, editor.strip() or None)
+            test = save_ranked_drafts(
+                session, ranked.sort_values("draft"), model.version, excerpt, editor.strip() or None
+            )
         st.session_state[resources.LAST_SAVED_TEST] = test.id
         st.success(
             f"Saved as test #{test.id}. Record its outcome on the Record outcome page once it has run."

@@ -141,7 +141,13 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         expect(page.locator(".headline-lab-lime")).to_have_count(3)
         expect(page.locator(".headline-lab-lime").nth(2).locator("span[title]").first).to_be_visible()
         assert highlighted.count() >= len(" ".join(DRAFTS).split()) - 2
-        assert page.locator(".headline-lab-lime").nth(0).inner_text() == DRAFTS[0]
+        # In rank order; polled, since the highlights' fragment redraws while LIME finishes.
+        page.wait_for_function(
+            "n => document.querySelectorAll('.headline-lab-lime').length === n "
+            "&& !document.body.innerText.includes('Explaining ')",
+            arg=len(DRAFTS),
+        )
+        assert sorted(page.locator(".headline-lab-lime").all_inner_texts()) == sorted(DRAFTS)
         expect(page.get_by_test_id("stSidebar").get_by_text("Database:")).to_be_visible()
         page.get_by_role("heading", name="Compare drafts").click()  # blur the last draft
         screenshot(page, screenshots / "compare.png")

@@ -35,6 +35,9 @@ class Settings:
     # Upworthy tests in this window were probably not properly randomised (archive authors).
     unrandomised_start: str = "2013-06-25"
     unrandomised_end: str = "2014-01-10"
+    # Compare says "too close to call" when the leader beats the runner-up head to head with
+    # less than this probability: within the model's noise.
+    too_close_below: float = 0.55
     # LIME: perturbed samples per explanation and a fixed seed for reproducible highlights.
     lime_samples: int = 1000
     lime_seed: int = 0
@@ -50,8 +53,13 @@ class Settings:
     # Warm start from the active model: it already knows the archive, so one epoch suffices.
     retrain_warm_start: bool = True
     retrain_epochs: float = 1.0
-    # Cap on training pairs from the archives for a quicker retrain (0 = all); editor pairs are all kept.
-    retrain_max_train_pairs: int = 0
+    # Archive pairs replayed in a retrain beside every editor pair (0 = all ~20,000): warm-started
+    # from the active model, 3,000 keep what it learned and finish in minutes on 2 cores.
+    retrain_max_train_pairs: int = 3000
+    # A background retrain yields to the editors: this niceness and this many torch threads
+    # (of 2 cores, 1 is left for the app's scoring and highlights).
+    retrain_nice: int = 10
+    retrain_threads: int = 1
     # An editor outcome is this newsroom's own audience: it counts this many archive pairs.
     retrain_editor_weight: float = 2.0
     # Champion vs challenger: held-out archive pairs per dataset (0 = the whole validation split).

@@ -21,6 +21,7 @@ COMMANDS = {
     "train": "core.cli.train",
     "import": "core.cli.importer",
     "models": "core.cli.models",
+    "explain": "core.cli.explain",
 }
 SUMMARIES = {
     "evaluate": "evaluation tables: baselines and models on both datasets",
@@ -28,6 +29,7 @@ SUMMARIES = {
     "train": "fine-tune the transformer scorer",
     "import": "import an A/B file (upworthy, ars or outcomes CSV) into the database",
     "models": "list, compare, promote or roll back model versions",
+    "explain": "LIME word weights for headlines in a text file, as JSON Lines",
 }
 
 

@@ -7,7 +7,9 @@ import json
 import os
 from pathlib import Path
 
-from core.basics.settings import load_settings
+import torch
+
+from core.basics.settings import Settings, load_settings
 from core.cli.options import add_dataclass_arguments, dataclass_from_args
 from core.data.datasets import DATASETS
 from core.data.editor import editor_pairs
@@ -41,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", help="with --register: who started the training")
 
 
+def yield_to_editors(settings: Settings) -> None:
+    """A background retrain runs at lower priority on bounded threads, so Compare stays live."""
+    os.nice(max(0, settings.retrain_nice))
+    torch.set_num_threads(max(1, settings.retrain_threads))
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return dataclass_from_args(TrainConfig, args)
 
@@ -55,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         with transaction(settings) as session:
             extra = editor_pairs(session, settings)
     if args.register:
+        yield_to_editors(settings)
         return train_and_register(config, settings, extra, args.job_dir, args.by)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
 

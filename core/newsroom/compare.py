@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from core.basics.stats import first_place_probabilities
+from core.basics.stats import first_place_probabilities, sigmoid
 from core.basics.text import clean_headline, headline_problems, markup_tags, normalise_headline
 
 
@@ -74,3 +74,77 @@ def ranking(scorer: Scorer, drafts: Sequence[Draft], excerpt: str | None = None)
     )
     frame["rank"] = frame["score"].rank(ascending=False, method="min").astype(int)
     return frame
+
+
+def head_to_head(ranked: pd.DataFrame) -> pd.DataFrame:
+    """(n, n) P(row draft beats column draft) from the calibrated scores; diagonal 0.5.
+
+    Bradley-Terry: P(i beats j) = sigmoid(s_i - s_j). Rows and columns are labelled by draft
+    number, in rank order.
+    """
+    ordered = ranked.sort_values("rank")
+    s = ordered["score"].to_numpy(float)
+    labels = [f"Draft {d}" for d in ordered["draft"]]
+    return pd.DataFrame(sigmoid(s[:, None] - s[None, :]), index=labels, columns=labels)
+
+
+@dataclass(frozen=True)
+class Call:
+    """The answer the page leads with."""
+
+    leader: int  # draft number with the best score
+    runner_up: int | None
+    leader_beats_runner_up: float | None  # P(leader beats runner-up) head to head
+    too_close: bool  # within the model's noise: test both
+
+    def sentence(self) -> str:
+        if self.runner_up is None:
+            return f"Draft {self.leader} is the only draft to compare."
+        if self.too_close:
+            return (
+                f"Too close to call: drafts {self.leader} and {self.runner_up} are within the model's "
+                f"noise ({self.leader_beats_runner_up:.0%} head to head). Test both."
+            )
+        return (
+            f"Draft {self.leader} is most likely to win: it beats draft {self.runner_up}, the "
+            f"runner-up, {self.leader_beats_runner_up:.0%} of the time head to head."
+        )
+
+
+def call(ranked: pd.DataFrame, too_close_below: float = 0.55) -> Call:
+    """Which draft leads, and whether the lead is beyond the model's noise.
+
+    ``too_close_below``: a head-to-head probability under this (e.g. 55%) is a coin flip for
+    this model, whose accuracy on clear-cut archive tests is about 70%.
+    """
+    ordered = ranked.sort_values(["rank", "draft"])
+    leader = int(ordered["draft"].iloc[0])
+    if len(ordered) < 2:
+        return Call(leader, None, None, False)
+    runner_up = int(ordered["draft"].iloc[1])
+    p = float(sigmoid(ordered["score"].iloc[0] - ordered["score"].iloc[1]))
+    return Call(leader, runner_up, p, p < too_close_below)
+
+
+def track_record(manifest: dict) -> str | None:
+    """One honest line on how often the model is right, from its manifest's validation figures
+    (archive tests it never trained on), or None when the manifest has none."""
+    metrics = (manifest or {}).get("validation_metrics") or {}
+    rows = [m for m in metrics.values() if m.get("pairs")]
+    if not rows:
+        return None
+    pairs = sum(m["pairs"] for m in rows)
+    clear = sum(m.get("significant_pairs", 0) for m in rows)
+    right = sum(m["accuracy"] * m["pairs"] for m in rows) / pairs
+    line = f"On {pairs:,} archive head-to-heads it never trained on, the model picked the winner {right:.0%} of the time"
+    if clear:
+        right_clear = (
+            sum(
+                m["accuracy_significant"] * m["significant_pairs"] for m in rows if m.get("significant_pairs")
+            )
+            / clear
+        )
+        line += (
+            f"; {right_clear:.0%} on the {clear:,} clear-cut ones (a significant difference in click rate)"
+        )
+    return line + ". A coin flip would be 50%."

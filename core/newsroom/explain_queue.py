@@ -1,0 +1,120 @@
+"""LIME explanations computed off the page's thread, newest request first, stale work dropped.
+
+The Compare page must never wait for LIME: it scores the drafts (milliseconds) and asks this
+queue for the drafts' explanations. One worker thread computes them one at a time in the
+order asked; each request replaces the previous one, so a draft that has since changed is
+dropped from the queue, and the one being computed is abandoned at its next scoring chunk.
+Finished explanations are kept (most recent ``capacity``) so an unchanged draft is never
+explained twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Weights = dict[str, float]
+
+
+class Abandoned(Exception):
+    """Raised inside a computation whose key is no longer wanted."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: dict[Hashable, Weights]  # key -> word weights, for the keys asked about that are ready
+    pending: list[Hashable]  # keys still queued or being computed, in order
+    failed: dict[Hashable, str]  # key -> why it could not be explained
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending
+
+
+class ExplanationQueue:
+    """compute(key, check) -> weights, run on one background thread.
+
+    ``check()`` raises :class:`Abandoned` when the key is no longer wanted; computations call
+    it between chunks of work (see :func:`abandonable`).
+    """
+
+    def __init__(self, compute: Callable[[Hashable, Callable[[], None]], Weights], capacity: int = 2000):
+        self.compute = compute
+        self.capacity = capacity
+        self._lock = threading.Condition()
+        self._wanted: list[Hashable] = []
+        self._results: OrderedDict[Hashable, Weights] = OrderedDict()
+        self._failed: dict[Hashable, str] = {}
+        self._running: Hashable | None = None
+        self._thread = threading.Thread(target=self._work, name="lime-explanations", daemon=True)
+        self._thread.start()
+
+    def request(self, keys: Sequence[Hashable]) -> Progress:
+        """Want these keys explained, in this order (replacing the previous request)."""
+        with self._lock:
+            self._wanted = [k for k in dict.fromkeys(keys) if k not in self._results]
+            self._lock.notify_all()
+            return self._progress(keys)
+
+    def progress(self, keys: Sequence[Hashable]) -> Progress:
+        with self._lock:
+            return self._progress(keys)
+
+    def _progress(self, keys: Sequence[Hashable]) -> Progress:
+        done = {k: self._results[k] for k in keys if k in self._results}
+        failed = {k: self._failed[k] for k in keys if k in self._failed and k not in done}
+        pending = [k for k in dict.fromkeys(keys) if k not in done and k not in failed]
+        return Progress(done, pending, failed)
+
+    def _check(self, key: Hashable) -> Callable[[], None]:
+        def check() -> None:
+            with self._lock:
+                if key not in self._wanted:
+                    raise Abandoned(key)
+
+        return check
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._wanted:
+                    self._lock.wait()
+                key = self._wanted[0]
+                self._running = key
+            try:
+                weights, error = self.compute(key, self._check(key)), None
+            except Abandoned:
+                weights, error = None, None
+            except Exception as exc:  # one bad draft must not stop the queue
+                weights, error = None, f"{type(exc).__name__}: {exc}"
+            with self._lock:
+                self._running = None
+                if key in self._wanted:
+                    self._wanted.remove(key)
+                if weights is not None:
+                    self._results[key] = weights
+                    self._results.move_to_end(key)
+                    while len(self._results) > self.capacity:
+                        self._results.popitem(last=False)
+                elif error is not None:
+                    self._failed[key] = error
+
+
+def abandonable(
+    classifier_fn: Callable[[list[str]], np.ndarray], check: Callable[[], None], chunk: int = 128
+) -> Callable[[list[str]], np.ndarray]:
+    """classifier_fn scored in chunks of ``chunk`` strings, with ``check()`` before each chunk,
+    so an explanation nobody wants any more stops within one chunk (~30 ms)."""
+
+    def predict(texts: list[str]) -> np.ndarray:
+        parts = []
+        for start in range(0, len(texts), chunk):
+            check()
+            parts.append(classifier_fn(texts[start : start + chunk]))
+        return np.concatenate(parts) if parts else np.empty((0, 2))
+
+    return predict

@@ -1,0 +1,48 @@
+"""The Compare page's detail views: the head-to-head heatmap and the test plan table."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+
+def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
+    """Cell (row, column): the chance the row's draft beats the column's draft in a test."""
+    long = matrix.rename_axis("draft").reset_index().melt(id_vars="draft", var_name="against", value_name="p")
+    order = list(matrix.index)
+    base = alt.Chart(long).encode(
+        x=alt.X("against:N", sort=order, title="against"),
+        y=alt.Y("draft:N", sort=order, title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("p:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"), legend=None),
+        tooltip=[
+            alt.Tooltip("draft:N", title="draft"),
+            alt.Tooltip("against:N", title="against"),
+            alt.Tooltip("p:Q", title="chance it wins", format=".0%"),
+        ],
+    )
+    text = base.mark_text(fontSize=13).encode(text=alt.Text("p:Q", format=".0%"))
+    st.altair_chart(cells + text, width="stretch")
+
+
+def plan_table(plan: pd.DataFrame) -> None:
+    st.dataframe(
+        plan,
+        hide_index=True,
+        column_config={
+            "draft": st.column_config.NumberColumn("draft", format="%d"),
+            "predicted click rate": st.column_config.NumberColumn(
+                format="percent", help="What the model's margin implies at the usual click rate."
+            ),
+            "lift of the leader over it": st.column_config.NumberColumn(
+                format="percent", help="How much more often the leading draft would be clicked."
+            ),
+            "impressions per headline": st.column_config.NumberColumn(
+                format="localized",
+                help="Impressions each headline needs so that this lift shows as significant "
+                "8 times in 10 (5% false alarms, split over the comparisons with the leader).",
+            ),
+        },
+    )

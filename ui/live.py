@@ -1,0 +1,36 @@
+"""What keeps the Compare page live: LIME explanations on a background queue per model, so
+typing never waits for them (core.newsroom.explain_queue)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from core.newsroom.explain import word_weights
+from core.newsroom.explain_queue import ExplanationQueue, abandonable
+from ui.resources import Model, settings
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _queue(model_key: str, _scorer, samples: int, seed: int) -> ExplanationQueue:
+    # One queue (one worker thread) per model and LIME setting, shared by every session.
+    def compute(key: tuple[str, str | None], check) -> dict[str, float]:
+        headline, context = key
+        classify = abandonable(partial(_scorer.predict_proba, context=context), check)
+        return word_weights(headline, classify, samples, seed)
+
+    return ExplanationQueue(compute)
+
+
+def explanation_queue(model: Model) -> ExplanationQueue:
+    config = settings()
+    key = f"{model.directory}@{model.version}"
+    return _queue(key, model.scorer, config.lime_samples, config.lime_seed)
+
+
+def explanation_key(headline: str, model: Model, excerpt: str | None) -> tuple[str, str | None]:
+    """(headline as typed, the excerpt if this model reads it)."""
+    reads_excerpt = model.scorer is not None and model.scorer.context == "excerpt"
+    context = ((excerpt or "").strip() or None) if reads_excerpt else None
+    return (headline, context)

@@ -1,0 +1,53 @@
+"""Compare's "Plan the test": the drafts to test, the usual click rate, impressions needed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.basics.settings import Settings
+from core.newsroom.planning import (
+    archive_click_rate,
+    archive_sample,
+    lift_per_margin,
+    newsroom_click_rate,
+    sample_plan,
+)
+from ui import compare_views, resources
+
+
+@st.cache_resource(show_spinner="Measuring, on archive tests, how click rates follow the model's scores…")
+def _calibration(model_key: str, _scorer) -> tuple[float, float | None]:
+    # Once per model: ~600 archive pairs scored (a second or two).
+    pairs = archive_sample(resources.settings())
+    return lift_per_margin(_scorer, pairs), archive_click_rate(pairs)
+
+
+def plan_section(model: resources.Model, ranked: pd.DataFrame, settings: Settings) -> None:
+    st.caption(
+        "Pick the drafts you will test. The table says how many impressions each headline needs "
+        "for the difference the model predicts to show up as a clear result."
+    )
+    options = [int(d) for d in ranked["draft"]]
+    chosen = st.multiselect(
+        "Drafts to test", options, default=options[:2], format_func=lambda d: f"Draft {d}"
+    )
+    if len(chosen) < 2:
+        st.info("Pick at least two drafts.")
+        return
+    if not st.toggle("Estimate", key="plan_estimate", help="Scores ~600 archive tests once per model."):
+        return
+    k, archive_rate = _calibration(f"{model.directory}@{model.version}", model.scorer)
+    with resources.session() as session:
+        newsroom_rate = newsroom_click_rate(session)
+    usual = newsroom_rate or archive_rate or 0.02
+    where = "your newsroom's recorded tests" if newsroom_rate else "the archive (no outcomes recorded yet)"
+    rate = st.number_input(
+        "Usual click rate (%)",
+        min_value=0.01,
+        max_value=50.0,
+        value=round(100 * usual, 2),
+        step=0.1,
+        help=f"The median click rate of {where}; change it to your own expectation.",
+    )
+    compare_views.plan_table(sample_plan(ranked, chosen, rate / 100, k, settings.alpha))
