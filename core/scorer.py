@@ -28,6 +28,7 @@ from transformers.utils import logging as hf_logging
 from core.hardware import has_native_bf16
 from core.packed_encoder import PackedBert
 from core.packed_encoder import supports as packed_supports
+from core.quantized import int8_supported
 from core.stats import first_place_probabilities
 from core.text import clean_headline
 
@@ -221,6 +222,10 @@ class HeadlineScorer:
             self.precision == "auto" and (self.device_.type == "cuda" or has_native_bf16())
         )
 
+    def _use_int8(self) -> bool:
+        """int8 linear layers (core.quantized) when asked for, on a CPU whose kernels run them."""
+        return self.precision == "int8" and self.device_.type == "cpu" and int8_supported()
+
     def _autocast(self):
         return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=self._use_bf16())
 
@@ -303,7 +308,7 @@ class HeadlineScorer:
         if self.packed_ is not None:  # padding-free for BERT encoders
             ids, types = self.token_ids(texts, contexts)
             dtype = torch.bfloat16 if self._use_bf16() else torch.float32
-            pooled = self.packed_.mean_pooled(ids, dtype, types)  # (n, hidden) float32
+            pooled = self.packed_.mean_pooled(ids, dtype, types, int8=self._use_int8())  # (n, hidden)
             return self.network_.head(pooled).squeeze(-1).cpu().numpy()
         with self._autocast():  # other architectures: padded batches through the module
             parts = [
