@@ -13,7 +13,9 @@ cannot saturate) and inputs keep 8. Weights have a scale per row, inputs one per
 the bit is worth more on the inputs: on the shipped model's validation headlines this
 halved the score error of 7-bit inputs.
 
-LayerNorm, softmax, GELU, embeddings and pooling stay float32. Because an input's scale is
+The packed encoder uses it for Q/K/V, the attention output and the FFN input (two thirds
+of the matrix work); the FFN output layer, LayerNorm, softmax, GELU, embeddings and pooling
+stay float32. Because an input's scale is
 taken over the whole matrix, a text's score moves slightly (well below the model's
 accuracy) with the other texts in its chunk; benchmarks/results/numeric-paths.md has the
 validation accuracy of this path beside fp32's.
