@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.model.hardware import onednn_bf16_supported
+from core.model.quantized import Int8Linear
 
 # Tokens per forward chunk. Activations of ~2k tokens (2048 x 1536 bf16 = 6 MB) stay in
 # cache between operations; on 2 cores 2,048 ran LIME's batch 7% faster than 16,384 and
@@ -46,22 +47,26 @@ class PackedBert:
         self.encoder = encoder
 
     # ----- weights ------------------------------------------------------------------------
-    def _weights(self, dtype: torch.dtype) -> dict:
+    def _weights(self, dtype: torch.dtype, int8: bool = False) -> dict:
         """Per-layer weights in dtype, Q/K/V fused; rebuilt when any parameter changed.
 
         A parameter's ``_version`` grows with every in-place update (optimizer steps,
         load_state_dict), so a scorer scored during training never sees stale copies.
         """
         params = list(self.encoder.parameters())
-        key = (dtype, tuple((p.data_ptr(), p._version) for p in params))
+        key = (dtype, int8, tuple((p.data_ptr(), p._version) for p in params))
         if getattr(self, "cache_key_", None) != key:
-            self.weights_ = self._cast_weights(dtype)
+            self.weights_ = self._cast_weights(dtype, int8)
             self.cache_key_ = key
         return self.weights_
 
-    def _cast_weights(self, dtype: torch.dtype) -> dict:
+    def _cast_weights(self, dtype: torch.dtype, int8: bool = False) -> dict:
         emb = self.encoder.embeddings
         device = emb.word_embeddings.weight.device
+
+        def linear(weight: torch.Tensor, bias: torch.Tensor, dtype: torch.dtype):
+            return Int8Linear(weight, bias) if int8 else _FloatLinear(weight, bias, dtype)
+
         with torch.no_grad():
             layers = []
             for layer in self.encoder.encoder.layer:
@@ -69,15 +74,18 @@ class PackedBert:
                 qkv = [att.self.query, att.self.key, att.self.value]
                 layers.append(
                     {
-                        "qkv": _Linear(  # Q, K and V in one product: (3h, h)
+                        "qkv": linear(  # Q, K and V in one product: (3h, h)
                             torch.cat([m.weight for m in qkv]), torch.cat([m.bias for m in qkv]), dtype
                         ),
-                        "att_out": _Linear(att.output.dense.weight, att.output.dense.bias, dtype),
+                        "att_out": linear(att.output.dense.weight, att.output.dense.bias, dtype),
                         "att_ln": att.output.LayerNorm,
-                        "ffn_in": _Linear(
+                        "ffn_in": linear(
                             layer.intermediate.dense.weight, layer.intermediate.dense.bias, dtype
                         ),
-                        "ffn_out": _Linear(layer.output.dense.weight, layer.output.dense.bias, dtype),
+                        # Stays float even on the int8 path: its input (GELU outputs) has a long
+                        # tail that one int8 scale per matrix resolves poorly; quantised too, it
+                        # cost 1.1 points of significant-pair accuracy on Ars (numeric-paths.md).
+                        "ffn_out": _FloatLinear(layer.output.dense.weight, layer.output.dense.bias, dtype),
                         "ffn_ln": layer.output.LayerNorm,
                     }
                 )
@@ -97,12 +105,16 @@ class PackedBert:
         token_ids: list[list[int]],
         dtype: torch.dtype = torch.float32,
         type_ids: list[list[int]] | None = None,
+        int8: bool = False,
     ) -> torch.Tensor:
         """(n, hidden) float32 mean of the last layer over each text's tokens, in input order.
 
         dtype is the compute precision (bfloat16 or float32); pooling is always float32.
         type_ids: BERT segment ids per token (0 headline, 1 context); all 0 when None.
+        int8: linear layers in int8 (core.quantized, CPU only; dtype must be float32).
         """
+        if int8 and dtype != torch.float32:
+            raise ValueError("the int8 path computes everything else in float32")
         device = self.encoder.embeddings.word_embeddings.weight.device
         hidden = self.encoder.config.hidden_size
         out = torch.empty(len(token_ids), hidden, device=device)
@@ -110,15 +122,15 @@ class PackedBert:
         for chunk in _chunks(order, token_ids):
             types = None if type_ids is None else [type_ids[i] for i in chunk]
             out[torch.tensor(chunk, device=device)] = self._forward_sorted(
-                [token_ids[i] for i in chunk], dtype, types
+                [token_ids[i] for i in chunk], dtype, types, int8
             )
         return out
 
     def _forward_sorted(
-        self, ids: list[list[int]], dtype: torch.dtype, type_ids: list[list[int]] | None
+        self, ids: list[list[int]], dtype: torch.dtype, type_ids: list[list[int]] | None, int8: bool = False
     ) -> torch.Tensor:
         """(n, hidden) pooled embeddings of texts sorted by length."""
-        w = self._weights(dtype)
+        w = self._weights(dtype, int8)
         device = w["device"]
         groups = _length_groups([len(t) for t in ids])  # [(length, count)]
         flat = torch.tensor([tok for text in ids for tok in text], device=device)  # (T,)
@@ -154,7 +166,7 @@ def _layer_norm(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
     return F.layer_norm(x.float(), norm.normalized_shape, norm.weight, norm.bias, norm.eps).to(x.dtype)
 
 
-class _Linear:
+class _FloatLinear:
     """x W^T + b in a fixed dtype, optionally followed by exact (erf) GELU. (T, in) -> (T, out).
 
     For bf16 on the CPU it calls oneDNN directly, the ops PyTorch's own compiler emits for

@@ -30,6 +30,7 @@ from core.model.hardware import has_native_bf16
 from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file
 from core.model.packed_encoder import PackedBert
 from core.model.packed_encoder import supports as packed_supports
+from core.model.quantized import int8_supported
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in the app's or CLI's output
 hf_logging.set_verbosity_error()  # the unused BERT pooler is left out on purpose; no load report
@@ -208,6 +209,10 @@ class HeadlineScorer:
             self.precision == "auto" and (self.device_.type == "cuda" or has_native_bf16())
         )
 
+    def _use_int8(self) -> bool:
+        """int8 linear layers (core.quantized) when asked for, on a CPU whose kernels run them."""
+        return self.precision == "int8" and self.device_.type == "cpu" and int8_supported()
+
     def _autocast(self):
         return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=self._use_bf16())
 
@@ -290,7 +295,7 @@ class HeadlineScorer:
         if self.packed_ is not None:  # padding-free for BERT encoders
             ids, types = self.token_ids(texts, contexts)
             dtype = torch.bfloat16 if self._use_bf16() else torch.float32
-            pooled = self.packed_.mean_pooled(ids, dtype, types)  # (n, hidden) float32
+            pooled = self.packed_.mean_pooled(ids, dtype, types, int8=self._use_int8())  # (n, hidden)
             return self.network_.head(pooled).squeeze(-1).cpu().numpy()
         with self._autocast():  # other architectures: padded batches through the module
             parts = [

@@ -1,0 +1,82 @@
+"""int8 linear layers for the packed encoder on CPUs: weights per output channel, inputs per call.
+
+Each linear layer's weight is quantised once to int8 with one symmetric scale per output
+channel (row); at every call PyTorch's fbgemm kernel (``quantized::linear_dynamic``)
+quantises the (tokens, in) input to uint8 with one scale for the whole matrix, multiplies
+in integers and returns float32 with the bias added.
+
+On AVX2 (no VNNI) fbgemm multiplies with vpmaddubsw, whose 16-bit sums of two u8 x s8
+products saturate above 32,767: with 8-bit inputs and weights up to 127 they do (errors of
+15% of the output on random data). PyTorch's own dynamic quantisation gives inputs 7 bits
+(``reduce_range``) instead; here weights get 7 bits (|q| <= 63, so 2 x 255 x 63 = 32,130
+cannot saturate) and inputs keep 8. Weights have a scale per row, inputs one per matrix, so
+the bit is worth more on the inputs: on the shipped model's validation headlines this
+halved the score error of 7-bit inputs.
+
+The packed encoder uses it for Q/K/V, the attention output and the FFN input (two thirds
+of the matrix work); the FFN output layer, LayerNorm, softmax, GELU, embeddings and pooling
+stay float32. Because an input's scale is
+taken over the whole matrix, a text's score moves slightly (well below the model's
+accuracy) with the other texts in its chunk; benchmarks/results/numeric-paths.md has the
+validation accuracy of this path beside fp32's.
+
+The quantised-tensor functions are deprecated in recent PyTorch (they warn); torch is
+pinned in requirements.txt and tests/test_quantized.py fails loudly if they change.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from core.model.hardware import cpu_flags
+
+ENGINES = ("x86", "fbgemm")  # the engines with fast int8 kernels on x86-64 (AVX2 and up)
+
+
+def int8_supported() -> bool:
+    """fbgemm's int8 kernels run fast here: an x86-64 CPU with AVX2 and a build that has them."""
+    return "avx2" in cpu_flags() and any(e in torch.backends.quantized.supported_engines for e in ENGINES)
+
+
+def _use_fast_engine() -> None:
+    if torch.backends.quantized.engine not in ENGINES:
+        engine = next(e for e in ENGINES if e in torch.backends.quantized.supported_engines)
+        torch.backends.quantized.engine = engine
+
+
+WEIGHT_MAX = 63  # 7-bit weights: fbgemm's AVX2 products cannot saturate (see above)
+
+
+def quantize_rows(weight: torch.Tensor, qmax: int = WEIGHT_MAX) -> tuple[torch.Tensor, torch.Tensor]:
+    """(int8 weight, float32 scale per row): symmetric, weight ≈ int8 * scale[:, None], |int8| <= qmax."""
+    weight = weight.detach().float()
+    scale = (weight.abs().amax(dim=1) / qmax).clamp(min=1e-12)
+    return torch.round(weight / scale[:, None]).clamp(-qmax, qmax).to(torch.int8), scale
+
+
+class Int8Linear:
+    """x W^T + b with int8 weights (per output channel), optionally then exact GELU. (T, in) -> (T, out).
+
+    The same call signature as core.model.packed_encoder's float linear layer; input and output
+    are float32.
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, reduce_range: bool = False) -> None:
+        if weight.device.type != "cpu":
+            raise ValueError("int8 linear layers run on the CPU only")
+        _use_fast_engine()
+        q, scale = quantize_rows(weight)
+        self.reduce_range = reduce_range
+        with warnings.catch_warnings():  # quantised tensors are deprecated (torch is pinned)
+            warnings.simplefilter("ignore", UserWarning)
+            qweight = torch._make_per_channel_quantized_tensor(
+                q, scale.double(), torch.zeros_like(scale, dtype=torch.long), 0
+            )
+            self.packed = torch.ops.quantized.linear_prepack(qweight, bias.detach().float().contiguous())
+
+    def __call__(self, x: torch.Tensor, gelu: bool = False) -> torch.Tensor:
+        y = torch.ops.quantized.linear_dynamic(x.float().contiguous(), self.packed, self.reduce_range)
+        return F.gelu(y) if gelu else y
