@@ -98,5 +98,12 @@ def test_without_avx2_int8_is_unsupported_and_the_scorer_runs_float32(tiny_folde
 
 
 def test_float_precisions_never_take_the_int8_path(tiny_folder):
-    for precision in ("fp32", "auto", "bf16"):
+    for precision in ("fp32", "bf16"):
         assert not tiny_scorer(tiny_folder, precision)._use_int8()
+
+
+def test_auto_takes_int8_exactly_on_cpus_without_native_bf16_that_run_it(tiny_folder, monkeypatch):
+    for native_bf16, int8_runs, expected in [(False, True, True), (True, True, False), (False, False, False)]:
+        monkeypatch.setattr(scorer_module, "has_native_bf16", lambda v=native_bf16: v)
+        monkeypatch.setattr(scorer_module, "int8_supported", lambda v=int8_runs: v)
+        assert tiny_scorer(tiny_folder, "auto")._use_int8() is expected
