@@ -16,14 +16,16 @@ except Exception as exc:  # an unreachable or broken database: nothing can work 
     st.error(f"The database at {resources.masked_database_url()} cannot be used: {exc}")
     st.stop()
 
-page = st.navigation(
-    [
-        st.Page("pages/compare.py", title="Compare", icon=":material/edit_note:", default=True),
-        st.Page("pages/record_outcome.py", title="Record outcome", icon=":material/fact_check:"),
-        st.Page("pages/history.py", title="History", icon=":material/monitoring:"),
-        st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
-    ]
-)
+PAGES = [
+    st.Page("pages/compare.py", title="Compare", icon=":material/edit_note:", default=True),
+    st.Page("pages/record_outcome.py", title="Record outcome", icon=":material/fact_check:"),
+    st.Page("pages/history.py", title="History", icon=":material/monitoring:"),
+    st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+]
+# The menu is drawn here, not by Streamlit: .streamlit/config.toml turns its automatic list of
+# pages/ off, which a first visit would otherwise show before this script has run.
+page = st.navigation(PAGES, position="hidden")
 routing.return_to_requested_page()
+routing.menu(PAGES)
 resources.sidebar(resources.model())
 page.run()

@@ -10,7 +10,6 @@ from ui import compare_views, live, markdown, planning_view, resources, routing
 routing.through_app(__file__)
 
 settings = resources.settings()
-model = resources.model()
 
 st.title("Compare drafts")
 inputs, answer = st.columns([3, 2], gap="large")
@@ -30,10 +29,12 @@ with inputs:
         persist_state="session",
     )
     raws = [
-        st.text_input(f"Draft {i + 1}", key=f"draft_{i}", live="400ms", persist_state="session")
+        st.text_input(f"Draft {i + 1}", key=f"draft_{i}", live="200ms", persist_state="session")
         for i in range(int(count))
     ]
     excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
+    # Loaded after the boxes are drawn: on a first visit the editor can start typing at once.
+    model = resources.model()
     if model.scorer is not None and model.scorer.context == "none":
         st.caption(
             "This model reads the headline only: the excerpt is saved with the test but does not "

@@ -111,7 +111,8 @@ def browser():
 def screenshot(page: Page, path: Path) -> None:
     """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
     charts_drawn = "Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))"
-    page.wait_for_function(f"{charts_drawn}.every(chart => chart.querySelector('canvas, svg'))")
+    shown = "chart => chart.offsetParent === null || chart.querySelector('canvas, svg')"  # not in a closed expander
+    page.wait_for_function(f"{charts_drawn}.every({shown})")
     page.wait_for_timeout(500)  # let tables and highlights settle
     height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": max(800, int(height) + 40)})
@@ -121,7 +122,7 @@ def screenshot(page: Page, path: Path) -> None:
 
 
 def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
 
 
 def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots, tmp_path):
@@ -210,10 +211,10 @@ def test_a_bookmarked_page_as_the_first_request_after_a_start_runs_inside_the_ap
         page.goto(f"{url}/history")  # the server's first request
         expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible()
         expect(page).to_have_url(re.compile(r"/history$"))
-        nav = page.get_by_test_id("stSidebarNav")
+        nav = page.get_by_test_id("stSidebar")
         for title in ("Compare", "Record outcome", "History", "Models"):
-            expect(nav.get_by_text(title, exact=True)).to_be_visible()
-        expect(nav.get_by_text("ui", exact=True)).to_have_count(0)  # the legacy mode lists pages/ui.py
+            expect(nav.get_by_role("link", name=title, exact=True)).to_be_visible()
+        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # never Streamlit's raw page list
         expect(page.get_by_test_id("stSidebar").get_by_text("Model:")).to_be_visible()  # app.py's sidebar
         expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)  # .streamlit/config.toml
         page.close()

@@ -3,6 +3,7 @@ and LIME explanations, each prepared once per process (or cached per input), and
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -31,18 +32,19 @@ def session():
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
-def _prepared_database(url: str) -> str:
-    # Keyed by URL: one migration and one archive import per database per process.
+def _prepared_database(url: str) -> threading.Thread:
+    # Keyed by URL: one migration and one archive import per database per process. The
+    # migration is quick and every page needs it; the archive import (seconds on a fresh
+    # install) runs beside the first page, which needs none of it.
     current = settings()
     upgrade(current)
-    result = ensure_base_corpus(current)
-    return (
-        f"{result.tests_added} archive tests imported" if result.tests_added else "archive already imported"
-    )
+    archive = threading.Thread(target=ensure_base_corpus, args=(current,), name="archive-import", daemon=True)
+    archive.start()
+    return archive
 
 
-def prepare_database() -> str:
-    """Migrate the database and import the bundled archive (once per process)."""
+def prepare_database() -> threading.Thread:
+    """Migrate the database (once per process) and start importing the bundled archive."""
     return _prepared_database(settings().sqlalchemy_url)
 
 

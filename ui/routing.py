@@ -38,3 +38,10 @@ def return_to_requested_page() -> None:
     page = st.session_state.pop(RETURN_TO_PAGE, None)
     if page:
         st.switch_page(page)
+
+
+def menu(pages: list) -> None:
+    """The app's navigation in the sidebar: one link per page."""
+    with st.sidebar:
+        for page in pages:
+            st.page_link(page)
