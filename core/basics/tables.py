@@ -39,7 +39,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object:
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(spreadsheet_safe)
     safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False).encode("utf-8")
+    # CRLF line ends (RFC 4180): a cell holding a bare CR or LF is then quoted, not split.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")

@@ -71,6 +71,8 @@ def decode(data: bytes) -> str:
                     f"not valid {encoding.upper()} text at byte offset {exc.start}; save the file as CSV UTF-8"
                 ) from exc
     head = data[:4096]
+    if head and head.count(b"\x00") * 10 >= len(head) * 9:
+        raise NotCsvText("not a text CSV file: it is NUL bytes")
     if len(head) >= 4 and head.count(b"\x00") * 3 >= len(head):
         if head[1::2].count(b"\x00") * 2 >= len(head[1::2]) or head[0::2].count(b"\x00") * 2 >= len(
             head[0::2]
