@@ -317,23 +317,21 @@ def outcomes_test_problems(arms: pd.DataFrame) -> list[tuple[int, str]]:
     (core.basics.text.normalise_headline): "Owls win!" and "owls WIN" are one headline twice.
     """
     keyed = arms.assign(key=arms["headline"].map(normalise_headline))
-    problems = []
-    for name, group in keyed.groupby("test_id", sort=False):
-        rows = group["row"].tolist()
-        if len(group) < 2:
-            problems.append(
-                (rows[0], f"test {name}, row {rows[0]}: only one headline; a test needs two or more")
+    sizes = keyed.groupby("test_id", sort=False)["row"].transform("size")
+    problems = [
+        (row, f"test {name}, row {row}: only one headline; a test needs two or more")
+        for name, row in zip(keyed.loc[sizes < 2, "test_id"], keyed.loc[sizes < 2, "row"])
+    ]
+    repeated = keyed[keyed.duplicated(["test_id", "key"], keep=False) & (sizes >= 2)]
+    for (name, _), same in repeated.groupby(["test_id", "key"], sort=False):
+        shown = " / ".join(f"“{h}”" for h in same["headline"])
+        problems.append(
+            (
+                same["row"].iloc[0],
+                f"test {name}, rows {', '.join(map(str, same['row']))}, column headline: "
+                f"the same headline twice ({shown}; case and punctuation are ignored)",
             )
-            continue
-        for _, same in group[group["key"].duplicated(keep=False)].groupby("key", sort=False):
-            shown = " / ".join(f"“{h}”" for h in same["headline"])
-            problems.append(
-                (
-                    same["row"].iloc[0],
-                    f"test {name}, rows {', '.join(map(str, same['row']))}, column headline: "
-                    f"the same headline twice ({shown}; case and punctuation are ignored)",
-                )
-            )
+        )
     return problems
 
 
