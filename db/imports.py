@@ -38,6 +38,37 @@ def find_import(session: Session, sha256: str) -> Import | None:
     return session.scalar(select(Import).where(Import.sha256 == sha256))
 
 
+def claim_import(
+    session: Session,
+    source: str,
+    filename: str,
+    sha256: str,
+    rows_read: int,
+    tests_added: int,
+    arms_added: int,
+) -> bool:
+    """Record a file whose tests the caller stores in this same transaction; False (nothing
+    written) when a file with this sha256 was recorded before. Two sessions racing both pass the
+    check: the second one's flush or commit raises IntegrityError (imports.sha256 is unique), and
+    its transaction, this claim included, rolls back whole."""
+    if find_import(session, sha256) is not None:
+        return False
+    session.add(
+        Import(
+            source=source,
+            filename=filename,
+            sha256=sha256,
+            rows_read=rows_read,
+            tests_added=tests_added,
+            arms_added=arms_added,
+            rows_skipped=0,
+            skipped={},
+        )
+    )
+    session.flush()
+    return True
+
+
 def import_arms(
     session: Session, arms: pd.DataFrame, source: str, filename: str, sha256: str, report: LoadReport
 ) -> ImportResult:

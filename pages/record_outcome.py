@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from core.data.loaders import DataFormatError, load_outcomes
+from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
 from core.newsroom.recording import record
 from core.newsroom.testbook import editor_tests, new_recorded_test, test_by_id
-from core.newsroom.upload import plan_upload, skipped_row_messages
+from core.newsroom.upload import plan_upload, record_upload
 from ui import outcome_view, resources, routing
 
 routing.through_app(__file__)
@@ -105,19 +105,23 @@ def upload_csv(tests) -> None:
     file = st.file_uploader("Outcomes CSV", type=["csv"])
     if file is None:
         return
-    try:
+    try:  # the same strict check as `python -m core import`: any problem refuses the whole file
         loaded = load_outcomes(file.getvalue(), source_name="csv")
+    except RowsRefused as exc:
+        st.error(
+            f"Nothing was recorded: {len(exc.problems)} problem(s) in {file.name}. Fix them and upload again:\n"
+            + "\n".join(f"- {p}" for p in exc.problems)
+        )
+        return
     except DataFormatError as exc:
         st.error(f"Nothing was recorded: {exc}")
         return
-    problems = skipped_row_messages(loaded.report)
     # Saved tests still waiting for an outcome are matched first.
     saved = {t.id: [a.headline for a in t.arms] for t in sorted(tests, key=lambda t: bool(t.outcomes))}
-    planned, group_problems = plan_upload(loaded.arms, saved) if not problems else ([], [])
-    problems += group_problems or ([] if planned or problems else ["the file has no rows"])
+    planned, problems = plan_upload(loaded.arms, saved)
     if problems:
         st.error(
-            f"Nothing was recorded: {len(problems)} problem(s) in {file.name}. Fix them and upload again:\n"
+            f"Nothing was recorded: {len(problems)} problem(s) in {file.name}:\n"
             + "\n".join(f"- {p}" for p in problems)
         )
         return
@@ -135,14 +139,17 @@ def upload_csv(tests) -> None:
     )
     recorded_by = st.text_input("Recorded by", key="upload_by").strip() or None
     if st.button(f"Record {len(planned)} outcome(s)", type="primary"):
-        with resources.session() as session:  # one transaction: every test lands, or none
-            for t in planned:
-                saved_test = test_by_id(session, t.saved_test_id) if t.saved_test_id else None
-                test = saved_test or new_test(
-                    session, t.headlines, recorded_by, t.excerpt, t.image_ids, t.dates
-                )
-                record(session, test, t.counts, recorded_by, settings.alpha)
-        st.success(f"Recorded {len(planned)} outcome(s) from {file.name}.")
+
+        def store(session, t):
+            saved_test = test_by_id(session, t.saved_test_id) if t.saved_test_id else None
+            test = saved_test or new_test(session, t.headlines, recorded_by, t.excerpt, t.image_ids, t.dates)
+            record(session, test, t.counts, recorded_by, settings.alpha)
+
+        # One transaction: every test lands, or none; the same file's contents are recorded once.
+        if record_upload(resources.session, file.getvalue(), file.name, planned, store):
+            st.success(f"Recorded {len(planned)} outcome(s) from {file.name}.")
+        else:
+            st.info(f"{file.name} was recorded before (same contents): nothing added.")
 
 
 st.title("Record an outcome")

@@ -291,8 +291,10 @@ def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):
     message = at.error[0].value
     assert message.startswith("Nothing was recorded: 3 problem(s) in results.csv")
     assert (
-        "- row 3: clicks above impressions\n- row 5: unparseable number\n- row 6: zero impressions" in message
-    )
+        "- row 3, column clicks: clicks (500) above impressions (100)\n"
+        "- row 5, column impressions: impressions is not a number ('many')\n"
+        "- row 6, column impressions: impressions must be above 0"
+    ) in message
     assert not [b for b in at.button if b.label.startswith("Record ")]
     assert counts(Session) == before
 

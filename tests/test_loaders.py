@@ -17,6 +17,7 @@ from core.data.loaders import (
     UPWORTHY_REQUIRED,
     DataFormatError,
     LoadReport,
+    RowsRefused,
     load_ars,
     load_outcomes,
     load_upworthy,
@@ -309,6 +310,7 @@ GOOD_OUTCOMES = (
     "t1,Dogs are great,1000,120\n"
     "t1,<em>Cats</em> are great,1000,60\n"
     't2,"Quoted, with a comma","1,200",5\n'
+    "t2,Plain,1200,7\n"
 )
 
 
@@ -317,12 +319,12 @@ def test_outcomes_good_csv(tmp_path):
     path.write_text(GOOD_OUTCOMES)
     loaded = load_outcomes(path)
     arms = loaded.arms
-    assert loaded.report.rows_read == 3 and loaded.report.n_skipped == 0
+    assert loaded.report.rows_read == 4 and loaded.report.n_skipped == 0
     assert list(arms.columns) == ARM_COLUMNS
-    assert arms["test_id"].tolist() == ["outcomes:t1", "outcomes:t1", "outcomes:t2"]
-    assert arms["headline"].tolist() == ["Dogs are great", "Cats are great", "Quoted, with a comma"]
-    assert arms["impressions"].tolist() == [1000, 1000, 1200]
-    assert arms["clicks"].tolist() == [120, 60, 5]
+    assert arms["test_id"].tolist() == ["outcomes:t1", "outcomes:t1", "outcomes:t2", "outcomes:t2"]
+    assert arms["headline"].tolist() == ["Dogs are great", "Cats are great", "Quoted, with a comma", "Plain"]
+    assert arms["impressions"].tolist() == [1000, 1000, 1200, 1200]
+    assert arms["clicks"].tolist() == [120, 60, 5, 7]
     assert arms[["excerpt", "image_id", "lede_id"]].isna().all().all()
     assert arms["date"].isna().all() and pd.api.types.is_datetime64_any_dtype(arms["date"])
     assert (arms["source"] == "outcomes").all()
@@ -342,7 +344,7 @@ def test_outcomes_accepts_paths_bytes_and_uploads(tmp_path, as_source):
     path = tmp_path / "outcomes.csv"
     path.write_text(GOOD_OUTCOMES)
     arms = load_outcomes(as_source(path), source_name="mysite").arms
-    assert arms["test_id"].tolist() == ["mysite:t1", "mysite:t1", "mysite:t2"]
+    assert arms["test_id"].tolist() == ["mysite:t1", "mysite:t1", "mysite:t2", "mysite:t2"]
     assert (arms["source"] == "mysite").all()
 
 
@@ -351,24 +353,37 @@ def test_outcomes_optional_columns():
         " excerpt , clicks,date,headline,impressions,test_id,image_id,unused\n"  # any order, padded
         "An excerpt,120,2024-03-05,Dogs are great,1000, t1 ,img-1,x\n"
         ",60,,Cats are great,1000,t1,,x\n"
-        "Other,5,2024-13-45,Birds are great,500,t2,img-2,x\n"  # row 4: bad date
-        "Other,5,2024-03-06,Fish are great,500,  ,img-2,x\n"  # row 5: no test id
         "Other,7,2024-03-06T10:30:00,Eels are great,500,t3,img-3,x\n"
+        "Other,8,2024-03-06,Rays are great,500,t3,img-3,x\n"
     )
     loaded = load_outcomes(text.encode())
     arms = loaded.arms
-    assert loaded.report.rows_read == 5
-    assert loaded.report.skipped == {"unparseable date": [4], "empty test_id": [5]}
+    assert loaded.report.rows_read == 4
     assert list(arms.columns) == ARM_COLUMNS
-    assert arms["test_id"].tolist() == ["outcomes:t1", "outcomes:t1", "outcomes:t3"]
-    assert arms["excerpt"].isna().tolist() == [False, True, False]
-    assert arms["excerpt"].dropna().tolist() == ["An excerpt", "Other"]
-    assert arms["image_id"].isna().tolist() == [False, True, False]
-    assert arms["image_id"].dropna().tolist() == ["img-1", "img-3"]
+    assert arms["test_id"].tolist() == ["outcomes:t1", "outcomes:t1", "outcomes:t3", "outcomes:t3"]
+    assert arms["excerpt"].isna().tolist() == [False, True, False, False]
+    assert arms["excerpt"].dropna().tolist() == ["An excerpt", "Other", "Other"]
+    assert arms["image_id"].isna().tolist() == [False, True, False, False]
+    assert arms["image_id"].dropna().tolist() == ["img-1", "img-3", "img-3"]
     assert arms["date"].iloc[0] == pd.Timestamp("2024-03-05")
     assert pd.isna(arms["date"].iloc[1])
     assert arms["date"].iloc[2] == pd.Timestamp("2024-03-06")  # the day of a timestamp
     assert arms["lede_id"].isna().all()
+
+
+def test_outcomes_bad_date_or_test_id_refuses_the_file_naming_row_and_column():
+    text = (
+        "test_id,headline,impressions,clicks,date\n"
+        "t2,Birds are great,500,5,2024-13-45\n"  # row 2: bad date
+        "t2,Bats are great,500,5,2024-03-06\n"
+        "  ,Fish are great,500,5,2024-03-06\n"  # row 4: no test id
+    )
+    with pytest.raises(RowsRefused) as refused:
+        load_outcomes(text.encode())
+    assert refused.value.problems == [
+        "row 2, column date: not a date",
+        "row 4, column test_id: empty test id",
+    ]
 
 
 def test_outcomes_numbers_tolerated():
@@ -442,6 +457,7 @@ LOADERS = {
     "upworthy-parquet": load_upworthy,
     "ars": load_ars,
 }
+ARCHIVE_LOADERS = [kind for kind in LOADERS if kind != "outcomes"]
 # Parquet has no header row: its rows are numbered from 1. CSV rows as a spreadsheet shows them.
 FIRST_ROW = {"outcomes": 2, "upworthy-csv": 2, "upworthy-parquet": 1, "ars": 2}
 
@@ -475,7 +491,7 @@ BAD_ARMS = [
 ]
 
 
-@pytest.mark.parametrize("kind", LOADERS)
+@pytest.mark.parametrize("kind", ARCHIVE_LOADERS)  # outcomes files are strict: test_malformed_files.py
 @pytest.mark.parametrize(
     ("bad", "reason"), BAD_ARMS, ids=[f"{r}:{a[1]!r}/{a[2]!r}/{a[0]!r}" for a, r in BAD_ARMS]
 )

@@ -6,10 +6,10 @@ import pytest
 
 from core.basics.settings import load_settings
 from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
-from core.data.loaders import load_outcomes
+from core.data.loaders import RowsRefused, load_outcomes
 from core.newsroom.entry import count_problems, parse_counts
 from core.newsroom.recording import SavedPrediction, record, saved_prediction
-from core.newsroom.upload import plan_upload, skipped_row_messages
+from core.newsroom.upload import plan_upload
 from core.newsroom.verdict import summarise
 from db import experiments
 from db.engine import get_sessionmaker
@@ -125,10 +125,10 @@ def test_parse_counts_returns_ints_or_raises_with_every_problem():
         parse_counts([("x", "1"), ("10", "11")])
     assert "headline 1: impressions" in str(error.value)
     assert count_problems([(True, 1)]) == ["headline 1: impressions is not a number (True)"]
-    assert count_problems([("inf", "1")]) == ["headline 1: impressions must be a whole number (inf)"]
+    assert count_problems([("inf", "1")]) == ["headline 1: impressions is not a finite number (inf)"]
 
 
-def test_skipped_rows_are_listed_one_by_one_in_row_order():
+def test_bad_rows_refuse_the_file_listing_row_column_and_reason_in_row_order():
     csv = (
         b"test_id,headline,impressions,clicks\n"
         b"t1,A,100,5\n"
@@ -137,11 +137,12 @@ def test_skipped_rows_are_listed_one_by_one_in_row_order():
         b"t2,C,lots,5\n"  # row 5
         b"t2,D,100,6\n"
     )
-    loaded = load_outcomes(csv)
-    assert skipped_row_messages(loaded.report) == [
-        "row 3: clicks above impressions",
-        "row 4: empty headline",
-        "row 5: unparseable number",
+    with pytest.raises(RowsRefused) as refused:
+        load_outcomes(csv)
+    assert refused.value.problems == [
+        "row 3, column clicks: clicks (500) above impressions (100)",
+        "row 4, column headline: empty headline",
+        "row 5, column impressions: impressions is not a number ('lots')",
     ]
 
 
@@ -173,18 +174,22 @@ def test_plan_upload_prefers_the_first_saved_test_with_the_same_headlines():
 
 
 def test_plan_upload_reports_single_headline_tests_and_repeats_with_rows():
-    csv = (
-        b"test_id,headline,impressions,clicks\n"
-        b"solo,Alone,10,1\n"
-        b"rep,Same,10,1\n"
-        b"rep,Other,10,1\n"
-        b"rep,same!,10,2\n"
+    # load_outcomes refuses such a file itself (tests/test_malformed_files.py); plan_upload
+    # applies the same rule to arms from anywhere.
+    arms = pd.DataFrame(
+        {
+            "test_id": ["csv:solo", "csv:rep", "csv:rep", "csv:rep"],
+            "headline": ["Alone", "Same", "Other", "same!"],
+            "impressions": [10, 10, 10, 10],
+            "clicks": [1, 1, 1, 2],
+        }
     )
-    planned, problems = plan_upload(load_outcomes(csv).arms, {})
+    planned, problems = plan_upload(arms, {})
     assert planned == []
     assert problems == [
-        "test solo (row 2): only one headline; a test needs two or more",
-        "test rep: rows 3, 5 have the same headline",
+        "test solo, row 2: only one headline; a test needs two or more",
+        "test rep, rows 3, 5, column headline: the same headline twice (“Same” / “same!”; "
+        "case and punctuation are ignored)",
     ]
 
 

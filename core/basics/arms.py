@@ -34,11 +34,19 @@ def whole_number(value: object) -> tuple[int, str | None]:
     if isinstance(value, bool):
         return 0, f"is not a number ({value!r})"
     shown = str(value).strip()
+    plain = shown.replace(",", "").replace("_", "")
     try:
-        number = float(shown.replace(",", "").replace("_", ""))
+        number: float | int = int(plain)  # exact, however long
     except ValueError:
+        try:
+            number = float(plain)
+        except ValueError:
+            return 0, f"is not a number ({shown!r})"
+    if math.isnan(number):
         return 0, f"is not a number ({shown!r})"
-    if not math.isfinite(number) or number != int(number):
+    if math.isinf(number):
+        return 0, f"is not a finite number ({shown})"
+    if number != int(number):
         return 0, f"must be a whole number ({shown})"
     if number < 0:
         return 0, f"must not be negative ({shown})"

@@ -1,8 +1,11 @@
-"""Checks on the columns of an uploaded table, worded the same wherever a file is read."""
+"""Tables in and out: checks on the columns of an uploaded table (worded the same wherever a file
+is read), and CSV written for spreadsheets with formula-like cells neutralised."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+import pandas as pd
 
 
 def missing_columns_message(columns: Iterable[object], required: list[str], what: str) -> str | None:
@@ -12,3 +15,32 @@ def missing_columns_message(columns: Iterable[object], required: list[str], what
     if not missing:
         return None
     return f"{what} is missing required column(s): {', '.join(missing)} (found: {', '.join(found) or 'none'})"
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
+# (tab and carriage return too: some of them strip it and read what follows).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' so it shows as text.
+
+    Numbers are left alone (a negative number is a number, not a formula); so is other text.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV bytes for download, every formula-like text cell neutralised.
+
+    Every CSV the app or the command line writes for people to open goes through here.
+    """
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
+    # CRLF line ends (RFC 4180): a cell holding a bare CR or LF is then quoted, not split.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 from core.basics.settings import load_settings
-from core.data.importer import FORMATS, describe, guess_format, import_file
+from core.data.importer import FORMATS, describe, guess_format, import_once
 from core.data.loaders import DataFormatError
-from db.engine import transaction
 
 NEEDS_DATABASE = True
 
@@ -35,9 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if fmt is None:
         return _fail(f"cannot tell the format of {path.name}; pass --format {'|'.join(FORMATS)}")
     try:
-        with transaction(settings) as session:
-            imported = import_file(session, path, fmt)
-    except DataFormatError as exc:
+        imported = import_once(settings, path, fmt)
+    except DataFormatError as exc:  # outcomes files: any bad row refuses the file, nothing written
         return _fail(str(exc))
     print("\n".join(describe(imported)))
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from core.basics.settings import load_settings
+from core.basics.tables import csv_bytes
 from core.basics.text import clean_headline
 from core.evaluation.predictors import has_model, load_pair_predictor
 from core.lifecycle.registry import active_model_dir
@@ -39,6 +40,6 @@ def run(args: argparse.Namespace) -> int:
     p_a = np.clip(np.asarray(predictor.predict_pairs(a, b), dtype=float), 0.0, 1.0)
     out = frame.drop(columns=["p_a"], errors="ignore").assign(p_a=p_a)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.output, index=False)
+    args.output.write_bytes(csv_bytes(out))  # a headline like =1+2 stays text in a spreadsheet
     print(f"scored {len(out):,} pairs with {predictor.name}: {args.output}", file=sys.stderr)
     return 0

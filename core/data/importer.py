@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.basics.arms import LoadReport
@@ -98,17 +98,27 @@ def guess_format(filename: str, data: bytes | None = None) -> str | None:
     return None
 
 
-def ensure_base_corpus(settings: Settings) -> ImportResult:
-    """Import the bundled Upworthy archive unless it is in the database already (cheap then:
-    the file is hashed, not parsed). Run ``db.migrate.upgrade(settings)`` first."""
+def import_once(
+    settings: Settings, source: str | Path | bytes, fmt: str, filename: str | None = None
+) -> FileImport:
+    """``import_file`` in its own transaction, safe when several processes import the same file at
+    once: the one that loses the race on imports.sha256 rolls back whole and reports the file as
+    imported before (it was, by the winner), never an error."""
     Session = get_sessionmaker(settings)
     try:
         with Session.begin() as session:
-            return import_file(session, settings.upworthy_parquet, "upworthy").result
-    except IntegrityError:
-        # Another process imported it between our check and our insert; theirs counts.
+            return import_file(session, source, fmt, filename)
+    except (IntegrityError, OperationalError):
+        # Another process imported it between our check and our insert; theirs counts. (With
+        # SQLite a writer that lost may also see "database is locked"; the retry reads theirs.)
         with Session.begin() as session:
-            return import_file(session, settings.upworthy_parquet, "upworthy").result
+            return import_file(session, source, fmt, filename)
+
+
+def ensure_base_corpus(settings: Settings) -> ImportResult:
+    """Import the bundled Upworthy archive unless it is in the database already (cheap then:
+    the file is hashed, not parsed). Run ``db.migrate.upgrade(settings)`` first."""
+    return import_once(settings, settings.upworthy_parquet, "upworthy").result
 
 
 def describe(imported: FileImport) -> list[str]:

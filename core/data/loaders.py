@@ -18,7 +18,8 @@ import pandas as pd
 
 from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_number
 from core.basics.tables import missing_columns_message
-from core.basics.text import clean_headline, headline_problems
+from core.basics.text import clean_headline, headline_problems, normalise_headline
+from core.data import csv_file
 
 OUTCOMES_REQUIRED = ["test_id", "headline", "impressions", "clicks"]
 OUTCOMES_OPTIONAL = ["image_id", "date", "excerpt"]
@@ -36,6 +37,29 @@ ARS_REQUIRED = [
 
 class DataFormatError(ValueError):
     """The file cannot be read as this format at all (unreadable, or columns missing)."""
+
+    @property
+    def problems(self) -> list[str]:
+        return [str(self)]
+
+
+class RowsRefused(DataFormatError):
+    """Rows or tests of an outcomes CSV are wrong: the file is refused whole.
+
+    ``problems``: every problem, in row order, each naming row, column and what is wrong.
+    """
+
+    SHOWN = 10  # problems in the one-line message (the command line's); ``problems`` has all
+
+    def __init__(self, problems: list[str]):
+        self._problems = list(problems)
+        more = len(problems) - self.SHOWN
+        listed = "; ".join(problems[: self.SHOWN]) + (f"; and {more} more" if more > 0 else "")
+        super().__init__(f"Outcomes CSV refused, nothing written: {len(problems)} problem(s): {listed}")
+
+    @property
+    def problems(self) -> list[str]:
+        return self._problems
 
 
 @dataclass
@@ -83,8 +107,12 @@ def _arm_problem(headline: object, impressions: object, clicks: object) -> str |
     return counts[0].kind if counts else None
 
 
-def _frame(records: list[dict]) -> pd.DataFrame:
-    arms = pd.DataFrame.from_records(records, columns=ARM_COLUMNS)
+def _frame(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    arms = (
+        records
+        if isinstance(records, pd.DataFrame)
+        else pd.DataFrame.from_records(records, columns=ARM_COLUMNS)
+    )
     arms["impressions"] = arms["impressions"].astype("int64")
     arms["clicks"] = arms["clicks"].astype("int64")
     arms["date"] = pd.to_datetime(arms["date"], errors="coerce")
@@ -189,32 +217,133 @@ def load_ars(path: str | Path) -> Loaded:
 
 
 def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "outcomes") -> Loaded:
-    """The plain outcomes CSV: test_id, headline, impressions, clicks [, image_id, date, excerpt]."""
-    frame = _read_csv(source)
-    _require(frame, OUTCOMES_REQUIRED, "Outcomes CSV")
-    report = LoadReport(rows_read=len(frame))
-    records = []
-    for i, row in enumerate(frame.to_dict("records")):
-        problem = _arm_problem(row["headline"], row["impressions"], row["clicks"])
-        if not problem and not str(row["test_id"]).strip():
-            problem = "empty test_id"
-        when = pd.to_datetime(row.get("date") or None, errors="coerce")
-        if not problem and row.get("date") and pd.isna(when):
-            problem = "unparseable date"
-        if problem:
-            report.skip(problem, i + 2)
-            continue
-        records.append(
-            {
-                "test_id": f"{source_name}:{str(row['test_id']).strip()}",
-                "headline": clean_headline(row["headline"]),
-                "excerpt": _optional(row.get("excerpt")),
-                "image_id": _optional(row.get("image_id")),
-                "lede_id": None,
-                "impressions": _count_or_none(row["impressions"]),
-                "clicks": _count_or_none(row["clicks"]),
-                "date": None if pd.isna(when) else when.date(),
-                "source": source_name,
-            }
+    """The plain outcomes CSV: test_id, headline, impressions, clicks [, image_id, date, excerpt].
+
+    Strict, for the command line and the app alike: a file with any problem is refused whole,
+    so nothing of it is written anywhere. Problems of the file (not UTF-8 text, a column missing
+    or twice, no rows) raise :class:`DataFormatError`; problems of rows and tests raise
+    :class:`RowsRefused`, whose ``problems`` name row, column and what is wrong, in row order.
+    """
+    try:
+        records = csv_file.rows(csv_file.decode(csv_file.read_bytes(source)))
+    except csv_file.NotCsvText as exc:
+        raise DataFormatError(f"Outcomes CSV refused: {exc}") from exc
+    if not records or not any(cell.strip() for row in records for cell in row):
+        raise DataFormatError("Outcomes CSV refused: the file is empty (no header, no rows)")
+    header = [name.strip() for name in records[0]]
+    _refuse_duplicate_columns(header)
+    _require(pd.DataFrame(columns=header), OUTCOMES_REQUIRED, "Outcomes CSV")
+    problems: list[tuple[int, str]] = []
+    kept: list[list[str]] = []
+    bad_tests: set[str] = set()  # tests with a bad row: their shape is not judged on the rest
+    test_column = header.index("test_id")
+    for row, cells in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line is not an arm
+        found = _outcome_row_problems(row, cells, header)
+        problems += [(row, p) for p in found]
+        if found:
+            bad_tests.add(cells[test_column].strip() if test_column < len(cells) else "")
+        else:
+            kept.append([str(row), *cells, *[""] * (len(header) - len(cells))])
+    if not kept and not problems:
+        raise DataFormatError("Outcomes CSV refused: the file has a header but no rows")
+    frame = pd.DataFrame(kept, columns=["row", *header])
+    frame["row"] = frame["row"].astype(int)
+    frame["headline"] = frame["headline"].map(clean_headline)
+    frame["test_id"] = frame["test_id"].str.strip()
+    dates = _outcome_dates(frame)
+    bad_dates = dates.isna() & frame.get("date", pd.Series("", index=frame.index)).str.strip().ne("")
+    problems += [(row, f"row {row}, column date: not a date") for row in frame.loc[bad_dates, "row"]]
+    problems += outcomes_test_problems(frame[~frame["test_id"].isin(bad_tests)])
+    if problems:
+        raise RowsRefused([p for _, p in sorted(problems, key=lambda item: item[0])])
+    arms = pd.DataFrame(
+        {
+            "test_id": source_name + ":" + frame["test_id"],
+            "headline": frame["headline"],
+            "excerpt": _optional_column(frame, "excerpt"),
+            "image_id": _optional_column(frame, "image_id"),
+            "lede_id": None,
+            "impressions": frame["impressions"].map(_count_or_none),
+            "clicks": frame["clicks"].map(_count_or_none),
+            "date": dates.dt.normalize(),
+            "source": source_name,
+        },
+        columns=ARM_COLUMNS,
+    )
+    return Loaded(_frame(arms), LoadReport(rows_read=len(frame)))
+
+
+def _refuse_duplicate_columns(header: list[str]) -> None:
+    twice = sorted({name for name in header if header.count(name) > 1 and name})
+    if twice:
+        raise DataFormatError(
+            f"Outcomes CSV refused: column(s) {', '.join(twice)} appear more than once in the header; "
+            "keep one of each"
         )
-    return Loaded(_frame(records), report)
+
+
+def _outcome_row_problems(row: int, cells: list[str], header: list[str]) -> list[str]:
+    """What is wrong with one row of an outcomes CSV, each naming row and column; [] if nothing."""
+    if len(cells) > len(header):
+        return [f"row {row}: {len(cells)} cells but the header names {len(header)} columns"]
+    problems = []
+    for name, cell in zip(header, cells):
+        control = csv_file.CONTROL_CHARACTER.search(cell)
+        if control:
+            code = ord(control.group())
+            problems.append(
+                f"row {row}, column {name}: control character U+{code:04X} at character {control.start() + 1}"
+            )
+    if problems:
+        return problems
+    value = dict(zip(header, cells))
+    if not value.get("test_id", "").strip():
+        problems.append(f"row {row}, column test_id: empty test id")
+    problems += [f"row {row}, column headline: {p}" for p in headline_problems(value.get("headline", ""))]
+    problems += [
+        f"row {row}, column {p.column}: {p.message}"
+        for p in count_problems(value.get("impressions", ""), value.get("clicks", ""))
+    ]
+    return problems
+
+
+def outcomes_test_problems(arms: pd.DataFrame) -> list[tuple[int, str]]:
+    """(first row, problem) for each test of an outcomes table that is not a test.
+
+    ``arms`` has ``test_id``, cleaned ``headline`` and spreadsheet ``row`` columns. A test needs
+    two or more headlines, all different once case, spacing and punctuation are ignored
+    (core.basics.text.normalise_headline): "Owls win!" and "owls WIN" are one headline twice.
+    """
+    keyed = arms.assign(key=arms["headline"].map(normalise_headline))
+    sizes = keyed.groupby("test_id", sort=False)["row"].transform("size")
+    problems = [
+        (row, f"test {name}, row {row}: only one headline; a test needs two or more")
+        for name, row in zip(keyed.loc[sizes < 2, "test_id"], keyed.loc[sizes < 2, "row"])
+    ]
+    repeated = keyed[keyed.duplicated(["test_id", "key"], keep=False) & (sizes >= 2)]
+    for (name, _), same in repeated.groupby(["test_id", "key"], sort=False):
+        shown = " / ".join(f"“{h}”" for h in same["headline"])
+        problems.append(
+            (
+                same["row"].iloc[0],
+                f"test {name}, rows {', '.join(map(str, same['row']))}, column headline: "
+                f"the same headline twice ({shown}; case and punctuation are ignored)",
+            )
+        )
+    return problems
+
+
+def _outcome_dates(frame: pd.DataFrame) -> pd.Series:
+    if "date" not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    text = frame["date"].str.strip().replace("", None)
+    return pd.to_datetime(text, errors="coerce", format="mixed")
+
+
+def _optional_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    text = frame[column].str.strip()
+    return text.where(text != "", None)

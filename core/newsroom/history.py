@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.basics.tables import csv_bytes
+
 ARM_COLUMNS = [
     "test_id",
     "arm_id",
@@ -195,5 +197,6 @@ EXPORT_LABELS = {
 
 
 def export_csv(judged: pd.DataFrame) -> bytes:
-    """The history table as UTF-8 CSV bytes."""
-    return judged[EXPORT_COLUMNS].to_csv(index=False).encode("utf-8")
+    """The history table as UTF-8 CSV bytes; a headline such as ``=HYPERLINK(...)`` is written as
+    text (``'=HYPERLINK(...)``), never as a formula a spreadsheet would run."""
+    return csv_bytes(judged[EXPORT_COLUMNS])

@@ -3,14 +3,19 @@ test each one completes, and every problem that refuses the file."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from core.basics.arms import LoadReport
 from core.basics.text import normalise_headline
+from core.data.loaders import outcomes_test_problems
+from db.imports import claim_import, find_import
 
 
 @dataclass(frozen=True)
@@ -28,12 +33,6 @@ class UploadedTest:
     dates: list[date | None] | None = None  # per headline: when the test ran
 
 
-def skipped_row_messages(report: LoadReport) -> list[str]:
-    """Every skipped row of an outcomes CSV with its reason, in row order."""
-    rows = sorted((row, reason) for reason, numbers in report.skipped.items() for row in numbers)
-    return [f"row {row}: {reason}" for row, reason in rows]
-
-
 def plan_upload(
     arms: pd.DataFrame, saved_tests: Mapping[int, Sequence[str]]
 ) -> tuple[list[UploadedTest], list[str]]:
@@ -41,20 +40,21 @@ def plan_upload(
 
     ``saved_tests`` maps test id -> arm headlines in arm order, in order of preference (a
     CSV test takes the first saved test with the same set of headlines). Returns the tests,
-    and problems with row numbers (one headline only, a headline twice); record nothing
-    when there are problems.
+    and problems with row numbers (one headline only, a headline twice: the rule of
+    core.data.loaders.outcomes_test_problems); no tests when there are problems.
     """
     by_key: dict[frozenset[str], int] = {}
     for test_id, headlines in saved_tests.items():
         by_key.setdefault(frozenset(normalise_headline(h) for h in headlines), test_id)
-    planned, problems = [], []
     frame = arms.assign(row=range(2, len(arms) + 2), key=arms["headline"].map(normalise_headline))
+    # load_outcomes refuses these already; checked again (same rule) for arms from elsewhere.
+    found = outcomes_test_problems(frame.assign(test_id=frame["test_id"].str.split(":", n=1).str[-1]))
+    problems = [problem for _, problem in sorted(found, key=lambda item: item[0])]
+    if problems:
+        return [], problems
+    planned = []
     for csv_id, group in frame.groupby("test_id", sort=False):
         name = str(csv_id).split(":", 1)[-1]
-        group_problems = _group_problems(name, group)
-        problems.extend(group_problems)
-        if group_problems:
-            continue
         saved_id = by_key.get(frozenset(group["key"]))
         if saved_id is not None:  # the saved test's arm order
             position = {normalise_headline(h): i for i, h in enumerate(saved_tests[saved_id])}
@@ -81,15 +81,37 @@ def _optional_values(group: pd.DataFrame, column: str) -> list | None:
     return [None if pd.isna(v) else v for v in group[column]]
 
 
-def _group_problems(name: str, group: pd.DataFrame) -> list[str]:
-    rows = group["row"].tolist()
-    if len(group) < 2:
-        return [f"test {name} (row {rows[0]}): only one headline; a test needs two or more"]
-    repeated = group[group["key"].duplicated(keep=False)]
-    return [
-        f"test {name}: rows {', '.join(map(str, same['row']))} have the same headline"
-        for _, same in repeated.groupby("key", sort=False)
-    ]
-
-
 # --- storing ----------------------------------------------------------------------------
+
+UPLOAD_SOURCE = "outcomes upload"  # imports.source of files recorded on Record outcome
+
+
+def record_upload(
+    transaction: Callable[[], AbstractContextManager[Session]],
+    data: bytes,
+    filename: str,
+    planned: Sequence[UploadedTest],
+    store: Callable[[Session, UploadedTest], object],
+) -> bool:
+    """Store every planned test of an uploaded file in one transaction, once per file contents.
+
+    The file's sha256 goes into the imports table first (the rule ``python -m core import``
+    follows): the same bytes uploaded again, or by several editors at the same moment, are
+    recorded once. Returns False, having written nothing, when they were recorded before.
+    ``store(session, test)`` records one planned test.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    arms = sum(len(t.headlines) for t in planned)
+    try:
+        with transaction() as session:
+            if not claim_import(session, UPLOAD_SOURCE, filename, sha256, arms, len(planned), arms):
+                return False
+            for test in planned:
+                store(session, test)
+    except IntegrityError:
+        # Another upload of the same bytes committed between our check and our claim.
+        with transaction() as session:
+            if find_import(session, sha256) is not None:
+                return False
+        raise
+    return True
