@@ -4,6 +4,7 @@ and LIME explanations, each prepared once per process (or cached per input), and
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -22,6 +23,8 @@ from core.newsroom.explain import word_weights
 from db.engine import masked_url, transaction
 from db.migrate import upgrade
 
+# What a database that cannot be opened or written raises (an SQLite folder that cannot be made: OSError).
+DATABASE_ERRORS = (SQLAlchemyError, OSError)
 LAST_SAVED_TEST = "last_saved_test"  # session key: the test the Compare page saved last
 
 
@@ -29,9 +32,18 @@ def settings() -> Settings:
     return load_settings()
 
 
+@contextmanager
 def session():
-    """A transaction: commits at the end of the ``with`` block, rolls back on an exception."""
-    return transaction(settings())
+    """A transaction: commits at the end of the ``with`` block, rolls back on an exception.
+
+    A database error (read-only, unreachable) ends the page's run with a plain message.
+    """
+    try:
+        with transaction(settings()) as current:
+            yield current
+    except DATABASE_ERRORS as exc:
+        show_database_error(exc)
+        st.stop()
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -69,7 +81,7 @@ def _database_problem(url: str) -> str | None:
     except SQLAlchemyError as exc:
         return database_message(exc)
     except OSError as exc:  # e.g. the SQLite file's folder cannot be created
-        return f"The database at {masked_database_url()} cannot be used: {exc}."
+        return database_message(exc)
 
 
 def database_problem() -> str | None:
@@ -78,14 +90,14 @@ def database_problem() -> str | None:
     return _database_problem(settings().sqlalchemy_url)
 
 
-def database_message(exc: SQLAlchemyError) -> str:
+def database_message(exc: Exception) -> str:
     """A plain sentence for a database error: the driver's reason, no SQL, no traceback."""
     original = getattr(exc, "orig", None)
     reason = str(original) if original is not None else type(exc).__name__
     return f"The database at {masked_database_url()} cannot be used: {' '.join(reason.split())}."
 
 
-def show_database_error(exc: SQLAlchemyError) -> None:
+def show_database_error(exc: Exception) -> None:
     st.error(
         f"{database_message(exc)} Nothing was saved. Drafts can still be compared on the Compare page; "
         "ask whoever runs Headline Lab to check the database."
@@ -96,7 +108,7 @@ def run_page(page) -> None:
     """Run the navigation's page; a database error anywhere in it becomes a plain message."""
     try:
         page.run()
-    except SQLAlchemyError as exc:
+    except DATABASE_ERRORS as exc:
         show_database_error(exc)
 
 
@@ -151,7 +163,7 @@ def model() -> Model:
     note = None
     try:
         directory, registry = active_model_dir(config), not config.model_dir
-    except SQLAlchemyError:
+    except DATABASE_ERRORS:
         directory, registry = Path(config.model_dir) if config.model_dir else config.default_model_dir, False
         if not config.model_dir:
             note = "the database cannot be read, so the bundled default model is served"

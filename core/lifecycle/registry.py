@@ -62,7 +62,8 @@ def active_version(settings: Settings) -> ModelVersion | None:
 
 def versions(settings: Settings) -> list[ModelVersion]:
     """All registered versions, newest first (a new bundled default is registered first)."""
-    with contextlib.suppress(ModelLoadError, OSError):  # listed without it; loading it says why
+    # Listed without it; loading it says why (a read-only database cannot register it: listed still).
+    with contextlib.suppress(ModelLoadError, OSError, SQLAlchemyError):
         register_default(settings)
     with transaction(settings) as session:
         return list_model_versions(session)
