@@ -9,12 +9,16 @@ from ui import resources, routing
 
 st.set_page_config(page_title="Headline Lab", page_icon="📰", layout="wide")
 routing.entered_through_app()
+resources.remove_leftovers()
 
-try:
-    resources.prepare_database()
-except Exception as exc:  # an unreachable or broken database: nothing can work without it
-    st.error(f"The database at {resources.masked_database_url()} cannot be used: {exc}")
-    st.stop()
+# A read-only or unreachable database does not stop the app: drafts are scored from the model
+# alone, and every page that needs the database says plainly why it cannot use it.
+problem = resources.database_problem()
+if problem:
+    st.warning(
+        f"{problem} Saving tests, recording outcomes, the history and retraining are unavailable "
+        "until it is fixed; drafts can still be compared."
+    )
 
 PAGES = [
     st.Page("pages/compare.py", title="Compare", icon=":material/edit_note:", default=True),
@@ -28,4 +32,4 @@ page = st.navigation(PAGES, position="hidden")
 routing.return_to_requested_page()
 routing.menu(PAGES)
 resources.sidebar(resources.model())
-page.run()
+resources.run_page(page)  # a page's database error is a plain message, never a traceback

@@ -1,4 +1,5 @@
-"""load_pair_predictor: the transformer when a model folder has a manifest, else the cached baseline."""
+"""load_pair_predictor: the transformer of a model folder, or the cached baseline when asked for by name;
+a missing model is an error, never silently the baseline."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from core.basics.settings import Settings
 from core.evaluation import predictors
 from core.model.baselines import TfidfPairLR
+from core.model.manifest import ModelLoadError
 from tests.synthetic_pairs import synthetic_pairs, word_trait
 
 
@@ -56,7 +58,19 @@ def test_manifest_selects_the_transformer_and_pairs_are_sent_once(tmp_settings, 
     assert FakeScorer.calls == [(["a", "a"], ["b", "b"], ["story one", "story two"])]
 
 
-def test_without_manifest_the_baseline_is_fitted_once_then_read_from_cache(tmp_settings, monkeypatch):
+@pytest.mark.parametrize("folder", [None, "missing", "empty", "no-manifest"])
+def test_a_missing_or_empty_model_folder_is_an_error_not_the_baseline(tmp_settings, monkeypatch, folder):
+    monkeypatch.setattr(predictors, "default_baseline", lambda settings: pytest.fail("fell back"))
+    path = None if folder is None else tmp_settings.root / folder
+    if folder in ("empty", "no-manifest"):
+        path.mkdir()
+    if folder == "no-manifest":
+        (path / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(ModelLoadError, match="does not exist|no manifest.json"):
+        predictors.load_pair_predictor(path, tmp_settings)
+
+
+def test_the_baseline_by_name_is_fitted_once_then_read_from_cache(tmp_settings, monkeypatch):
     fits = []
 
     def fake_training_pairs(settings):
@@ -65,19 +79,19 @@ def test_without_manifest_the_baseline_is_fitted_once_then_read_from_cache(tmp_s
 
     monkeypatch.setattr(predictors, "training_pairs", fake_training_pairs)
     monkeypatch.setattr(predictors, "data_fingerprint", lambda settings: "fixed")
-    first = predictors.load_pair_predictor(tmp_settings.root / "no-model-here", tmp_settings)
+    first = predictors.load_pair_predictor("baseline", tmp_settings)
     assert isinstance(first, TfidfPairLR) and len(fits) == 1
     assert list((tmp_settings.var_dir / "baselines").iterdir()) == [
         tmp_settings.var_dir / "baselines" / "tfidf-lr-fixed.pkl"
     ]
-    second = predictors.load_pair_predictor(None, tmp_settings)
+    second = predictors.load_pair_predictor(predictors.BASELINE, tmp_settings)
     assert len(fits) == 1  # served from the cache, not refitted
     a, b = ["amazing word1 word2", "word3"], ["word4 word5", "amazing word6"]
     assert np.array_equal(first.predict_pairs(a, b), second.predict_pairs(a, b))
 
     # New data: refitted once, and the stale cache is removed.
     monkeypatch.setattr(predictors, "data_fingerprint", lambda settings: "changed")
-    predictors.load_pair_predictor(None, tmp_settings)
+    predictors.load_pair_predictor("baseline", tmp_settings)
     assert len(fits) == 2
     assert [p.name for p in (tmp_settings.var_dir / "baselines").iterdir()] == ["tfidf-lr-changed.pkl"]
 

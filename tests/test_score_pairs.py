@@ -23,7 +23,7 @@ def baseline() -> TfidfPairLR:
 def cli(baseline, monkeypatch, tmp_path, capsys):
     """Run the command with the synthetic baseline; returns (exit code, stderr)."""
     monkeypatch.setenv("HEADLINE_LAB_ROOT", str(tmp_path))
-    monkeypatch.setattr(score_pairs_cli, "load_pair_predictor", lambda model_dir, settings: baseline)
+    monkeypatch.setattr(score_pairs_cli, "predictor_for", lambda model, settings: baseline)
 
     def call(*argv: str) -> tuple[int, str]:
         code = main(["score-pairs", *argv])
@@ -84,11 +84,16 @@ def test_empty_headlines_are_reported_by_row(cli, tmp_path):
     assert "row 2" not in err
 
 
-def test_model_folder_without_manifest_is_refused(cli, tmp_path):
+def test_model_folder_without_manifest_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HEADLINE_LAB_ROOT", str(tmp_path))
     source = tmp_path / "in.csv"
     source.write_text("headline_a,headline_b\nOne,Two\n")
-    code, err = cli("--input", str(source), "--output", str(tmp_path / "o.csv"), "--model", str(tmp_path))
-    assert code == 2 and "manifest.json" in err
+    code = main(
+        ["score-pairs", "--input", str(source), "--output", str(tmp_path / "o.csv"), "--model", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "manifest.json" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_ten_thousand_pairs_score_in_seconds(cli, tmp_path):

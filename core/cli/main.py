@@ -12,7 +12,13 @@ import argparse
 import importlib
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core.basics.settings import load_settings
+from core.cli.refusal import database_reason, refuse
+from core.lifecycle.leftovers import remove_stale_tmp_folders
+from core.model.manifest import ModelLoadError
+from db.engine import masked_url
 from db.migrate import upgrade
 
 COMMANDS = {
@@ -44,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = argparse.ArgumentParser(prog=f"python -m core {args.command}", description=SUMMARIES[args.command])
     module.add_arguments(sub)
     parsed = sub.parse_args(argv[1:])
-    if module.NEEDS_DATABASE:
-        upgrade(load_settings())
-    return module.run(parsed)
+    settings = load_settings()
+    try:
+        remove_stale_tmp_folders(settings)  # what a killed training run left behind
+        if module.NEEDS_DATABASE:
+            upgrade(settings)
+        return module.run(parsed)
+    except ModelLoadError as exc:
+        return refuse(str(exc))
+    except SQLAlchemyError as exc:
+        return refuse(f"the database at {masked_url(settings)} cannot be used: {database_reason(exc)}")

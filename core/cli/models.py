@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from core.basics.settings import load_settings
+from core.cli.refusal import refuse
 from core.lifecycle import activation, champion, registry
 from core.lifecycle.summary import version_summary
 from db.schema import ModelVersion
@@ -33,7 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    try:
+        return _run(args, load_settings())
+    except (ValueError, RuntimeError) as exc:  # no such version, already active, changed meanwhile
+        return refuse(str(exc))
+
+
+def _run(args: argparse.Namespace, settings) -> int:
     if args.action == "list":
         rows = registry.versions(settings)
         print(pd.DataFrame([version_summary(r) for r in rows]).to_string(index=False) if rows else "none")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.basics.settings import load_settings
+from core.basics.settings import Settings, load_settings
 from core.basics.tables import csv_bytes
 from core.basics.text import clean_headline
-from core.evaluation.predictors import has_model, load_pair_predictor
-from core.lifecycle.registry import active_model_dir
+from core.evaluation.predictors import BASELINE, PairPredictor, TransformerPredictor, load_pair_predictor
+from core.lifecycle.registry import serving_model
 from core.newsroom.score_pairs import REQUIRED, InputError, read_pairs
 
 NEEDS_DATABASE = True  # the active model is the registry's
@@ -21,20 +21,31 @@ NEEDS_DATABASE = True  # the active model is the registry's
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", type=Path, required=True, help="CSV with columns headline_a, headline_b")
     parser.add_argument("--output", type=Path, required=True, help="where to write the CSV with p_a added")
-    parser.add_argument("--model", type=Path, metavar="DIR", help="model folder with a manifest.json")
+    parser.add_argument(
+        "--model",
+        metavar="DIR",
+        help=f"model folder with a manifest.json, or '{BASELINE}' for the TF-IDF baseline "
+        "(default: the active model; a broken one is refused, never replaced by the baseline)",
+    )
+
+
+def predictor_for(model: str | None, settings: Settings) -> PairPredictor:
+    """The model asked for, else the one served now. One that cannot be loaded raises
+    ModelLoadError (one line and exit 2, core.cli.main), never replaced by the baseline."""
+    if model is None:
+        directory, scorer = serving_model(settings)
+        return TransformerPredictor(scorer, directory)
+    return load_pair_predictor(model, settings)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    if args.model is not None and not has_model(args.model):
-        print(f"error: {args.model}: no manifest.json, not a trained model folder", file=sys.stderr)
-        return 2
     try:
         frame = read_pairs(args.input, settings.max_headline_chars)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    predictor = load_pair_predictor(args.model or active_model_dir(settings), settings)
+    predictor = predictor_for(args.model, settings)
     # The model sees headlines cleaned as in training (entities decoded, tags removed).
     a, b = (frame[c].map(clean_headline).tolist() for c in REQUIRED)
     p_a = np.clip(np.asarray(predictor.predict_pairs(a, b), dtype=float), 0.0, 1.0)

@@ -64,6 +64,9 @@ class TransformerPredictor:
         return np.asarray(self.scorer.pair_proba(ua, ub, uc), dtype=float)[codes]
 
 
+BASELINE = "baseline"  # the name that asks for the TF-IDF baseline instead of a model folder
+
+
 def has_model(model_dir: Path) -> bool:
     return (Path(model_dir) / MANIFEST).is_file()
 
@@ -119,10 +122,10 @@ def default_baseline(settings: Settings) -> PairPredictor:
     return model
 
 
-def load_pair_predictor(model_dir: Path | None, settings: Settings) -> PairPredictor:
-    """The transformer in model_dir (default: settings.default_model_dir) if it has a
-    manifest.json, otherwise the cached default baseline."""
-    model_dir = Path(model_dir) if model_dir is not None else settings.default_model_dir
-    if has_model(model_dir):
-        return load_transformer(model_dir)
-    return default_baseline(settings)
+def load_pair_predictor(model_dir: Path | str | None, settings: Settings) -> PairPredictor:
+    """The transformer in model_dir (default: settings.default_model_dir), or the cached default
+    baseline when model_dir is ``"baseline"``. A missing or broken model folder raises
+    ModelLoadError: a configured model is never silently replaced by the baseline."""
+    if str(model_dir) == BASELINE:
+        return default_baseline(settings)
+    return load_transformer(Path(model_dir) if model_dir is not None else settings.default_model_dir)

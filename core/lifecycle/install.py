@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from core.basics.settings import Settings
-from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file
+from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file, write_manifest
 from core.model.scorer import HeadlineScorer
 from db.engine import transaction
 from db.model_versions import (
@@ -119,7 +119,7 @@ def _copy_model(source: Path, folder: Path, version: str) -> None:
     manifest = json.loads((folder / MANIFEST).read_text())
     if manifest.get("version") != version:  # the manifest is not among its own checksums
         manifest["version"] = version
-        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        write_manifest(folder, manifest)  # sealed again
 
 
 def _install(

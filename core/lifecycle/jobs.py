@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -26,7 +27,8 @@ RUNNING = ("starting", "running")  # any other state is final: done, failed, can
 # Progress is written at most this often (and on every change of stage): a step may take 10 ms.
 WRITE_INTERVAL_S = 0.25
 
-# Workers this process started: polling them reaps them, so a finished one is not a zombie.
+# Workers this process started. Each has a thread waiting on it, so a worker that finishes or
+# is cancelled is reaped at once, not left a zombie until someone polls its status.
 _children: dict[int, subprocess.Popen] = {}
 
 
@@ -86,6 +88,7 @@ def start(settings: Settings, kind: str, argv: list[str], info: dict | None = No
             start_new_session=True,  # a Ctrl-C or restart of the app does not kill the training
         )
     _children[proc.pid] = proc
+    threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
     (folder / "pid").write_text(str(proc.pid))
     return job_id
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core.basics.settings import Settings
 from core.lifecycle.install import register_default
-from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file
+from core.model.manifest import ModelLoadError, read_verified_manifest
 from core.model.scorer import HeadlineScorer
 from db.engine import transaction
 from db.model_versions import (
@@ -49,8 +51,10 @@ def active_version(settings: Settings) -> ModelVersion | None:
     if active is None:
         try:
             register_default(settings)
-        except (ModelLoadError, OSError):
-            return None  # no usable default, or no room to copy it: models/default is served as is
+        except (ModelLoadError, OSError, SQLAlchemyError):
+            # No usable default, no room to copy it, or a read-only database: models/default
+            # is served as is (checked against its own seal when loaded).
+            return None
         with transaction(settings) as session:
             active = active_model_version(session)
     return active
@@ -58,7 +62,8 @@ def active_version(settings: Settings) -> ModelVersion | None:
 
 def versions(settings: Settings) -> list[ModelVersion]:
     """All registered versions, newest first (a new bundled default is registered first)."""
-    with contextlib.suppress(ModelLoadError, OSError):  # listed without it; loading it says why
+    # Listed without it; loading it says why (a read-only database cannot register it: listed still).
+    with contextlib.suppress(ModelLoadError, OSError, SQLAlchemyError):
         register_default(settings)
     with transaction(settings) as session:
         return list_model_versions(session)
@@ -77,18 +82,39 @@ def events(settings: Settings, version: str | None = None) -> list:
         return model_events(session, version)
 
 
+def registered_manifest_sha256(row: ModelVersion) -> str | None:
+    return (row.settings or {}).get("registry", {}).get("manifest_sha256")
+
+
 def verify_model(settings: Settings, row: ModelVersion) -> dict:
     """The version's manifest, after checking it is the registered one and every file matches it."""
     path = model_path(settings, row)
-    manifest = read_verified_manifest(path)
-    expected = (row.settings or {}).get("registry", {}).get("manifest_sha256")
-    if expected and sha256_file(path / MANIFEST) != expected:
-        raise ModelLoadError(f"{path / MANIFEST} differs from the one registered for {row.version}")
+    manifest = read_verified_manifest(path, registered_manifest_sha256(row))
     if manifest.get("version") != row.version:
         raise ModelLoadError(f"{path} holds version {manifest.get('version')!r}, not {row.version!r}")
     return manifest
 
 
-def load_model(settings: Settings, row: ModelVersion) -> HeadlineScorer:
+def load_model(settings: Settings, row: ModelVersion, **kwargs) -> HeadlineScorer:
+    """A registered version, loaded only if its manifest is the registered one (its sha256 is in
+    the row) and every file matches the manifest; raises ModelLoadError."""
     verify_model(settings, row)
-    return HeadlineScorer.from_pretrained(model_path(settings, row))
+    return HeadlineScorer.from_pretrained(
+        model_path(settings, row), registered_sha256=registered_manifest_sha256(row), **kwargs
+    )
+
+
+def serving_model(settings: Settings, **kwargs) -> tuple[Path, HeadlineScorer]:
+    """The model to serve now, (folder, scorer), checked as strictly as on activation: the
+    active version against its registered manifest, an explicit folder or models/default
+    against the manifest's own seal. Raises ModelLoadError (never falls back to another model)
+    and the database's errors when the registry cannot be read.
+    """
+    if settings.model_dir:
+        directory = Path(settings.model_dir)
+        return directory, HeadlineScorer.from_pretrained(directory, **kwargs)
+    active = active_version(settings)
+    if active is None:
+        directory = settings.default_model_dir
+        return directory, HeadlineScorer.from_pretrained(directory, **kwargs)
+    return model_path(settings, active), load_model(settings, active, **kwargs)

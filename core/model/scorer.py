@@ -13,7 +13,6 @@ trained with ``context="excerpt"`` reads "headline [SEP] story excerpt".
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +26,14 @@ from transformers.utils import logging as hf_logging
 from core.basics.stats import first_place_probabilities, sigmoid
 from core.basics.text import clean_headline
 from core.model.hardware import has_native_bf16
-from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file
+from core.model.manifest import (
+    MANIFEST,
+    SEAL,
+    ModelLoadError,
+    read_verified_manifest,
+    sha256_file,
+    write_manifest,
+)
 from core.model.packed_encoder import PackedBert
 from core.model.packed_encoder import supports as packed_supports
 from core.model.quantized import int8_supported
@@ -121,10 +127,16 @@ class HeadlineScorer:
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, device: str = "auto", precision: str = "auto"
+        cls,
+        path: str | Path,
+        device: str = "auto",
+        precision: str = "auto",
+        registered_sha256: str | None = None,
     ) -> HeadlineScorer:
+        """Load a model folder; its manifest must carry a valid seal or match ``registered_sha256``
+        (the registry's record of it), and every file its checksum (core.model.manifest)."""
         path = Path(path)
-        manifest = read_verified_manifest(path)
+        manifest = read_verified_manifest(path, registered_sha256)
         base = manifest["base_model"]
         base_dir = base_encoder_path() if base.get("package") == BASE_PACKAGE else Path(base["path"])
         if not (base_dir / "config.json").exists():
@@ -192,9 +204,9 @@ class HeadlineScorer:
                 "context_tokens": self.context_tokens,
             }
         )
+        full.pop(SEAL, None)
         full["files"] = {p.name: sha256_file(p) for p in sorted(path.iterdir()) if p.name != MANIFEST}
-        (path / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True, default=str))
-        self.manifest = full
+        self.manifest = write_manifest(path, full)
         return path
 
     # ----- inference ----------------------------------------------------------------------

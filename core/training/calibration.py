@@ -57,5 +57,6 @@ def reference_score(scorer: HeadlineScorer, fit: pd.DataFrame, seed: int) -> flo
     )
     if "excerpt" in fit:
         sample["excerpt"] = pd.concat([fit["excerpt"], fit["excerpt"]]).to_numpy()
-    sample = sample.drop_duplicates().sample(min(len(sample), 2000), random_state=seed)
+    sample = sample.drop_duplicates()  # counted after deduplication: small data has fewer than 2,000
+    sample = sample.sample(min(len(sample), 2000), random_state=seed)
     return float(np.mean(scorer.score(list(sample["headline"]), pair_contexts(sample))))
