@@ -115,7 +115,9 @@ def _frame(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
     )
     arms["impressions"] = arms["impressions"].astype("int64")
     arms["clicks"] = arms["clicks"].astype("int64")
-    arms["date"] = pd.to_datetime(arms["date"], errors="coerce").astype("datetime64[s]")  # days: one unit everywhere
+    arms["date"] = pd.to_datetime(arms["date"], errors="coerce").astype(
+        "datetime64[s]"
+    )  # days: one unit everywhere
     return arms
 
 
