@@ -88,7 +88,8 @@ def enter_numbers(tests) -> None:
         )
 
     # A new form after each recording, so its fields start from the numbers that count now.
-    form = f"outcome_{chosen or 'new'}" + (f"_r{len(test.outcome_log)}" if test and test.outcome_log else "")
+    changes = len(test.outcome_log) + sum(o.undone_at is not None for o in test.outcome_log) if test else 0
+    form = f"outcome_{chosen or 'new'}" + (f"_v{changes}" if changes else "")
     with st.form(form):
         entries = []
         for i, headline in enumerate(headlines):

@@ -408,3 +408,127 @@ def test_a_model_that_cannot_load_is_a_clear_error_and_the_rest_still_works(Sess
     assert not at.exception and len(at.dataframe[0].value) == 2
     at.switch_page(RECORD).run()
     assert not at.exception and at.selectbox[0].value is None
+
+
+# --- The editor's desk: duplicates, corrections, undo, deletion, uploads that ask ---------
+
+
+def test_saving_the_same_drafts_twice_returns_the_first_test(Session):
+    import pandas as pd
+
+    from core.newsroom.testbook import is_duplicate_save, save_ranked_drafts
+
+    ranked = pd.DataFrame({"headline": ["A", "B"], "score": [1.0, 0.0], "win_probability": [0.7, 0.3]})
+    with Session.begin() as session:
+        first = save_ranked_drafts(session, ranked, "v1", None, "ana")
+        again = save_ranked_drafts(session, ranked, "v1", None, "ana")
+        other_model = save_ranked_drafts(session, ranked, "v2", None, "ana")
+        other_excerpt = save_ranked_drafts(session, ranked, "v1", "A story", "ana")
+        ids = (first.id, again.id, other_model.id, other_excerpt.id)
+    assert ids[1] == ids[0] and len(set(ids)) == 3
+    _, editor, _ = counts(Session)
+    assert editor == 3
+    with Session.begin() as session:
+        test = experiments.get_test(session, ids[0])
+        assert not is_duplicate_save(test)
+        assert is_duplicate_save(test, now=test.created_at + pd.Timedelta(minutes=1))
+
+
+def recorded_test(Session, result=((1000, 100), (1000, 50))) -> int:
+    with Session.begin() as session:
+        test = experiments.create_test(
+            session, ["Cats win", "Dogs win"], None, "ana", "v1", [1, 0], [0.7, 0.3]
+        )
+        record(session, test, list(result), "bo")
+        return test.id
+
+
+def test_correcting_an_outcome_starts_from_the_current_numbers_and_keeps_the_old_ones(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    form = f"outcome_{test_id}_v1"
+    assert [at.text_input(key=f"{form}_impressions_{i}").value for i in range(2)] == ["1000", "1000"]
+    assert [at.text_input(key=f"{form}_clicks_{i}").value for i in range(2)] == ["100", "50"]
+    at.text_input(key=f"{form}_clicks_1").set_value("150")
+    at.text_input(key=f"{form}_by").set_value("cy")
+    at.button(key=f"FormSubmitter:{form}-Correct outcome").click().run()
+
+    assert at.success[0].value == f"Outcome of test #{test_id} corrected."
+    assert any(m.value.startswith("**Winner: Dogs win") for m in at.markdown)
+    at.run()
+    assert at.selectbox[0].value == test_id and "outcome recorded" in at.selectbox[0].format_func(test_id)
+    history = table_with(at, "before (impressions / clicks)")
+    assert history["before (impressions / clicks)"].tolist() == ["nothing", "1,000 / 100 · 1,000 / 50"]
+    assert history["after"].tolist()[-1] == "1,000 / 100 · 1,000 / 150"
+    assert history["by"].tolist() == ["bo", "cy"]
+
+    at.button(key=f"undo_{test_id}").click().run()
+    assert at.success[0].value == f"The last change to test #{test_id} was undone."
+    with Session.begin() as session:
+        test = experiments.get_test(session, test_id)
+        assert [(a.impressions, a.clicks) for a in test.arms] == [(1000, 100), (1000, 50)]
+        assert len(test.outcomes) == 1 and len(test.outcome_log) == 2 and test.outcome_log[1].undone_at
+    assert table_with(at, "undone")["undone"].tolist()[0] == ""
+    assert table_with(at, "undone")["undone"].tolist()[1].endswith("by someone")
+
+
+def test_undoing_the_only_recording_puts_the_test_back_to_waiting(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    at.button(key=f"undo_{test_id}").click().run()
+    assert "waiting for its outcome" in at.selectbox[0].format_func(test_id)
+    with Session.begin() as session:
+        test = experiments.get_test(session, test_id)
+        assert [(a.impressions, a.clicks) for a in test.arms] == [(None, None), (None, None)]
+    assert at.text_input(key=f"outcome_{test_id}_v2_impressions_0").value == ""
+
+
+def test_a_test_is_deleted_only_after_confirming_and_the_deletion_is_kept(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    assert at.button(key=f"delete_{test_id}").disabled
+    at.text_input(key=f"delete_by_{test_id}").set_value("ana")
+    at.checkbox(key=f"delete_sure_{test_id}").check().run()
+    at.button(key=f"delete_{test_id}").click().run()
+
+    assert at.success[0].value == f"Test #{test_id} was deleted."
+    assert test_id not in at.selectbox[0].options and not at.exception
+    with Session.begin() as session:
+        test = experiments.get_test(session, test_id)
+        assert test.deleted_by == "ana" and test.deleted_at is not None
+        assert test_id not in [t.id for t in experiments.list_tests(session)]
+    at.switch_page(HISTORY).run()
+    assert "No outcomes recorded yet" in at.info[0].value or test_id not in set(
+        at.dataframe[0].value.iloc[:, 0]
+    )
+
+
+OUTCOMES_CSV = b"test_id,headline,impressions,clicks\ncms-1,Cats win,1000,100\ncms-1,Dogs win,1000,50\n"
+
+
+def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
+    test_id = recorded_test(Session, result=((500, 10), (500, 12)))
+    at = open_app(RECORD)
+    at.file_uploader[0].upload("results.csv", OUTCOMES_CSV, "text/csv")
+    at.run()
+    plan = at.dataframe[0].value
+    assert plan["what happens"].tolist() == ["replaces"]
+    assert plan["now (impressions / clicks)"].tolist() == ["500 / 10 · 500 / 12"]
+    assert "already have a different outcome" in at.warning[0].value
+    (button,) = [b for b in at.button if b.label == "Record 1 outcome(s)"]
+    assert button.disabled
+    at.checkbox(key="upload_replace").check().run()
+    [b for b in at.button if b.label == "Record 1 outcome(s)"][0].click().run()
+
+    assert at.success[0].value == "Recorded 1 outcome(s) from results.csv."
+    shown = [m.value for m in at.markdown]
+    assert f"**Test #{test_id}**" in shown and any(m.startswith("**Winner: Cats win") for m in shown)
+    assert any(m.startswith("Model: the model predicted it") for m in shown)
+
+    at.run()  # the same file again: nothing to replace
+    assert at.dataframe[0].value["what happens"].tolist() == ["unchanged"]
+    assert any("Nothing to record" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label.startswith("Record ")]
