@@ -351,7 +351,13 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     accuracy = {m.label: m.value for m in at.metric}
     assert accuracy == {"Accuracy on significant outcomes": "100%", "Accuracy on all outcomes": "100%"}
     table = at.dataframe[0].value
-    assert table["model_version"].tolist() == ["v2", "v1"]  # newest first
+    assert table["model"].tolist() == ["v2", "v1"]  # newest first
+    assert table["model right?"].tolist() == ["no clear winner yet", "right"]
+    assert table["winner"].tolist() == ["no clear winner", "A"] and table["model's pick"].tolist() == [
+        "B",
+        "A",
+    ]
+    assert table["headlines"].tolist() == ["A | B", "A | B"] and "None" not in table.to_string()
     assert at.download_button[0].label == "Export CSV"
     over_time = table_with(at, "tests (all)")
     assert over_time["tests (all)"].tolist() == [1, 2] and over_time["tests (significant)"].tolist() == [1, 1]
@@ -361,7 +367,7 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     assert table_with(at, "arms")["arms"].sum() == 4
 
     at.selectbox[0].set_value("v2").run()
-    assert at.dataframe[0].value["model_version"].tolist() == ["v2"]
+    assert at.dataframe[0].value["model"].tolist() == ["v2"]
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
 
 
@@ -375,10 +381,89 @@ def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
     at = open_app(HISTORY)
 
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "100%"
-    assert "1 of 1 tests" in [c.value for c in at.caption]
-    assert at.dataframe[0].value["prediction_at_recording"].tolist() == [True, False, False]
+    assert "1 of 1 tests counted here (of 3 listed)" in [c.value for c in at.caption]
+    assert at.dataframe[0].value["predicted at recording"].tolist() == [True, False, False]
     at.toggle(key="count_late_predictions").set_value(True).run()
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "50%"
+
+
+def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_export(Session):
+    seed_outcomes(Session)
+    with Session.begin() as session:
+        test = experiments.create_test(
+            session, ["Island wins", "Island loses"], None, None, "v1", [0, 0], [0.4, 0.6]
+        )
+        record(session, test, [(1000, 100), (1000, 50)], None)
+    at = open_app(HISTORY)
+    assert (
+        "3 test(s) with an outcome; 2 had a clear winner. The model picked that winner in 1 of 2 (50%)."
+        in [m.value for m in at.markdown]
+    )
+    table = at.dataframe[0].value
+    assert (
+        table.iloc[0]["headlines"] == "Island wins | Island loses"
+        and table.iloc[0]["model right?"] == "wrong"
+    )
+    assert table.iloc[0]["saved by"] == "" and not re.search(r"\+00:00|None", table.to_string())
+
+    at.text_input(key="history_search").set_value("island").run()
+    assert at.dataframe[0].value["test"].tolist() == [test.id]
+    assert "1 of 3 tests shown." in [c.value for c in at.caption]
+    at.text_input(key="history_search").set_value("").run()
+    at.multiselect(key="history_calls").set_value(["right"]).run()
+    assert at.dataframe[0].value["model right?"].tolist() == ["right"]
+
+    detail = table_with(at, "win_probability")
+    assert detail["headline"].tolist() == ["Island wins", "Island loses"]
+    assert detail["impressions"].tolist() == [1000, 1000] and detail["clicks"].tolist() == [100, 50]
+
+
+def test_the_history_export_has_impressions_clicks_and_rate_per_headline(Session):
+    import io
+
+    import pandas as pd
+
+    from core.newsroom.history import arm_outcomes, export_csv, judged_outcomes
+    from core.newsroom.testbook import recorded_outcomes
+
+    seed_outcomes(Session)
+    with Session.begin() as session:
+        outcomes = recorded_outcomes(session)
+        arms = arm_outcomes(experiments.list_tests(session, has_outcome=True))
+    frame = pd.read_csv(io.BytesIO(export_csv(judged_outcomes(outcomes, arms), arms)))
+    assert len(frame) == 4
+    assert {"headline", "impressions", "clicks", "click_rate", "model_win_probability"} <= set(frame.columns)
+    first = frame[frame["model_version"] == "v1"]
+    assert first["impressions"].tolist() == [1000, 1000] and first["click_rate"].tolist() == [0.1, 0.05]
+
+
+def test_history_on_day_one_shows_the_models_archive_record_apart(Session, model_dir, tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    with_metrics = tmp_path / "model"
+    shutil.copytree(model_dir, with_metrics)
+    manifest = json.loads((with_metrics / "manifest.json").read_text())
+    manifest["validation_metrics"] = {
+        "upworthy": {
+            "accuracy": 0.634,
+            "accuracy_significant": 0.753,
+            "pairs": 2854,
+            "significant_pairs": 823,
+        }
+    }
+    (with_metrics / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("HEADLINE_LAB_MODEL_DIR", str(with_metrics))
+    at = open_app(HISTORY)
+    if at.exception or any("could not be loaded" in e.value for e in at.error):
+        pytest.skip("the manifest's checksums cover manifest.json")
+    text = " ".join(m.value for m in at.markdown)
+    assert "The archive (not your newsroom)" in text
+    assert (
+        "On 2,854 headline pairs from Upworthy archive tests it had never seen, it picked the winner 63% of "
+        "the time (75% of 823 when the result was clear)." in text
+    )
+    assert "No outcomes recorded yet in your newsroom" in at.info[0].value
 
 
 def test_history_without_outcomes_says_so(Session):

@@ -268,6 +268,7 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(url)
+        expect(page.get_by_role("heading", name="Compare drafts")).to_be_visible(timeout=90_000)
         saved = save_test(page, drafts, "ana")
 
         go_to(page, "Record outcome")
