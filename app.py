@@ -22,6 +22,7 @@ page = st.navigation(
         st.Page("pages/record_outcome.py", title="Record outcome", icon=":material/fact_check:"),
         st.Page("pages/history.py", title="History", icon=":material/monitoring:"),
         st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+        st.Page("pages/help.py", title="Help", icon=":material/help:"),
     ]
 )
 routing.return_to_requested_page()

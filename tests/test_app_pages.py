@@ -21,7 +21,7 @@ from tests.app_env import TINY_VERSION, app_environment, copy_database, template
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE, RECORD = "pages/compare.py", "pages/record_outcome.py"
-HISTORY, MODELS = "pages/history.py", "pages/models.py"
+HISTORY, MODELS, HELP = "pages/history.py", "pages/models.py", "pages/help.py"
 DRAFTS = ["You won't believe what this cat did", "Cat does a thing", "Scientists explain why cats purr"]
 
 
@@ -79,10 +79,16 @@ def counts(Session) -> tuple[int, int, int]:
 # --- Compare ------------------------------------------------------------------------------
 
 
-def test_the_sidebar_shows_the_model_version_and_the_database(Session):
-    sidebar = " ".join(c.value for c in open_app().sidebar.caption)
-    assert f"Model: **{TINY_VERSION}**" in sidebar
-    assert f"Database: `{load_settings().sqlalchemy_url}`" in sidebar
+def test_the_sidebar_keeps_the_database_and_version_to_the_models_page(Session):
+    at = open_app()
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert sidebar == "Model: ready"
+    at.switch_page(MODELS).run()
+    details = " ".join(c.value for c in at.caption)
+    assert (
+        f"Database: `{load_settings().sqlalchemy_url}`" in details
+        and f"raw version `{TINY_VERSION}`" in details
+    )
 
 
 def test_typing_drafts_shows_each_score_rank_win_probability_and_highlight(Session, model_dir):
@@ -473,7 +479,12 @@ def test_history_without_outcomes_says_so(Session):
 
 def test_every_page_opens_without_an_exception(Session):
     at = open_app()
-    for page, title in ((RECORD, "Record an outcome"), (HISTORY, "History"), (MODELS, "Models")):
+    for page, title in (
+        (RECORD, "Record an outcome"),
+        (HISTORY, "History"),
+        (MODELS, "Models"),
+        (HELP, "Help"),
+    ):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title[0].value == title
@@ -617,3 +628,34 @@ def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
     assert at.dataframe[0].value["what happens"].tolist() == ["unchanged"]
     assert any("Nothing to record" in i.value for i in at.info)
     assert not [b for b in at.button if b.label.startswith("Record ")]
+
+
+def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Session):
+    at = open_app(HELP)
+    text = " ".join(m.value for m in at.markdown)
+    for term in (
+        "Win probability",
+        "Rank",
+        "Click rate",
+        "95% interval",
+        "p-value",
+        "Significant",
+        "Bonferroni",
+        "Impressions needed",
+        "Calibration",
+        "Accuracy on clear results",
+        "Log loss",
+        "McNemar",
+    ):
+        assert f"**{term}" in text, term
+    assert text.count("*Example:*") >= 12
+    at.text_input(key="help_search").set_value("bonferroni").run()
+    assert len([m for m in at.markdown if "*Example:*" in m.value]) == 1
+
+    test_id = recorded_test(Session)
+    at.switch_page(RECORD).run()
+    at.selectbox[0].set_value(test_id).run()
+    assert all(t.help for t in at.text_input if t.label in ("Impressions", "Clicks"))
+    seed_outcomes(Session)
+    at.switch_page(HISTORY).run()
+    assert all(m.help for m in at.metric)
