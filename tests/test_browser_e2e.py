@@ -286,7 +286,7 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
         )
         page.locator("input[type=file]").set_input_files(str(csv))
         expect(page.get_by_text("already have a different outcome")).to_be_visible()
-        page.get_by_label("Replace 1 existing outcome(s)").check()
+        page.get_by_text("Replace 1 existing outcome(s)").click()
         page.get_by_role("button", name="Record 1 outcome(s)").click()
         expect(page.get_by_text("Recorded 1 outcome(s) from outcomes.csv.")).to_be_visible()
         expect(page.get_by_text(f"Winner: {drafts[1]}")).to_be_visible()
