@@ -130,7 +130,8 @@ def enter_numbers(tests) -> None:
             st.session_state["record_test"] = test_id
             st.success(f"Outcome of test #{test_id} {'corrected' if current else 'recorded'}.")
             outcome_view.show_outcome(summary)
-            return
+            with resources.session() as session:
+                test = test_by_id(session, test_id)
     if test is not None:
         changes_and_deletion(test)
 

@@ -291,9 +291,12 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
         expect(page.get_by_text("Recorded 1 outcome(s) from outcomes.csv.")).to_be_visible()
         expect(page.get_by_text(f"Winner: {drafts[1]}")).to_be_visible()
 
-        page.get_by_role("tab", name="Enter numbers").click()  # anything that reruns the page
-        page.reload()
-        expect(page.get_by_role("heading", name="Record an outcome")).to_be_visible()
+        page.get_by_role("tab", name="Enter numbers").click()
+        page.get_by_text(re.compile(r"^Change history \(")).click()
+        name = page.get_by_role("textbox", name="Your name").first
+        name.fill("dee")
+        name.press("Enter")  # anything that reruns the page
+        expect(page.get_by_role("textbox", name="Clicks", exact=True).nth(1)).to_have_value("300")
         combobox = page.get_by_role("combobox", name="Test")
         expect(combobox).to_have_value(re.compile(f"^#{saved} ·.*outcome recorded"))
         expect(page.get_by_text("KeyError")).to_have_count(0)
@@ -301,13 +304,15 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
             "300"
         )  # the numbers that count now
 
-        page.get_by_role("textbox", name="Clicks", exact=True).nth(1).fill("90")
+        page.get_by_role("textbox", name="Clicks", exact=True).nth(1).fill("20")
         page.get_by_label("Recorded by").first.fill("cy")
         page.get_by_role("button", name="Correct outcome").click()
         expect(page.get_by_text(f"Outcome of test #{saved} corrected.")).to_be_visible()
         expect(page.get_by_text(f"Winner: {drafts[0]}")).to_be_visible()
-        page.get_by_text("Change history").click()
-        page.get_by_role("button", name="Undo the last change").click()
+        undo = page.get_by_role("button", name="Undo the last change")
+        if not undo.is_visible():
+            page.get_by_text(re.compile(r"^Change history \(")).click()
+        undo.click()
         expect(page.get_by_text(f"The last change to test #{saved} was undone.")).to_be_visible()
         expect(page.get_by_role("textbox", name="Clicks", exact=True).nth(1)).to_have_value("300")
         expect(page.get_by_test_id("stException")).to_have_count(0)
