@@ -25,6 +25,7 @@ PAGES = [
     st.Page("pages/record_outcome.py", title="Record outcome", icon=":material/fact_check:"),
     st.Page("pages/history.py", title="History", icon=":material/monitoring:"),
     st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+    st.Page("pages/help.py", title="Help", icon=":material/help:"),
 ]
 # The menu is drawn here, not by Streamlit: .streamlit/config.toml turns its automatic list of
 # pages/ off, which a first visit would otherwise show before this script has run.

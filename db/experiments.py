@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from db.schema import (
     Outcome,
     Prediction,
     Test,
+    utcnow,
 )
 
 
@@ -127,16 +128,60 @@ def list_tests(
 ) -> list[Test]:
     """Tests, newest first, with arms, predictions and outcomes loaded.
 
-    ``sources=None`` lists every source (the archives hold thousands of tests); ``has_outcome``
+    Deleted tests are left out. ``sources=None`` lists every source (the archives hold thousands of tests); ``has_outcome``
     True/False keeps only tests with/without a recorded outcome.
     """
-    query = select(Test).order_by(Test.created_at.desc(), Test.id.desc()).offset(offset).limit(limit)
+    query = (
+        select(Test)
+        .where(Test.deleted_at.is_(None))
+        .order_by(Test.created_at.desc(), Test.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
     if sources is not None:
         query = query.where(Test.source.in_(list(sources)))
     if has_outcome is not None:
-        recorded = exists().where(Outcome.test_id == Test.id)
+        recorded = exists().where(Outcome.test_id == Test.id, Outcome.undone_at.is_(None))
         query = query.where(recorded if has_outcome else ~recorded)
     return list(session.scalars(query))
+
+
+def recent_duplicate(
+    session: Session,
+    headlines: Sequence[str],
+    excerpt: str | None,
+    model_version: str | None,
+    within: timedelta,
+) -> Test | None:
+    """The newest editor test saved in the last ``within`` with exactly these headlines (in this
+    order), this excerpt and predictions by this model version; None when there is none."""
+    cleaned = [str(h).strip() for h in headlines]
+    excerpt = (excerpt or "").strip() or None
+    query = (
+        select(Test)
+        .where(Test.source == "editor", Test.deleted_at.is_(None), Test.created_at >= utcnow() - within)
+        .order_by(Test.id.desc())
+    )
+    for test in session.scalars(query):
+        versions = {p.model_version for p in test.predictions}
+        if (
+            [a.headline for a in test.arms] == cleaned
+            and test.excerpt == excerpt
+            and versions == ({model_version} if model_version else set())
+        ):
+            return test
+    return None
+
+
+def delete_test(session: Session, test_id: int, deleted_by: str | None) -> Test:
+    """Mark a test deleted (who, when): it stays in the database for the record but is no longer
+    listed, judged in History or trained on."""
+    test = session.get(Test, test_id)
+    if test is None or test.deleted_at is not None:
+        raise ValueError(f"no test #{test_id} to delete")
+    test.deleted_at, test.deleted_by = utcnow(), deleted_by
+    session.flush()
+    return test
 
 
 def check_probability(name: str, value: float) -> None:

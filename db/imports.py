@@ -165,7 +165,7 @@ def arms_frame(session: Session, sources: Iterable[str] | str | None = None) -> 
             Test.source,
         )
         .join(Arm.test)
-        .where(Arm.impressions.is_not(None), Arm.clicks.is_not(None))
+        .where(Arm.impressions.is_not(None), Arm.clicks.is_not(None), Test.deleted_at.is_(None))
         .order_by(Test.id, Arm.position)
     )
     if sources is not None:

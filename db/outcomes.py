@@ -15,6 +15,7 @@ from db.schema import (
     Arm,
     Outcome,
     Test,
+    utcnow,
 )
 
 
@@ -34,8 +35,9 @@ def record_outcome(
 ) -> Outcome:
     """Record a test's real result: ``results`` maps every arm id to (impressions, clicks).
 
-    Sets the arms' impressions and clicks and adds an outcome row; recording again adds
-    another row (the latest counts) and overwrites the arms' numbers.
+    Sets the arms' impressions and clicks and adds an outcome row that keeps those counts;
+    recording again (a correction) adds another row and overwrites the arms' numbers, so every
+    earlier recording stays in ``Test.outcome_log`` (see :func:`undo_last_outcome`).
     """
     test = session.get(Test, test_id)
     if test is None:
@@ -64,10 +66,29 @@ def record_outcome(
         predicted_win_probability=predicted_win_probability,
         model_correct=model_correct,
         prediction_at_recording=None if predicted_arm_id is None else bool(prediction_at_recording),
+        counts=[[arm.id, *counts[arm.id]] for arm in test.arms],
     )
     test.outcomes.append(outcome)
     session.flush()
     return outcome
+
+
+def undo_last_outcome(session: Session, test_id: int, undone_by: str | None) -> Outcome:
+    """Undo a test's latest recording (kept in the log as undone, by whom and when): the arms get
+    the previous recording's counts back, or none when it was the first."""
+    test = session.get(Test, test_id)
+    if test is None or not test.outcomes:
+        raise ValueError(f"test #{test_id} has no recorded outcome to undo")
+    last = test.outcomes[-1]
+    last.undone_at, last.undone_by = utcnow(), undone_by
+    session.flush()
+    session.expire(test, ["outcomes", "outcome_log"])  # reloaded without the undone one
+    previous = test.outcomes[-1] if test.outcomes else None
+    restored = {arm_id: (i, c) for arm_id, i, c in (previous.counts or [])} if previous else {}
+    for arm in test.arms:
+        arm.impressions, arm.clicks = restored.get(arm.id, (None, None))
+    session.flush()
+    return last
 
 
 def _checked_results(
@@ -131,7 +152,7 @@ def outcomes_frame(session: Session, model_version: str | None = None) -> pd.Dat
 
 
 def _outcomes_query(model_version: str | None) -> Select:
-    latest = select(func.max(Outcome.id)).group_by(Outcome.test_id)
+    latest = select(func.max(Outcome.id)).where(Outcome.undone_at.is_(None)).group_by(Outcome.test_id)
     winner, predicted = aliased(Arm), aliased(Arm)
     n_arms = select(func.count(Arm.id)).where(Arm.test_id == Test.id).scalar_subquery()
     query = (
@@ -158,7 +179,7 @@ def _outcomes_query(model_version: str | None) -> Select:
         .join(Outcome.test)
         .outerjoin(winner, winner.id == Outcome.winner_arm_id)
         .outerjoin(predicted, predicted.id == Outcome.predicted_arm_id)
-        .where(Test.source == "editor", Outcome.id.in_(latest))
+        .where(Test.source == "editor", Test.deleted_at.is_(None), Outcome.id.in_(latest))
         .order_by(Outcome.recorded_at, Outcome.id)
     )
     if model_version is not None:

@@ -110,6 +110,9 @@ class Test(Base):
     created_by: Mapped[str | None] = mapped_column(String(100))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # Deleted by an editor: kept (who and when), but no longer listed, judged or trained on.
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
 
     # Loaded eagerly: pages use tests after their transaction has ended.
     arms: Mapped[list[Arm]] = relationship(
@@ -118,9 +121,16 @@ class Test(Base):
     predictions: Mapped[list[Prediction]] = relationship(
         order_by="Prediction.id", lazy="selectin", cascade="all, delete-orphan"
     )
+    # The recordings that count (an undone one is left out); every recording, undone ones too,
+    # is in ``outcome_log``.
     outcomes: Mapped[list[Outcome]] = relationship(
-        back_populates="test", order_by="Outcome.id", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="test",
+        primaryjoin="and_(Test.id == Outcome.test_id, Outcome.undone_at.is_(None))",
+        order_by="Outcome.id",
+        lazy="selectin",
+        cascade="all, delete-orphan",
     )
+    outcome_log: Mapped[list[Outcome]] = relationship(order_by="Outcome.id", lazy="selectin", viewonly=True)
 
     @property
     def latest_outcome(self) -> Outcome | None:
@@ -205,6 +215,12 @@ class Outcome(Base):
     # The judged prediction was made at recording time (see Prediction.at_recording); empty
     # without a prediction. Live accuracy leaves these out unless asked to include them.
     prediction_at_recording: Mapped[bool | None]
+    # The counts of this recording, [[arm id, impressions, clicks], ...] in arm order: a
+    # correction keeps the old numbers, and undo restores them.
+    counts: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Undone (by whom, when): kept in the log, no longer counts.
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(100))
 
     test: Mapped[Test] = relationship(back_populates="outcomes")
 

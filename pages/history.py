@@ -1,34 +1,65 @@
-"""History: editors' tests with outcomes, and how right the model has been on them."""
+"""History: editors' tests with outcomes, and how right the model has been on them; on day one,
+the active model's record on the archive, kept apart from the newsroom's own."""
 
 import streamlit as st
 
 from core.newsroom.history import (
-    EXPORT_COLUMNS,
-    EXPORT_LABELS,
     accuracy_over_time,
     accuracy_summary,
+    archive_record,
     arm_outcomes,
     calibration,
+    editor_table,
     export_csv,
     forecasts_only,
     judged_outcomes,
+    search,
+    summary_line,
 )
 from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
-from ui import charts, resources, routing
+from ui import charts, pickers, resources, routing, when
 
 routing.through_app(__file__)
+CALLS = ["right", "wrong", "no clear winner yet", "not a forecast", "no forecast"]
+
+
+def archive_section() -> None:
+    model = resources.model()
+    lines = archive_record((model.scorer.manifest if model.scorer else {}).get("validation_metrics"))
+    if not lines:
+        return
+    with st.container(border=True):
+        st.markdown("**The archive (not your newsroom): how the active model did on past A/B tests**")
+        for line in lines:
+            st.markdown(f"- {line}")
+        st.caption(
+            "A backtest on archive tests held out of its training, measured when the model was trained. "
+            "Your newsroom's own record below counts only your recorded outcomes.",
+            help="A “clear result” is a pair whose click rates differ significantly (p < 0.05). "
+            "Picking at random would be right 50% of the time.",
+        )
+
 
 st.title("History")
+archive_section()
 with resources.session() as session:
     versions = predicting_versions(session)
-    version = st.selectbox("Model version", [None, *versions], format_func=lambda v: v or "All versions")
+    version = st.selectbox(
+        "Model version",
+        [None, *versions],
+        format_func=lambda v: v or "All versions",
+        help="Only the outcomes of tests this model version forecast.",
+    )
     outcomes = recorded_outcomes(session, model_version=version)
     tests = editor_tests(session, with_outcome=True)
 recorded = set(outcomes["test_id"])
 arms = arm_outcomes(t for t in tests if t.id in recorded)
 judged = judged_outcomes(outcomes, arms)
 if judged.empty:
-    st.info("No outcomes recorded yet. Save a test on Compare, then record its result on Record outcome.")
+    st.info(
+        "No outcomes recorded yet in your newsroom. Save a test on Compare, then record its result on "
+        "Record outcome."
+    )
     st.stop()
 
 late = int(judged["prediction_at_recording"].fillna(False).sum())
@@ -42,25 +73,84 @@ include_late = st.toggle(
 if not include_late:
     judged, arms = forecasts_only(judged, arms)
 
+st.subheader("Your newsroom's record")
+st.markdown(summary_line(judged))
 summary = accuracy_summary(judged)
+helps = {
+    "significant outcomes": "Of the tests with a clear (significant) winner that the model forecast, the share "
+    "where its top pick was that winner. The tests without a clear winner are not counted here.",
+    "all outcomes": "Of all tests the model forecast, the share where its top pick had the best observed "
+    "click rate, even when the difference could be chance.",
+}
 significant, overall = st.columns(2)
 for column, (name, row) in zip((significant, overall), summary.iterrows()):
     value = "–" if row["tests"] == 0 else f"{row['accuracy']:.0%}"
-    column.metric(f"Accuracy on {name}", value)
-    column.caption(f"{int(row['hits'])} of {int(row['tests'])} tests")
+    column.metric(f"Accuracy on {name}", value, help=helps[name])
+    column.caption(f"{int(row['hits'])} of {int(row['tests'])} tests counted here (of {len(judged)} listed)")
 
 st.subheader("Tests with outcomes")
+table = editor_table(judged, arms)
+table["recorded"] = table["recorded"].map(when.local)
+find, which = st.columns([2, 3])
+text = find.text_input("Search headlines or names", key="history_search", placeholder="e.g. island, ana, #12")
+calls = which.multiselect(
+    "Model's call", CALLS, default=CALLS, key="history_calls", help="Keep only tests where the model was…"
+)
+shown = search(table, text, calls)
+st.caption(f"{len(shown)} of {len(table)} tests shown.")
 st.dataframe(
-    judged[EXPORT_COLUMNS].sort_values("recorded_at", ascending=False),
+    shown,
     hide_index=True,
     column_config={
-        **EXPORT_LABELS,
-        "predicted_win_probability": st.column_config.NumberColumn("model's P(winner)", format="percent"),
-        "p_value": st.column_config.NumberColumn("p-value", format="%.3g"),
-        "prediction_at_recording": st.column_config.CheckboxColumn("predicted at recording"),
+        "test": st.column_config.NumberColumn(
+            "test", format="#%d", help="The test's number on Record outcome."
+        ),
+        "headlines": st.column_config.TextColumn("headlines", width="large"),
+        "winner": st.column_config.TextColumn(help="The headline with a significantly better click rate."),
+        "model's pick": st.column_config.TextColumn(help="The headline the model ranked first when saved."),
+        "model right?": st.column_config.TextColumn(
+            help="right / wrong: its pick was / was not the clear winner. No clear winner yet: the test "
+            "cannot judge it. Not a forecast: scored only after the test ran."
+        ),
+        "model's P(winner)": st.column_config.NumberColumn(
+            format="percent", help="The win probability the model gave the headline that won."
+        ),
+        "p-value": st.column_config.NumberColumn(
+            format="%.3g", help="How likely a gap this big is by chance alone; below 0.05 counts as clear."
+        ),
+        "recorded": st.column_config.TextColumn(help="When the outcome was recorded, in your time zone."),
+        "predicted at recording": st.column_config.CheckboxColumn(
+            help="The model scored it only as the outcome was recorded: not a forecast."
+        ),
     },
 )
-st.download_button("Export CSV", export_csv(judged), file_name="headline_lab_history.csv", mime="text/csv")
+st.download_button(
+    "Export CSV",
+    export_csv(judged, arms),
+    file_name="headline_lab_history.csv",
+    mime="text/csv",
+    help="One row per headline: the test's verdict, then impressions, clicks and click rate.",
+)
+
+with st.expander("A test's headlines, one by one", expanded=False):
+    by_id = dict(zip(table["test"], table["headlines"]))
+    chosen = pickers.pick_id("Test", list(by_id), lambda t: f"#{t} · {by_id[t][:90]}", key="history_detail")
+    detail = arms[arms["test_id"] == chosen][
+        ["headline", "impressions", "clicks", "rate", "win_probability", "winner"]
+    ]
+    st.dataframe(
+        detail,
+        hide_index=True,
+        column_config={
+            "rate": st.column_config.NumberColumn(
+                "click rate", format="percent", help="clicks ÷ impressions"
+            ),
+            "win_probability": st.column_config.NumberColumn(
+                "model win probability", format="percent", help="The model's chance that this headline wins."
+            ),
+            "winner": st.column_config.CheckboxColumn(help="The clear (significant) winner."),
+        },
+    )
 
 st.subheader("Accuracy over time (cumulative)")
 over_time = accuracy_over_time(judged, arms)
@@ -84,15 +174,22 @@ with st.expander("Accuracy after each outcome, with counts"):
 
 st.subheader("Calibration")
 include_all = st.toggle(
-    "Include tests without a significant winner (best observed rate counts as the win)", key="calibration_all"
+    "Include tests without a significant winner (best observed rate counts as the win)",
+    key="calibration_all",
+    help="Calibration: when the model says 70%, does that headline win about 70% of the time?",
 )
-table = calibration(arms, significant_only=not include_all)
-if table.empty:
+calibrated = calibration(arms, significant_only=not include_all)
+if calibrated.empty:
     st.info("No predicted arms in these tests yet.")
 else:
-    charts.calibration_chart(table)
+    charts.calibration_chart(calibrated)
     st.dataframe(
-        table,
-        column_config={c: st.column_config.NumberColumn(format="percent") for c in ("predicted", "observed")},
+        calibrated,
+        column_config={
+            "predicted": st.column_config.NumberColumn(format="percent", help="Mean win probability given."),
+            "observed": st.column_config.NumberColumn(
+                format="percent", help="How often those headlines won."
+            ),
+        },
     )
     st.caption("A calibrated model's observed win rate matches its predicted win probability in each bin.")

@@ -10,7 +10,14 @@ import streamlit as st
 from core.data.editor import editor_pairs
 from core.lifecycle import activation, champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
-from core.lifecycle.summary import version_summary
+from core.lifecycle.summary import (
+    duration_words,
+    editor_summary,
+    engineer_summary,
+    retrain_pairs,
+    retrain_seconds,
+    version_names,
+)
 from core.model.manifest import ModelLoadError
 from ui import resources, routing
 
@@ -31,16 +38,55 @@ if FLASH in st.session_state:
 name = st.text_input("Your name", key="models_by", help="Recorded with retrains, promotions and rollbacks.")
 
 rows = registry.versions(settings)
+names = version_names(rows)
 active = next((r for r in rows if r.status == "active"), None)
+
+
+def named(version: str) -> str:
+    return names.get(version, version)
+
+
 if settings.model_dir:
     st.info(
         f"Serving the folder set by HEADLINE_LAB_MODEL_DIR ({settings.model_dir}): promotions and "
         "rollbacks here take effect once it is unset."
     )
 else:
-    st.markdown(f"Serving **{active.version}**" if active else "No registered model: the bundled default.")
+    st.markdown(
+        f"Serving **{named(active.version)}**" if active else "No registered model: the bundled default."
+    )
 if rows:
-    st.dataframe(pd.DataFrame([version_summary(r) for r in rows]), hide_index=True)
+    accuracy_help = (
+        "Share of held-out archive headline pairs where it picked the headline with more clicks "
+        "(50% is a coin toss)."
+    )
+    log_loss_help = (
+        "How far its win probabilities were from what happened; lower is better (0.693 = a coin toss)."
+    )
+    table = pd.DataFrame([editor_summary(r, named(r.version)) for r in rows])
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            **{
+                c: st.column_config.NumberColumn(format="percent", help=accuracy_help)
+                for c in table.columns
+                if c.endswith(" accuracy")
+            },
+            **{
+                c: st.column_config.NumberColumn(format="%.3f", help=log_loss_help)
+                for c in table.columns
+                if c.endswith(" log loss")
+            },
+            "newsroom tests": st.column_config.NumberColumn(help="Your recorded outcomes it was trained on."),
+        },
+    )
+with st.expander("For engineers: code, base model, seeds, raw ids, database"):
+    if rows:
+        st.dataframe(pd.DataFrame([engineer_summary(r, named(r.version)) for r in rows]), hide_index=True)
+    current = resources.model()
+    st.caption(f"Serving model folder `{current.directory}`, raw version `{current.version}`.")
+    st.caption(f"Database: `{resources.masked_database_url()}`")
 
 # ----- retrain ---------------------------------------------------------------------------------
 st.subheader("Retrain from editors' outcomes")
@@ -76,13 +122,28 @@ else:
     with resources.session() as session:
         outcomes = editor_pairs(session, settings)
     start = "the active model" if settings.retrain_warm_start and active else "the base encoder"
+    manifest = (resources.model().scorer.manifest or {}) if resources.model().scorer else {}
+    epochs = float((manifest.get("settings") or {}).get("epochs") or 1.0)
+    estimate = duration_words(retrain_seconds([manifest], retrain_pairs(manifest, len(outcomes), epochs)))
     st.caption(
         f"Trains on the archives' training split plus {outcomes['test_id'].nunique()} recorded test(s) "
-        f"({len(outcomes)} headline pairs), starting from {start}, in the background. The result is "
-        "registered as a candidate; it serves only after it is compared and promoted."
+        f"({len(outcomes)} headline pairs), starting from {start}, in the background: {estimate} on this "
+        "machine. The result is registered as a candidate; it serves only after it is compared and promoted.",
+        help="Estimated from the training speed recorded when the active model was trained (pairs per second) "
+        "and the number of headline pairs a retrain would use.",
     )
-    if st.button("Start retraining", type="primary"):
-        retrain.start_retrain(settings, by=name.strip() or None)
+    if st.session_state.get("retrain_confirm"):
+        st.warning(f"Retraining takes {estimate} and keeps this machine busy. Start it?")
+        yes, no = st.columns(2)
+        if yes.button("Yes, start retraining", type="primary"):
+            st.session_state.pop("retrain_confirm")
+            retrain.start_retrain(settings, by=name.strip() or None)
+            st.rerun()
+        if no.button("Not now"):
+            st.session_state.pop("retrain_confirm")
+            st.rerun()
+    elif st.button("Start retraining…", type="primary"):
+        st.session_state["retrain_confirm"] = True
         st.rerun()
 
 # ----- champion vs challenger ------------------------------------------------------------------
@@ -91,14 +152,14 @@ candidates = [r.version for r in rows if r.status == "candidate"]
 if not candidates:
     st.caption("No candidate yet: retrain first.")
 else:
-    challenger = st.selectbox("Candidate", candidates)
+    challenger = st.selectbox("Candidate", candidates, format_func=named)
     comparison = st.session_state.get("comparison")
     if active is None:
         comparison = None
-        if st.button(f"Make {challenger} the active model"):
+        if st.button(f"Make {named(challenger)} the active model"):
             champion.promote(settings, challenger, name.strip() or None)
-            done(f"{challenger} is now active.")
-    elif st.button(f"Compare {challenger} with {active.version}"):
+            done(f"{named(challenger)} is now active.")
+    elif st.button(f"Compare {named(challenger)} with {named(active.version)}"):
         with st.spinner("Scoring the held-out pairs with both models…"):
             try:
                 comparison = st.session_state["comparison"] = champion.compare(
@@ -111,7 +172,7 @@ else:
         st.dataframe(comparison.by_set)
         t = comparison.test
         st.markdown(
-            f"McNemar (exact): only the active model right on **{t.champion_only}** pairs, only the candidate "
+            f"McNemar test (exact; see Help): only the active model right on **{t.champion_only}** pairs, only the candidate "
             f"on **{t.challenger_only}**; p = **{t.p_value:.3g}**"
         )
         for check in comparison.checks:
@@ -124,10 +185,10 @@ else:
             override = st.checkbox("Override: promote it anyway")
             reason = st.text_input("Why (recorded with your name)", disabled=not override)
         ready = comparison.allowed or (override and reason.strip() and name.strip())
-        if st.button(f"Promote {challenger}", disabled=not ready, type="primary"):
+        if st.button(f"Promote {named(challenger)}", disabled=not ready, type="primary"):
             try:
                 champion.promote(settings, challenger, name.strip() or None, override, reason, comparison)
-                done(f"{challenger} is now active.")
+                done(f"{named(challenger)} is now active.")
             except (ModelLoadError, RuntimeError, ValueError) as exc:
                 st.error(str(exc))
 
@@ -137,18 +198,21 @@ retired = [r.version for r in rows if r.status == "retired"]
 if not retired:
     st.caption("No earlier active version to roll back to.")
 else:
-    target = st.selectbox("Earlier version", retired)
+    target = st.selectbox("Earlier version", retired, format_func=named)
     why = st.text_input("Why (optional)", key="rollback_reason")
-    if st.button(f"Roll back to {target}"):
+    if st.button(f"Roll back to {named(target)}"):
         try:
             activation.rollback(settings, target, name.strip() or None, why.strip() or None)
-            done(f"Rolled back: {target} is active again.")
+            done(f"Rolled back: {named(target)} is active again.")
         except (ModelLoadError, ValueError) as exc:
             st.error(str(exc))
 
 with st.expander("Registry log"):
     log = registry.events(settings)
     st.dataframe(
-        [{"at": e.at, "version": e.version, "action": e.action, "by": e.by, "note": e.note} for e in log],
+        [
+            {"at": e.at, "version": named(e.version), "action": e.action, "by": e.by, "note": e.note}
+            for e in log
+        ],
         hide_index=True,
     )

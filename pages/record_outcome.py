@@ -1,19 +1,29 @@
-"""Record outcome: the real A/B result of a saved test (or a new one), typed or uploaded."""
+"""Record outcome: the real A/B result of a saved test (or a new one), typed or uploaded; a
+recorded one corrected (numbers pre-filled, every change kept, the last one undoable) or deleted."""
 
 import streamlit as st
 
 from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
-from core.newsroom.recording import record
-from core.newsroom.testbook import editor_tests, new_recorded_test, test_by_id
+from core.newsroom.recording import describe_counts, planned_change, record
+from core.newsroom.testbook import (
+    current_counts,
+    delete_test,
+    editor_tests,
+    new_recorded_test,
+    outcome_changes,
+    test_by_id,
+    undo_last_outcome,
+)
 from core.newsroom.upload import plan_upload, record_upload
-from ui import outcome_view, resources, routing
+from ui import outcome_view, pickers, resources, routing, when
 
 routing.through_app(__file__)
 
 settings = resources.settings()
 model = resources.model()
+FLASH = "record_flash"  # a message that survives the rerun after an undo or a deletion
 
 
 def label(test) -> str:
@@ -22,7 +32,7 @@ def label(test) -> str:
     by = f" by {test.created_by}" if test.created_by else ""
     state = "outcome recorded" if test.outcomes else "waiting for its outcome"
     first = test.arms[0].headline[:60]
-    return f"#{test.id} · {test.created_at:%Y-%m-%d}{by} · “{first}” +{len(test.arms) - 1} · {state}"
+    return f"#{test.id} · {when.local_day(test.created_at)}{by} · “{first}” +{len(test.arms) - 1} · {state}"
 
 
 def new_test(session, headlines, created_by, excerpt=None, image_ids=None, dates=None):
@@ -40,59 +50,134 @@ def typed_headlines() -> list[str]:
     return [d.text for d in drafts] if scorable(drafts) == drafts else []
 
 
+def done(message: str) -> None:
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
 def enter_numbers(tests) -> None:
     by_id = {t.id: t for t in tests}
     waiting = [t.id for t in tests if not t.outcomes]
-    preferred = st.session_state.get(resources.LAST_SAVED_TEST) or (waiting[0] if waiting else None)
-    options = [None, *by_id]
-    chosen = st.selectbox(
+    chosen = pickers.pick_id(
         "Test",
-        options,
-        key="record_test",  # keyed: the choice stays put when the default moves after a recording
-        index=options.index(preferred) if preferred in by_id else 0,
-        format_func=lambda test_id: label(by_id.get(test_id)),
+        [None, *by_id],
+        lambda test_id: label(by_id.get(test_id)),
+        key="record_test",
+        default=waiting[0] if waiting else None,
+        follow=st.session_state.get(resources.LAST_SAVED_TEST),
+        help="Tests saved on Compare, newest first, and whether their outcome is in. "
+        "Pick “New test” for a test not saved on Compare.",
     )
-    if chosen is None:
+    test = by_id.get(chosen)
+    if test is None:
         st.caption(
             "The model scores a new test's headlines now, after it ran: History shows that call "
             "but leaves it out of live accuracy unless asked."
         )
         headlines = typed_headlines()
     else:
-        headlines = [arm.headline for arm in by_id[chosen].arms]
-        if by_id[chosen].outcomes:
-            st.caption("This test already has an outcome; recording again replaces it.")
+        headlines = [arm.headline for arm in test.arms]
     if len(headlines) < 2:
         st.info("Type two or more different headlines, one per line.")
         return
+    current = current_counts(test) if test is not None else None
+    if current:
+        st.caption(
+            "This test already has an outcome: the numbers below are the current ones. Change any and "
+            "submit to correct it; the old numbers are kept in the change history."
+        )
 
-    form = f"outcome_{chosen or 'new'}"
+    # A new form after each recording, so its fields start from the numbers that count now.
+    changes = len(test.outcome_log) + sum(o.undone_at is not None for o in test.outcome_log) if test else 0
+    form = f"outcome_{chosen or 'new'}" + (f"_v{changes}" if changes else "")
     with st.form(form):
         entries = []
         for i, headline in enumerate(headlines):
             text, impressions, clicks = st.columns([4, 1, 1], vertical_alignment="bottom")
             text.text(f"{i + 1}. {headline}")
+            old = current[i] if current else ("", "")
             entries.append(
                 (
-                    impressions.text_input("Impressions", key=f"{form}_impressions_{i}"),
-                    clicks.text_input("Clicks", key=f"{form}_clicks_{i}"),
+                    impressions.text_input(
+                        "Impressions",
+                        value=str(old[0]),
+                        key=f"{form}_impressions_{i}",
+                        help="How many readers were shown this headline (from your CMS or A/B tool).",
+                    ),
+                    clicks.text_input(
+                        "Clicks",
+                        value=str(old[1]),
+                        key=f"{form}_clicks_{i}",
+                        help="How many of them clicked it. Click rate = clicks ÷ impressions.",
+                    ),
                 )
             )
         recorded_by = st.text_input("Recorded by", key=f"{form}_by").strip() or None
-        submitted = st.form_submit_button("Record outcome", type="primary")
-    if not submitted:
-        return
-    problems = count_problems(entries)
-    if problems:
-        st.error(
-            "Nothing was recorded. Fix these and submit again:\n" + "\n".join(f"- {p}" for p in problems)
+        submitted = st.form_submit_button("Correct outcome" if current else "Record outcome", type="primary")
+    if submitted:
+        problems = count_problems(entries)
+        if problems:
+            st.error(
+                "Nothing was recorded. Fix these and submit again:\n" + "\n".join(f"- {p}" for p in problems)
+            )
+        elif current and parse_counts(entries) == current:
+            st.info("These are the numbers already recorded: nothing changed.")
+        else:
+            with resources.session() as session:
+                saved = test_by_id(session, chosen) if chosen else new_test(session, headlines, recorded_by)
+                summary = record(session, saved, parse_counts(entries), recorded_by, settings.alpha)
+                test_id = saved.id
+            st.session_state["record_test"] = test_id
+            st.success(f"Outcome of test #{test_id} {'corrected' if current else 'recorded'}.")
+            outcome_view.show_outcome(summary)
+            with resources.session() as session:
+                test = test_by_id(session, test_id)
+    if test is not None:
+        changes_and_deletion(test)
+
+
+def changes_and_deletion(test) -> None:
+    changes = outcome_changes(test)
+    if changes:
+        with st.expander(f"Change history ({len(changes)} recording(s))"):
+            st.dataframe(
+                [
+                    {
+                        "when": when.local(c.at),
+                        "by": c.by or "",
+                        "before (impressions / clicks)": describe_counts(c.old) or "nothing",
+                        "after": describe_counts(c.new),
+                        "undone": f"{when.local(c.undone_at)} by {c.undone_by or 'someone'}"
+                        if c.undone_at
+                        else "",
+                    }
+                    for c in changes
+                ],
+                hide_index=True,
+                column_config={
+                    "before (impressions / clicks)": st.column_config.TextColumn(
+                        help="Impressions / clicks per headline, in order, before this recording."
+                    )
+                },
+            )
+            if test.outcomes:
+                by = st.text_input("Your name", key=f"undo_by_{test.id}")
+                if st.button("Undo the last change", key=f"undo_{test.id}"):
+                    with resources.session() as session:
+                        undo_last_outcome(session, test.id, by.strip() or None)
+                    done(f"The last change to test #{test.id} was undone.")
+    with st.expander("Delete this test"):
+        st.caption(
+            "A deleted test leaves the lists, History and retraining. It is kept in the database "
+            "with who deleted it and when."
         )
-        return
-    with resources.session() as session:
-        test = test_by_id(session, chosen) if chosen else new_test(session, headlines, recorded_by)
-        summary = record(session, test, parse_counts(entries), recorded_by, settings.alpha)
-    st.success(f"Outcome of test #{test.id} recorded.")
-    outcome_view.show_outcome(summary)
+        by = st.text_input("Your name", key=f"delete_by_{test.id}")
+        sure = st.checkbox(f"Yes, delete test #{test.id}", key=f"delete_sure_{test.id}")
+        if st.button("Delete test", key=f"delete_{test.id}", disabled=not sure):
+            with resources.session() as session:
+                delete_test(session, test.id, by.strip() or None)
+            st.session_state.pop("record_test", None)
+            done(f"Test #{test.id} was deleted.")
 
 
 def upload_csv(tests) -> None:
@@ -125,6 +210,8 @@ def upload_csv(tests) -> None:
             + "\n".join(f"- {p}" for p in problems)
         )
         return
+    by_id = {t.id: t for t in tests}
+    changes = [planned_change(by_id.get(t.saved_test_id), t.counts) for t in planned]
     st.dataframe(
         [
             {
@@ -132,27 +219,52 @@ def upload_csv(tests) -> None:
                 "rows": ", ".join(map(str, t.rows)),
                 "headlines": len(t.headlines),
                 "recorded on": f"test #{t.saved_test_id}" if t.saved_test_id else "a new test",
+                "what happens": change.action,
+                "now (impressions / clicks)": describe_counts(change.old),
+                "from the file": describe_counts(t.counts),
             }
-            for t in planned
+            for t, change in zip(planned, changes)
         ],
         hide_index=True,
     )
+    todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
+    same = len(planned) - len(todo)
+    if same:
+        st.caption(f"{same} test(s) already have exactly these numbers: they are left as they are.")
+    if not todo:
+        st.info("Nothing to record: every test in this file already has these numbers.")
+        return
+    replacing = sum(c.action == "replaces" for _, c in todo)
     recorded_by = st.text_input("Recorded by", key="upload_by").strip() or None
-    if st.button(f"Record {len(planned)} outcome(s)", type="primary"):
+    confirmed = True
+    if replacing:
+        st.warning(
+            f"{replacing} test(s) already have a different outcome: recording replaces it "
+            "(the old numbers stay in each test's change history)."
+        )
+        confirmed = st.checkbox(f"Replace {replacing} existing outcome(s)", key="upload_replace")
+    if st.button(f"Record {len(todo)} outcome(s)", type="primary", disabled=not confirmed):
+        results = []
 
         def store(session, t):
             saved_test = test_by_id(session, t.saved_test_id) if t.saved_test_id else None
             test = saved_test or new_test(session, t.headlines, recorded_by, t.excerpt, t.image_ids, t.dates)
-            record(session, test, t.counts, recorded_by, settings.alpha)
+            results.append((test.id, record(session, test, t.counts, recorded_by, settings.alpha)))
 
         # One transaction: every test lands, or none; the same file's contents are recorded once.
-        if record_upload(resources.session, file.getvalue(), file.name, planned, store):
-            st.success(f"Recorded {len(planned)} outcome(s) from {file.name}.")
-        else:
+        if not record_upload(resources.session, file.getvalue(), file.name, [t for t, _ in todo], store):
             st.info(f"{file.name} was recorded before (same contents): nothing added.")
+            return
+        st.success(f"Recorded {len(todo)} outcome(s) from {file.name}.")
+        for test_id, summary in results:
+            with st.container(border=True):
+                st.markdown(f"**Test #{test_id}**")
+                outcome_view.show_outcome(summary)
 
 
 st.title("Record an outcome")
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
 with resources.session() as session:
     editor_tests = editor_tests(session)
 typed, uploaded = st.tabs(["Enter numbers", "Upload outcomes CSV"])

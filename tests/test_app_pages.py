@@ -22,7 +22,7 @@ from tests.app_env import TINY_VERSION, app_environment, copy_database, template
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE, RECORD = "pages/compare.py", "pages/record_outcome.py"
-HISTORY, MODELS = "pages/history.py", "pages/models.py"
+HISTORY, MODELS, HELP = "pages/history.py", "pages/models.py", "pages/help.py"
 DRAFTS = ["You won't believe what this cat did", "Cat does a thing", "Scientists explain why cats purr"]
 
 
@@ -89,10 +89,16 @@ def counts(Session) -> tuple[int, int, int]:
 # --- Compare ------------------------------------------------------------------------------
 
 
-def test_the_sidebar_shows_the_model_version_and_the_database(Session):
-    sidebar = " ".join(c.value for c in open_app().sidebar.caption)
-    assert f"Model: **{TINY_VERSION}**" in sidebar
-    assert f"Database: `{load_settings().sqlalchemy_url}`" in sidebar
+def test_the_sidebar_keeps_the_database_and_version_to_the_models_page(Session):
+    at = open_app()
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert sidebar == "Model: ready"
+    at.switch_page(MODELS).run()
+    details = " ".join(c.value for c in at.caption)
+    assert (
+        f"Database: `{load_settings().sqlalchemy_url}`" in details
+        and f"raw version `{TINY_VERSION}`" in details
+    )
 
 
 def test_typing_drafts_shows_each_score_rank_win_probability_and_highlight(Session, model_dir):
@@ -370,7 +376,13 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     accuracy = {m.label: m.value for m in at.metric}
     assert accuracy == {"Accuracy on significant outcomes": "100%", "Accuracy on all outcomes": "100%"}
     table = at.dataframe[0].value
-    assert table["model_version"].tolist() == ["v2", "v1"]  # newest first
+    assert table["model"].tolist() == ["v2", "v1"]  # newest first
+    assert table["model right?"].tolist() == ["no clear winner yet", "right"]
+    assert table["winner"].tolist() == ["no clear winner", "A"] and table["model's pick"].tolist() == [
+        "B",
+        "A",
+    ]
+    assert table["headlines"].tolist() == ["A | B", "A | B"] and "None" not in table.to_string()
     assert at.download_button[0].label == "Export CSV"
     over_time = table_with(at, "tests (all)")
     assert over_time["tests (all)"].tolist() == [1, 2] and over_time["tests (significant)"].tolist() == [1, 1]
@@ -380,7 +392,7 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     assert table_with(at, "arms")["arms"].sum() == 4
 
     at.selectbox[0].set_value("v2").run()
-    assert at.dataframe[0].value["model_version"].tolist() == ["v2"]
+    assert at.dataframe[0].value["model"].tolist() == ["v2"]
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
 
 
@@ -394,10 +406,89 @@ def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
     at = open_app(HISTORY)
 
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "100%"
-    assert "1 of 1 tests" in [c.value for c in at.caption]
-    assert at.dataframe[0].value["prediction_at_recording"].tolist() == [True, False, False]
+    assert "1 of 1 tests counted here (of 3 listed)" in [c.value for c in at.caption]
+    assert at.dataframe[0].value["predicted at recording"].tolist() == [True, False, False]
     at.toggle(key="count_late_predictions").set_value(True).run()
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "50%"
+
+
+def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_export(Session):
+    seed_outcomes(Session)
+    with Session.begin() as session:
+        test = experiments.create_test(
+            session, ["Island wins", "Island loses"], None, None, "v1", [0, 0], [0.4, 0.6]
+        )
+        record(session, test, [(1000, 100), (1000, 50)], None)
+    at = open_app(HISTORY)
+    assert (
+        "3 test(s) with an outcome; 2 had a clear winner. The model picked that winner in 1 of 2 (50%)."
+        in [m.value for m in at.markdown]
+    )
+    table = at.dataframe[0].value
+    assert (
+        table.iloc[0]["headlines"] == "Island wins | Island loses"
+        and table.iloc[0]["model right?"] == "wrong"
+    )
+    assert table.iloc[0]["saved by"] == "" and not re.search(r"\+00:00|None", table.to_string())
+
+    at.text_input(key="history_search").set_value("island").run()
+    assert at.dataframe[0].value["test"].tolist() == [test.id]
+    assert "1 of 3 tests shown." in [c.value for c in at.caption]
+    at.text_input(key="history_search").set_value("").run()
+    at.multiselect(key="history_calls").set_value(["right"]).run()
+    assert at.dataframe[0].value["model right?"].tolist() == ["right"]
+
+    detail = table_with(at, "win_probability")
+    assert detail["headline"].tolist() == ["Island wins", "Island loses"]
+    assert detail["impressions"].tolist() == [1000, 1000] and detail["clicks"].tolist() == [100, 50]
+
+
+def test_the_history_export_has_impressions_clicks_and_rate_per_headline(Session):
+    import io
+
+    import pandas as pd
+
+    from core.newsroom.history import arm_outcomes, export_csv, judged_outcomes
+    from core.newsroom.testbook import recorded_outcomes
+
+    seed_outcomes(Session)
+    with Session.begin() as session:
+        outcomes = recorded_outcomes(session)
+        arms = arm_outcomes(experiments.list_tests(session, has_outcome=True))
+    frame = pd.read_csv(io.BytesIO(export_csv(judged_outcomes(outcomes, arms), arms)))
+    assert len(frame) == 4
+    assert {"headline", "impressions", "clicks", "click_rate", "model_win_probability"} <= set(frame.columns)
+    first = frame[frame["model_version"] == "v1"]
+    assert first["impressions"].tolist() == [1000, 1000] and first["click_rate"].tolist() == [0.1, 0.05]
+
+
+def test_history_on_day_one_shows_the_models_archive_record_apart(Session, model_dir, tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    with_metrics = tmp_path / "model"
+    shutil.copytree(model_dir, with_metrics)
+    manifest = json.loads((with_metrics / "manifest.json").read_text())
+    manifest["validation_metrics"] = {
+        "upworthy": {
+            "accuracy": 0.634,
+            "accuracy_significant": 0.753,
+            "pairs": 2854,
+            "significant_pairs": 823,
+        }
+    }
+    (with_metrics / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("HEADLINE_LAB_MODEL_DIR", str(with_metrics))
+    at = open_app(HISTORY)
+    if at.exception or any("could not be loaded" in e.value for e in at.error):
+        pytest.skip("the manifest's checksums cover manifest.json")
+    text = " ".join(m.value for m in at.markdown)
+    assert "The archive (not your newsroom)" in text
+    assert (
+        "On 2,854 headline pairs from Upworthy archive tests it had never seen, it picked the winner 63% of "
+        "the time (75% of 823 when the result was clear)." in text
+    )
+    assert "No outcomes recorded yet in your newsroom" in at.info[0].value
 
 
 def test_history_without_outcomes_says_so(Session):
@@ -407,7 +498,12 @@ def test_history_without_outcomes_says_so(Session):
 
 def test_every_page_opens_without_an_exception(Session):
     at = open_app()
-    for page, title in ((RECORD, "Record an outcome"), (HISTORY, "History"), (MODELS, "Models")):
+    for page, title in (
+        (RECORD, "Record an outcome"),
+        (HISTORY, "History"),
+        (MODELS, "Models"),
+        (HELP, "Help"),
+    ):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title[0].value == title
@@ -427,3 +523,158 @@ def test_a_model_that_cannot_load_is_a_clear_error_and_the_rest_still_works(Sess
     assert not at.exception and len(at.dataframe[0].value) == 2
     at.switch_page(RECORD).run()
     assert not at.exception and at.selectbox[0].value is None
+
+
+# --- The editor's desk: duplicates, corrections, undo, deletion, uploads that ask ---------
+
+
+def test_saving_the_same_drafts_twice_returns_the_first_test(Session):
+    import pandas as pd
+
+    from core.newsroom.testbook import is_duplicate_save, save_ranked_drafts
+
+    ranked = pd.DataFrame({"headline": ["A", "B"], "score": [1.0, 0.0], "win_probability": [0.7, 0.3]})
+    with Session.begin() as session:
+        first = save_ranked_drafts(session, ranked, "v1", None, "ana")
+        again = save_ranked_drafts(session, ranked, "v1", None, "ana")
+        other_model = save_ranked_drafts(session, ranked, "v2", None, "ana")
+        other_excerpt = save_ranked_drafts(session, ranked, "v1", "A story", "ana")
+        ids = (first.id, again.id, other_model.id, other_excerpt.id)
+    assert ids[1] == ids[0] and len(set(ids)) == 3
+    _, editor, _ = counts(Session)
+    assert editor == 3
+    with Session.begin() as session:
+        test = experiments.get_test(session, ids[0])
+        assert not is_duplicate_save(test)
+        assert is_duplicate_save(test, now=test.created_at + pd.Timedelta(minutes=1))
+
+
+def recorded_test(Session, result=((1000, 100), (1000, 50))) -> int:
+    with Session.begin() as session:
+        test = experiments.create_test(
+            session, ["Cats win", "Dogs win"], None, "ana", "v1", [1, 0], [0.7, 0.3]
+        )
+        record(session, test, list(result), "bo")
+        return test.id
+
+
+def test_correcting_an_outcome_starts_from_the_current_numbers_and_keeps_the_old_ones(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    form = f"outcome_{test_id}_v1"
+    assert [at.text_input(key=f"{form}_impressions_{i}").value for i in range(2)] == ["1000", "1000"]
+    assert [at.text_input(key=f"{form}_clicks_{i}").value for i in range(2)] == ["100", "50"]
+    at.text_input(key=f"{form}_clicks_1").set_value("150")
+    at.text_input(key=f"{form}_by").set_value("cy")
+    at.button(key=f"FormSubmitter:{form}-Correct outcome").click().run()
+
+    assert at.success[0].value == f"Outcome of test #{test_id} corrected."
+    assert any(m.value.startswith("**Winner: Dogs win") for m in at.markdown)
+    at.run()
+    assert at.selectbox[0].value == test_id and "outcome recorded" in at.selectbox[0].format_func(test_id)
+    history = table_with(at, "before (impressions / clicks)")
+    assert history["before (impressions / clicks)"].tolist() == ["nothing", "1,000 / 100 · 1,000 / 50"]
+    assert history["after"].tolist()[-1] == "1,000 / 100 · 1,000 / 150"
+    assert history["by"].tolist() == ["bo", "cy"]
+
+    at.button(key=f"undo_{test_id}").click().run()
+    assert at.success[0].value == f"The last change to test #{test_id} was undone."
+    with Session.begin() as session:
+        test = experiments.get_test(session, test_id)
+        assert [(a.impressions, a.clicks) for a in test.arms] == [(1000, 100), (1000, 50)]
+        assert len(test.outcomes) == 1 and len(test.outcome_log) == 2 and test.outcome_log[1].undone_at
+    assert table_with(at, "undone")["undone"].tolist()[0] == ""
+    assert table_with(at, "undone")["undone"].tolist()[1].endswith("by someone")
+
+
+def test_undoing_the_only_recording_puts_the_test_back_to_waiting(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    at.button(key=f"undo_{test_id}").click().run()
+    assert "waiting for its outcome" in at.selectbox[0].format_func(test_id)
+    with Session.begin() as session:
+        test = experiments.get_test(session, test_id)
+        assert [(a.impressions, a.clicks) for a in test.arms] == [(None, None), (None, None)]
+    assert at.text_input(key=f"outcome_{test_id}_v2_impressions_0").value == ""
+
+
+def test_a_test_is_deleted_only_after_confirming_and_the_deletion_is_kept(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    assert at.button(key=f"delete_{test_id}").disabled
+    at.text_input(key=f"delete_by_{test_id}").set_value("ana")
+    at.checkbox(key=f"delete_sure_{test_id}").check().run()
+    at.button(key=f"delete_{test_id}").click().run()
+
+    assert at.success[0].value == f"Test #{test_id} was deleted."
+    assert test_id not in at.selectbox[0].options and not at.exception
+    with Session.begin() as session:
+        test = experiments.get_test(session, test_id)
+        assert test.deleted_by == "ana" and test.deleted_at is not None
+        assert test_id not in [t.id for t in experiments.list_tests(session)]
+    at.switch_page(HISTORY).run()
+    assert "No outcomes recorded yet" in at.info[0].value or test_id not in set(
+        at.dataframe[0].value.iloc[:, 0]
+    )
+
+
+OUTCOMES_CSV = b"test_id,headline,impressions,clicks\ncms-1,Cats win,1000,100\ncms-1,Dogs win,1000,50\n"
+
+
+def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
+    test_id = recorded_test(Session, result=((500, 10), (500, 12)))
+    at = open_app(RECORD)
+    at.file_uploader[0].upload("results.csv", OUTCOMES_CSV, "text/csv")
+    at.run()
+    plan = at.dataframe[0].value
+    assert plan["what happens"].tolist() == ["replaces"]
+    assert plan["now (impressions / clicks)"].tolist() == ["500 / 10 · 500 / 12"]
+    assert "already have a different outcome" in at.warning[0].value
+    (button,) = [b for b in at.button if b.label == "Record 1 outcome(s)"]
+    assert button.disabled
+    at.checkbox(key="upload_replace").check().run()
+    [b for b in at.button if b.label == "Record 1 outcome(s)"][0].click().run()
+
+    assert at.success[0].value == "Recorded 1 outcome(s) from results.csv."
+    shown = [m.value for m in at.markdown]
+    assert f"**Test #{test_id}**" in shown and any(m.startswith("**Winner: Cats win") for m in shown)
+    assert any(m.startswith("Model: the model predicted it") for m in shown)
+
+    at.run()  # the same file again: nothing to replace
+    assert at.dataframe[0].value["what happens"].tolist() == ["unchanged"]
+    assert any("Nothing to record" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label.startswith("Record ")]
+
+
+def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Session):
+    at = open_app(HELP)
+    text = " ".join(m.value for m in at.markdown)
+    for term in (
+        "Win probability",
+        "Rank",
+        "Click rate",
+        "95% interval",
+        "p-value",
+        "Significant",
+        "Bonferroni",
+        "Impressions needed",
+        "Calibration",
+        "Accuracy on clear results",
+        "Log loss",
+        "McNemar",
+    ):
+        assert f"**{term}" in text, term
+    assert text.count("*Example:*") >= 12
+    at.text_input(key="help_search").set_value("bonferroni").run()
+    assert len([m for m in at.markdown if "*Example:*" in m.value]) == 1
+
+    test_id = recorded_test(Session)
+    at.switch_page(RECORD).run()
+    at.selectbox[0].set_value(test_id).run()
+    assert all(t.help for t in at.text_input if t.label in ("Impressions", "Clicks"))
+    seed_outcomes(Session)
+    at.switch_page(HISTORY).run()
+    assert all(m.help for m in at.metric)

@@ -149,7 +149,7 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
             arg=len(DRAFTS),
         )
         assert sorted(page.locator(".headline-lab-lime").all_inner_texts()) == sorted(DRAFTS)
-        expect(page.get_by_test_id("stSidebar").get_by_text("Database:")).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_text("Database:")).to_have_count(0)  # on Models only
         page.get_by_role("heading", name="Compare drafts").click()  # blur the last draft
         screenshot(page, screenshots / "compare.png")
 
@@ -162,8 +162,8 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         expect(page.get_by_role("heading", name="Record an outcome")).to_be_visible()
         expect(page.get_by_role("combobox", name="Test")).to_have_value(re.compile(f"^#{saved} ·"))
         for i, (impressions, clicks) in enumerate([("1000", "130"), ("1000", "60"), ("1000", "70")]):
-            page.get_by_label("Impressions").nth(i).fill(impressions)
-            page.get_by_label("Clicks").nth(i).fill(clicks)
+            page.get_by_role("textbox", name="Impressions", exact=True).nth(i).fill(impressions)
+            page.get_by_role("textbox", name="Clicks", exact=True).nth(i).fill(clicks)
         page.get_by_label("Recorded by").first.fill("bo")
         page.get_by_role("button", name="Record outcome").click()
         expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
@@ -212,7 +212,7 @@ def test_a_bookmarked_page_as_the_first_request_after_a_start_runs_inside_the_ap
         expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible()
         expect(page).to_have_url(re.compile(r"/history$"))
         nav = page.get_by_test_id("stSidebar")
-        for title in ("Compare", "Record outcome", "History", "Models"):
+        for title in ("Compare", "Record outcome", "History", "Models", "Help"):
             expect(nav.get_by_role("link", name=title, exact=True)).to_be_visible()
         expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # never Streamlit's raw page list
         expect(page.get_by_test_id("stSidebar").get_by_text("Model:")).to_be_visible()  # app.py's sidebar
@@ -249,8 +249,8 @@ def test_two_browser_sessions_recording_outcomes_at_once_both_land(browser, env,
             go_to(page, "Record outcome")
             expect(page.get_by_role("combobox", name="Test")).to_have_value(re.compile(f"^#{saved} ·"))
             for i, (impressions, clicks) in enumerate([("2000", "200"), ("2000", "90"), ("2000", "100")]):
-                page.get_by_label("Impressions").nth(i).fill(impressions)
-                page.get_by_label("Clicks").nth(i).fill(clicks)
+                page.get_by_role("textbox", name="Impressions", exact=True).nth(i).fill(impressions)
+                page.get_by_role("textbox", name="Clicks", exact=True).nth(i).fill(clicks)
             page.get_by_label("Recorded by").first.fill(editor)
             pages[editor] = (page, saved)
         for page, _ in pages.values():  # both clicks go out before either waits for its result
@@ -262,3 +262,65 @@ def test_two_browser_sessions_recording_outcomes_at_once_both_land(browser, env,
         expect(page.get_by_text("of 2 tests").first).to_be_visible()
         for page, _ in pages.values():
             page.context.close()
+
+
+def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_page(browser, env, tmp_path):
+    """Issue #14's crash: save, record with the form, upload a CSV, rerun. Then correct the
+    outcome from the pre-filled numbers and undo it."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    template = Path(env["HEADLINE_LAB_DATABASE_URL"].removeprefix("sqlite:///")).parent / "template.db"
+    fresh = {**env, "HEADLINE_LAB_DATABASE_URL": f"sqlite:///{copy_database(template, tmp_path / 'lab.db')}"}
+    drafts = ["Why the island keeps winning", "The island that never loses"]
+    with streamlit_server(fresh, tmp_path / "streamlit.log") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Compare drafts")).to_be_visible(timeout=90_000)
+        saved = save_test(page, drafts, "ana")
+
+        go_to(page, "Record outcome")
+        expect(page.get_by_role("combobox", name="Test")).to_have_value(re.compile(f"^#{saved} ·.*waiting"))
+        for i, (impressions, clicks) in enumerate([("1000", "130"), ("1000", "60")]):
+            page.get_by_role("textbox", name="Impressions", exact=True).nth(i).fill(impressions)
+            page.get_by_role("textbox", name="Clicks", exact=True).nth(i).fill(clicks)
+        page.get_by_role("button", name="Record outcome").click()
+        expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
+
+        page.get_by_role("tab", name="Upload outcomes CSV").click()
+        csv = tmp_path / "outcomes.csv"
+        csv.write_text(
+            f"test_id,headline,impressions,clicks\nc1,{drafts[0]},2000,100\nc1,{drafts[1]},2000,300\n"
+        )
+        page.locator("input[type=file]").set_input_files(str(csv))
+        expect(page.get_by_text("already have a different outcome")).to_be_visible()
+        page.get_by_text("Replace 1 existing outcome(s)").click()
+        page.get_by_role("button", name="Record 1 outcome(s)").click()
+        expect(page.get_by_text("Recorded 1 outcome(s) from outcomes.csv.")).to_be_visible()
+        expect(page.get_by_text(f"Winner: {drafts[1]}")).to_be_visible()
+
+        page.get_by_role("tab", name="Enter numbers").click()
+        page.get_by_text(re.compile(r"^Change history \(")).click()
+        name = page.get_by_role("textbox", name="Your name").first
+        name.fill("dee")
+        name.press("Enter")  # anything that reruns the page
+        expect(page.get_by_role("textbox", name="Clicks", exact=True).nth(1)).to_have_value("300")
+        combobox = page.get_by_role("combobox", name="Test")
+        expect(combobox).to_have_value(re.compile(f"^#{saved} ·.*outcome recorded"))
+        expect(page.get_by_text("KeyError")).to_have_count(0)
+        expect(page.get_by_role("textbox", name="Clicks", exact=True).nth(1)).to_have_value(
+            "300"
+        )  # the numbers that count now
+
+        page.get_by_role("textbox", name="Clicks", exact=True).nth(1).fill("20")
+        page.get_by_label("Recorded by").first.fill("cy")
+        page.get_by_role("button", name="Correct outcome").click()
+        expect(page.get_by_text(f"Outcome of test #{saved} corrected.")).to_be_visible()
+        expect(page.get_by_text(f"Winner: {drafts[0]}")).to_be_visible()
+        undo = page.get_by_role("button", name="Undo the last change")
+        if not undo.is_visible():
+            page.get_by_text(re.compile(r"^Change history \(")).click()
+        undo.click()
+        expect(page.get_by_text(f"The last change to test #{saved} was undone.")).to_be_visible()
+        expect(page.get_by_role("textbox", name="Clicks", exact=True).nth(1)).to_have_value("300")
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        page.close()

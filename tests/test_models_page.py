@@ -2,6 +2,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.lifecycle import jobs, registry
+from core.lifecycle.summary import version_names
 from tests.model_lab import good_model, load, make_lab, publish, reversed_model
 from ui import routing
 
@@ -18,6 +19,10 @@ def page(tmp_path, monkeypatch):
     return lab, at.run()
 
 
+def names(lab) -> dict[str, str]:
+    return version_names(registry.versions(lab))
+
+
 def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
@@ -25,20 +30,52 @@ def button(at: AppTest, label: str):
 def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_back(page):
     lab, at = page
     assert not at.exception
-    assert list(at.dataframe[0].value["version"]) == ["v2", "v1"]
+    v1, v2 = names(lab)["v1"], names(lab)["v2"]
+    assert v1.startswith("Version 1 · ") and v1.endswith(" · archive only") and v2.startswith("Version 2 · ")
+    assert list(at.dataframe[0].value["version"]) == [v2, v1]
+    assert "git commit" not in at.dataframe[0].value.columns
+    assert list(at.dataframe[1].value["raw version id"]) == ["v2", "v1"]  # behind the engineers' expander
 
     at.text_input(key="models_by").input("ana").run()
-    button(at, "Compare v2 with v1").click().run()
+    button(at, f"Compare {v2} with {v1}").click().run()
     assert "Promotion refused" in at.error[0].value
-    assert button(at, "Promote v2").disabled  # not without the override and a reason
+    assert button(at, f"Promote {v2}").disabled  # not without the override and a reason
 
     at.checkbox[0].check().run()
     at.text_input[1].input("trying the new style on purpose").run()
-    button(at, "Promote v2").click().run()
+    button(at, f"Promote {v2}").click().run()
     assert registry.active_version(lab).version == "v2"
     assert registry.events(lab)[0].action == "override"
 
-    button(at, "Roll back to v1").click().run()
+    button(at, f"Roll back to {v1}").click().run()
     assert not at.exception
-    assert "v1 is active again" in at.success[0].value
+    assert f"{v1} is active again" in at.success[0].value
     assert registry.active_version(lab).version == "v1"
+
+
+def test_a_retrain_asks_first_and_says_how_long_it_takes(page, monkeypatch):
+    from core.lifecycle import retrain
+
+    started = []
+    monkeypatch.setattr(retrain, "start_retrain", lambda settings, by=None: started.append(by))
+    lab, at = page
+    assert any(" on this machine." in c.value and "minute" in c.value for c in at.caption)
+    button(at, "Start retraining…").click().run()
+    assert "Start it?" in at.warning[0].value and not started
+    button(at, "Not now").click().run()
+    assert not started and not at.warning
+    button(at, "Start retraining…").click().run()
+    button(at, "Yes, start retraining").click().run()
+    assert started == [None]
+
+
+def test_the_retrain_estimate_comes_from_the_recorded_training_speed():
+    from core.lifecycle.summary import duration_words, retrain_pairs, retrain_seconds
+
+    manifest = {"training": {"pairs_per_second": 50.0, "seconds": 400}, "data_fingerprint": {"pairs": 20000}}
+    assert retrain_pairs(manifest, 1000) == 21000
+    assert retrain_seconds([manifest], 21000) == 420
+    assert duration_words(420) == "about 7 minutes" and duration_words(5000) == "about 1 hour 23 minutes"
+    no_speed = {"training": {"seconds": 400}, "data_fingerprint": {"pairs": 20000}, "settings": {"epochs": 2}}
+    assert retrain_seconds([no_speed], 100) == 1.0
+    assert retrain_seconds([{}], 100) is None and duration_words(None) == "unknown"

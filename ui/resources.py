@@ -203,10 +203,11 @@ def show_model_error(current: Model) -> None:
 
 
 def sidebar(current: Model) -> None:
+    """Only what an editor needs; the model's folder, version id and the database are on Models."""
     with st.sidebar:
-        st.caption(f"Model: **{current.version}**")
         if current.error:
-            st.caption(":red[model not loaded]")
+            st.caption(":red[model not loaded]: drafts cannot be scored (see Models)")
+        else:
+            st.caption("Model: ready", help="Which version serves, and its record, are on the Models page.")
         if current.note:
             st.caption(f":orange[{current.note}]")
-        st.caption(f"Database: `{masked_database_url()}`")

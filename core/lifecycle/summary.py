@@ -1,12 +1,44 @@
-"""One line per model version for tables: what it was trained on, by which code, how it scored."""
+"""Model versions for tables: a readable name and what editors need first; the engineers'
+details (code, base model, seeds, raw id) apart; and how long a retrain would take."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from db.schema import ModelVersion
+
+STATUS_WORDS = {"active": "serving now", "candidate": "candidate (not serving)", "retired": "retired"}
+
+
+def version_names(rows: Iterable[ModelVersion]) -> dict[str, str]:
+    """ "Version 3 · 30 Nov 2026 · archive + 12 newsroom tests", numbered by registration order."""
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
+    return {row.version: _name(number, row) for number, row in enumerate(ordered, start=1)}
+
+
+def _name(number: int, row: ModelVersion) -> str:
+    editor = int((row.data_fingerprint or {}).get("editor_tests") or 0)
+    data = f"archive + {editor} newsroom test{'s' if editor != 1 else ''}" if editor else "archive only"
+    return f"Version {number} · {row.created_at:%-d %b %Y} · {data}"
+
+
+def editor_summary(row: ModelVersion, name: str | None = None) -> dict:
+    """One line of the editors' versions table: name, status, data and headline metrics."""
+    data, metrics = row.data_fingerprint or {}, row.metrics or {}
+    summary = {
+        "version": name or row.version,
+        "status": STATUS_WORDS.get(row.status, row.status),
+        "archive tests": data.get("archive_tests"),
+        "newsroom tests": data.get("editor_tests"),
+    }
+    for set_name, m in metrics.items():
+        summary[f"{set_name} accuracy"] = m.get("accuracy")
+        summary[f"{set_name} log loss"] = m.get("log_loss")
+    return summary
 
 
 def version_summary(row: ModelVersion) -> dict:
-    """One line of the versions table: data, code and headline metrics."""
+    """One line for engineers (the CLI): data, code and headline metrics."""
     data, metrics = row.data_fingerprint or {}, row.metrics or {}
     summary = {
         "version": row.version,
@@ -18,10 +50,59 @@ def version_summary(row: ModelVersion) -> dict:
         "base model": row.base_model,
         "seeds": _seeds(row),
     }
-    for name, m in metrics.items():
-        summary[f"{name} accuracy"] = m.get("accuracy")
-        summary[f"{name} log loss"] = m.get("log_loss")
+    for set_name, m in metrics.items():
+        summary[f"{set_name} accuracy"] = m.get("accuracy")
+        summary[f"{set_name} log loss"] = m.get("log_loss")
     return summary
+
+
+def engineer_summary(row: ModelVersion, name: str | None = None) -> dict:
+    """The engineers' columns: raw version id, when, git commit, base model, seeds."""
+    return {
+        "version": name or row.version,
+        "raw version id": row.version,
+        "created (UTC)": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "git commit": (row.git_commit or "")[:10] + ("+dirty" if _dirty(row) else ""),
+        "base model": row.base_model,
+        "seeds": _seeds(row),
+        "folder": row.path,
+    }
+
+
+def retrain_seconds(manifests: Sequence[dict], pairs: int) -> float | None:
+    """Seconds a retrain on ``pairs`` training pairs would take, from the training speed the
+    manifests recorded (pairs per second, or pairs × epochs ÷ seconds); None without any."""
+    speeds = []
+    for manifest in manifests:
+        training = (manifest or {}).get("training") or {}
+        if training.get("pairs_per_second"):
+            speeds.append(float(training["pairs_per_second"]))
+        elif training.get("seconds") and (manifest.get("data_fingerprint") or {}).get("pairs"):
+            epochs = float((manifest.get("settings") or {}).get("epochs") or 1.0)
+            speeds.append(manifest["data_fingerprint"]["pairs"] * epochs / float(training["seconds"]))
+    if not speeds or pairs <= 0:
+        return None
+    speeds.sort()
+    return pairs / speeds[len(speeds) // 2]
+
+
+def retrain_pairs(manifest: dict | None, newsroom_pairs: int, epochs: float = 1.0) -> int:
+    """Training pairs a retrain would see: the archive's (as in the active model's training
+    data, less its newsroom pairs when known) plus the newsroom's now, times the epochs."""
+    data = (manifest or {}).get("data_fingerprint") or {}
+    archive = int(data.get("archive_pairs") or data.get("pairs") or 0)
+    return int((archive + newsroom_pairs) * epochs)
+
+
+def duration_words(seconds: float | None) -> str:
+    """ "about 6 minutes", "about 1 hour 20 minutes"; "unknown" without an estimate."""
+    if seconds is None:
+        return "unknown"
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    return f"about {hours} hour{'s' if hours != 1 else ''}" + (f" {rest} minutes" if rest else "")
 
 
 def _seeds(row: ModelVersion) -> str:

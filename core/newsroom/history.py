@@ -196,7 +196,117 @@ EXPORT_LABELS = {
 }
 
 
-def export_csv(judged: pd.DataFrame) -> bytes:
-    """The history table as UTF-8 CSV bytes; a headline such as ``=HYPERLINK(...)`` is written as
-    text (``'=HYPERLINK(...)``), never as a formula a spreadsheet would run."""
-    return csv_bytes(judged[EXPORT_COLUMNS])
+def export_csv(judged: pd.DataFrame, arms: pd.DataFrame | None = None) -> bytes:
+    """The history table as UTF-8 CSV bytes; with ``arms``, one row per headline with its
+    impressions, clicks and click rate (:func:`export_frame`)."""
+    frame = judged[EXPORT_COLUMNS] if arms is None else export_frame(judged, arms)
+    return csv_bytes(frame)  # a headline such as "=HYPERLINK(...)" stays text, never a formula
+
+
+# --- for editors: one readable row per test, per-headline export, the archive's record -------
+
+ARCHIVE_NAMES = {"upworthy": "Upworthy", "ars": "Ars Technica"}
+
+
+def archive_record(validation_metrics: dict | None) -> list[str]:
+    """Plain sentences of a model's backtest on the archives' validation tests (its manifest's
+    ``validation_metrics``), one per archive; [] when the manifest has none."""
+    lines = []
+    for name, m in (validation_metrics or {}).items():
+        if not m or m.get("pairs") is None or m.get("accuracy") is None:
+            continue
+        line = (
+            f"On {int(m['pairs']):,} headline pairs from {ARCHIVE_NAMES.get(name, name)} archive tests it had "
+            f"never seen, it picked the winner {m['accuracy']:.0%} of the time"
+        )
+        if m.get("accuracy_significant") is not None and m.get("significant_pairs"):
+            line += f" ({m['accuracy_significant']:.0%} of {int(m['significant_pairs']):,} when the result was clear)"
+        lines.append(line + ".")
+    return lines
+
+
+def summary_line(judged: pd.DataFrame) -> str:
+    """One sentence: how many tests, how many had a clear winner, how often the model called it."""
+    tests = len(judged)
+    clear = judged["model_correct"].dropna()
+    line = f"{tests} test(s) with an outcome; {int(judged['significant'].sum())} had a clear winner."
+    if len(clear):
+        line += f" The model picked that winner in {int(clear.sum())} of {len(clear)} ({clear.mean():.0%})."
+    else:
+        line += " None with a clear winner was forecast by the model yet, so its live accuracy is still open."
+    return line
+
+
+def model_call(judged: pd.DataFrame) -> pd.Series:
+    """Per test, in words: "right", "wrong", "no clear winner yet", "not a forecast" (scored only
+    as it was recorded) or "no forecast" (no prediction saved)."""
+
+    def call(row) -> str:
+        if pd.isna(row["predicted_arm_id"]):
+            return "no forecast"
+        if pd.isna(row["model_correct"]):
+            if not bool(row["significant"]):
+                return "no clear winner yet"
+            return "not a forecast"
+        return "right" if bool(row["model_correct"]) else "wrong"
+
+    return judged.apply(call, axis=1) if len(judged) else pd.Series([], dtype=object)
+
+
+def editor_table(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """One row per test for editors, newest recording first: the headlines, the winner, the
+    model's pick and whether it was right, then the detail. Empty text, never "None"."""
+    headlines = arms.groupby("test_id")["headline"].apply(lambda h: " | ".join(h))
+    ordered = judged.sort_values(["recorded_at", "outcome_id"], ascending=False)
+    table = pd.DataFrame(
+        {
+            "test": ordered["test_id"].to_numpy(),
+            "headlines": ordered["test_id"].map(headlines).fillna("").to_numpy(),
+            "winner": ordered["winner_headline"].fillna("no clear winner").to_numpy(),
+            "model's pick": ordered["predicted_headline"].fillna("").to_numpy(),
+            "model right?": model_call(ordered).to_numpy() if len(ordered) else [],
+            "model's P(winner)": ordered["predicted_win_probability"].to_numpy(),
+            "p-value": ordered["p_value"].to_numpy(),
+            "recorded": ordered["recorded_at"].to_numpy(),
+            "saved by": ordered["created_by"].fillna("").to_numpy(),
+            "recorded by": ordered["recorded_by"].fillna("").to_numpy(),
+            "model": ordered["model_version"].fillna("").to_numpy(),
+            "predicted at recording": ordered["prediction_at_recording"]
+            .fillna(False)
+            .astype(bool)
+            .to_numpy(),
+        }
+    )
+    return table
+
+
+def search(table: pd.DataFrame, text: str = "", calls: list[str] | None = None) -> pd.DataFrame:
+    """Rows whose headlines or names contain ``text`` (any case) and whose model call is one of
+    ``calls`` (all when None)."""
+    keep = pd.Series(True, index=table.index)
+    text = text.strip().lower()
+    if text:
+        haystack = table[["headlines", "saved by", "recorded by"]].astype(str).agg(" ".join, axis=1)
+        keep &= haystack.str.lower().str.contains(text, regex=False) | (
+            table["test"].astype(str) == text.lstrip("#")
+        )
+    if calls is not None:
+        keep &= table["model right?"].isin(calls)
+    return table[keep]
+
+
+EXPORT_ARM_COLUMNS = ["headline", "impressions", "clicks", "rate", "win_probability", "winner", "best"]
+
+
+def export_frame(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """One row per headline of each test: the test's history columns, then the headline's
+    impressions, clicks, click rate and the model's win probability."""
+    per_arm = arms[["test_id", *EXPORT_ARM_COLUMNS]].rename(
+        columns={
+            "rate": "click_rate",
+            "win_probability": "model_win_probability",
+            "winner": "is_winner",
+            "best": "best_rate",
+        }
+    )
+    return judged[EXPORT_COLUMNS].merge(per_arm, on="test_id", how="left")

@@ -68,3 +68,28 @@ def record(
         prediction_at_recording=saved.at_recording if saved else None,
     )
     return summary
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """What recording one uploaded test would do to the database."""
+
+    action: str  # "new test", "first outcome", "unchanged" (skipped) or "replaces"
+    old: list[tuple[int, int]] | None  # the counts it would replace, in arm order
+
+
+def planned_change(test: Any | None, counts: Sequence[tuple[int, int]]) -> PlannedChange:
+    """Recording ``counts`` on ``test`` (None: a new test) adds, repeats or replaces an outcome."""
+    if test is None:
+        return PlannedChange("new test", None)
+    if not test.outcomes or any(arm.impressions is None for arm in test.arms):
+        return PlannedChange("first outcome", None)
+    old = [(arm.impressions, arm.clicks) for arm in test.arms]
+    return PlannedChange("unchanged" if old == [tuple(c) for c in counts] else "replaces", old)
+
+
+def describe_counts(counts: Sequence[tuple[int, int]] | None) -> str:
+    """ "1,000 / 120 · 1,000 / 60": impressions / clicks per headline, in order."""
+    if not counts:
+        return ""
+    return " · ".join(f"{i:,} / {c:,}" for i, c in counts)

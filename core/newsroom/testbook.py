@@ -4,13 +4,17 @@ read outcomes. Every page reaches the database through these (db.queries below t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.newsroom.compare import Scorer, checked_drafts, ranking
 from db import experiments, outcomes
-from db.schema import Test
+from db.schema import Test, utcnow
+
+DUPLICATE_WINDOW = timedelta(minutes=10)  # a second "Save as test" within this returns the first
 
 
 def save_ranked_drafts(
@@ -20,7 +24,17 @@ def save_ranked_drafts(
     excerpt: str | None = None,
     created_by: str | None = None,
 ) -> Test:
-    """A test of the drafts as ranked on Compare, with the scores and win probabilities shown."""
+    """A test of the drafts as ranked on Compare, with the scores and win probabilities shown.
+
+    Saving the same drafts (same order and excerpt) with the same model version again within
+    :data:`DUPLICATE_WINDOW` (a double click) stores nothing and returns the test saved first;
+    ``is_duplicate_save`` tells the two apart.
+    """
+    existing = experiments.recent_duplicate(
+        session, ranked["headline"].tolist(), excerpt, model_version, DUPLICATE_WINDOW
+    )
+    if existing is not None:
+        return existing
     return experiments.create_test(
         session,
         ranked["headline"].tolist(),
@@ -60,8 +74,60 @@ def new_recorded_test(
     )
 
 
+def is_duplicate_save(test: Test, now: datetime | None = None) -> bool:
+    """Whether ``save_ranked_drafts`` returned a test saved earlier (not just now)."""
+    return ((now or utcnow()) - test.created_at).total_seconds() > 5
+
+
 def test_by_id(session: Session, test_id: int) -> Test | None:
     return experiments.get_test(session, test_id)
+
+
+def delete_test(session: Session, test_id: int, deleted_by: str | None) -> Test:
+    """Delete a test from the desk: kept for the record (who, when), no longer listed, judged or
+    trained on."""
+    return experiments.delete_test(session, test_id, deleted_by)
+
+
+def undo_last_outcome(session: Session, test_id: int, undone_by: str | None) -> None:
+    """Undo the latest recording of a test's outcome: the one before counts again (or none)."""
+    outcomes.undo_last_outcome(session, test_id, undone_by)
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """One recording of a test's outcome, as its change history lists it."""
+
+    at: datetime
+    by: str | None
+    old: list[tuple[int, int]] | None  # the counts it replaced (None: the first recording)
+    new: list[tuple[int, int]] | None  # its counts, in arm order (None: recorded before counts were kept)
+    undone_at: datetime | None
+    undone_by: str | None
+
+
+def outcome_changes(test: Test) -> list[OutcomeChange]:
+    """Every recording of a test's outcome, oldest first, with the counts it replaced."""
+    order = [arm.id for arm in test.arms]
+    changes, current = [], None
+    for outcome in test.outcome_log:
+        by_arm = {arm_id: (i, c) for arm_id, i, c in (outcome.counts or [])}
+        new = [by_arm[a] for a in order] if set(order) <= set(by_arm) else None
+        changes.append(
+            OutcomeChange(
+                outcome.recorded_at, outcome.recorded_by, current, new, outcome.undone_at, outcome.undone_by
+            )
+        )
+        if outcome.undone_at is None:
+            current = new
+    return changes
+
+
+def current_counts(test: Test) -> list[tuple[int, int]] | None:
+    """The counts that count now, in arm order; None before any outcome."""
+    if any(arm.impressions is None for arm in test.arms):
+        return None
+    return [(arm.impressions, arm.clicks) for arm in test.arms]
 
 
 def editor_tests(session: Session, with_outcome: bool | None = None) -> list[Test]:

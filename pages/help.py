@@ -1,0 +1,109 @@
+"""Help: what every number on screen means, with an example each."""
+
+import streamlit as st
+
+from ui import routing
+
+routing.through_app(__file__)
+
+GLOSSARY = [
+    (
+        "Win probability",
+        "The model's chance that this draft gets the most clicks of all the drafts compared.",
+        "Three drafts at 50%, 30% and 20%: the first is the model's pick, but it loses one time in two.",
+    ),
+    ("Rank", "The draft's place when the model sorts them by score; 1 is its pick.", "“rank 2 of 3”."),
+    (
+        "Click rate",
+        "Clicks divided by impressions: the share of readers shown the headline who clicked it.",
+        "120 clicks from 1,000 impressions is a 12% click rate.",
+    ),
+    (
+        "Impressions",
+        "How many readers were shown a headline during the test (from your CMS or A/B tool).",
+        "10,234 impressions.",
+    ),
+    (
+        "95% interval",
+        "The range the true click rate is very likely in, given how many readers saw it. More impressions make it "
+        "narrower.",
+        "12% (10.1%–14.2%): with 1,000 impressions the true rate could be anywhere in that range.",
+    ),
+    (
+        "p-value",
+        "How likely a gap at least this big between the best headline and the runner-up would be if they were "
+        "really equally good. Small means the gap is unlikely to be luck.",
+        "p = 0.003: a gap this big would happen by chance about 3 times in 1,000.",
+    ),
+    (
+        "Significant (a clear result)",
+        "The p-value is below 0.05, so the app names a winner. Otherwise it says “no significant winner yet”.",
+        "p = 0.02 is significant; p = 0.2 is not.",
+    ),
+    (
+        "Bonferroni correction",
+        "With more than two headlines the best one had several chances to look good by luck, so its p-value is "
+        "multiplied by the number of comparisons (headlines − 1).",
+        "Four headlines: a raw p of 0.02 becomes 0.06, not significant.",
+    ),
+    (
+        "Impressions needed",
+        "Roughly how many more impressions each headline would need for the gap seen so far to become "
+        "significant, if the click rates stayed as they are.",
+        "“12,000 more impressions per arm”: keep the test running that long, or accept that it is a tie.",
+    ),
+    (
+        "Model right?",
+        "Whether the model's pick was the significant winner. Tests without a clear winner cannot judge it.",
+        "right / wrong / no clear winner yet / not a forecast (scored only after the test ran).",
+    ),
+    (
+        "Accuracy on clear results",
+        "Of the tests with a significant winner, the share where the model's pick was that winner. 50% is a coin "
+        "toss between two headlines.",
+        "Right on 15 of 20 clear tests: 75%.",
+    ),
+    (
+        "Accuracy on all outcomes",
+        "Of all tests, the share where the model's pick had the best observed click rate, even if the gap may be "
+        "luck. Noisier than accuracy on clear results.",
+        "Best rate picked in 60 of 100 tests: 60%.",
+    ),
+    (
+        "Calibration",
+        "Whether the win probabilities mean what they say: of the headlines given about 70%, about 70% should win.",
+        "Given 70%, won 50% of the time: the model is over-confident.",
+    ),
+    (
+        "Log loss",
+        "A score for the win probabilities themselves: it punishes confident mistakes most. Lower is better; "
+        "0.693 is what always saying 50% would get.",
+        "0.64 is better than a coin toss; 0.70 is worse.",
+    ),
+    (
+        "McNemar test",
+        "Compares two models on the same held-out headline pairs, counting only the pairs where exactly one of "
+        "them was right. Its p-value says whether the difference could be luck.",
+        "Old model alone right on 40 pairs, new one alone on 70, p = 0.005: the new one is really better.",
+    ),
+    (
+        "Archive",
+        "Past A/B tests from Upworthy and Ars Technica that the model learned from. Its record on archive tests "
+        "it never saw is shown apart from your newsroom's own outcomes.",
+        "“On 2,854 headline pairs from Upworthy archive tests it had never seen, it picked the winner 63% of the "
+        "time.”",
+    ),
+]
+
+st.title("Help")
+st.markdown(
+    "**Compare** drafts to see which one the model expects to win; **Save as test**; run the A/B test in your "
+    "CMS; **Record outcome** with its impressions and clicks; **History** shows how right the model has been; "
+    "**Models** retrains it on your outcomes."
+)
+st.subheader("Glossary")
+search = st.text_input("Find a term", key="help_search").strip().lower()
+for term, meaning, example in GLOSSARY:
+    if search and search not in f"{term} {meaning}".lower():
+        continue
+    st.markdown(f"**{term}**: {meaning}  \n*Example:* {example}")
