@@ -183,7 +183,7 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
 
         go_to(page, "Compare")
         page.get_by_label("Draft 1", exact=True).fill(SCRIPT_DRAFT)
-        first = page.locator(".headline-lab-lime").first
+        first = page.locator(".headline-lab-lime", has_text="window.__xss")  # wherever it ranks
         expect(first).to_have_text(SCRIPT_DRAFT)  # the literal text, tags and all
         expect(page.get_by_text("Draft 1 contains markup")).to_be_visible()
         assert page.evaluate("window.__xss") is None
