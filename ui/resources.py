@@ -4,6 +4,9 @@ and LIME explanations, each prepared once per process (or cached per input), and
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.basics.settings import Settings, load_settings
-from core.data.importer import ensure_base_corpus
+from core.data.importer import base_corpus_imported
 from core.lifecycle.leftovers import remove_stale_tmp_folders
 from core.lifecycle.registry import active_model_dir, serving_model
 from core.model.manifest import MANIFEST, ModelLoadError
@@ -48,18 +51,27 @@ def session():
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
-def _prepared_database(url: str) -> threading.Thread:
+def _prepared_database(url: str) -> subprocess.Popen | None:
     # Keyed by URL: one migration and one archive import per database per process. The
-    # migration is quick and every page needs it; the archive import (seconds on a fresh
-    # install) runs beside the first page, which needs none of it.
+    # migration is quick and every page needs it. The archive import (seconds of Python on a
+    # fresh install) runs beside the first page, which needs none of it, in a process of its
+    # own at low priority: in a thread it would hold the GIL and stall the page's explanations.
     current = settings()
     upgrade(current)
-    archive = threading.Thread(target=ensure_base_corpus, args=(current,), name="archive-import", daemon=True)
-    archive.start()
+    if base_corpus_imported(current):
+        return None
+    archive = subprocess.Popen(
+        [sys.executable, "-m", "core", "import", "--base"],
+        cwd=current.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: os.nice(10),
+    )
+    threading.Thread(target=archive.wait, name="archive-import-reaper", daemon=True).start()
     return archive
 
 
-def prepare_database() -> threading.Thread:
+def prepare_database() -> subprocess.Popen | None:
     """Migrate the database (once per process) and start importing the bundled archive."""
     return _prepared_database(settings().sqlalchemy_url)
 

@@ -115,6 +115,13 @@ def import_once(
             return import_file(session, source, fmt, filename)
 
 
+def base_corpus_imported(settings: Settings) -> bool:
+    """Whether the bundled archive is in the database (the file is hashed, not parsed)."""
+    digest = hashlib.sha256(Path(settings.upworthy_parquet).read_bytes()).hexdigest()
+    with get_sessionmaker(settings).begin() as session:
+        return find_import(session, digest) is not None
+
+
 def ensure_base_corpus(settings: Settings) -> ImportResult:
     """Import the bundled Upworthy archive unless it is in the database already (cheap then:
     the file is hashed, not parsed). Run ``db.migrate.upgrade(settings)`` first."""
