@@ -32,5 +32,4 @@ PAGES = [
 page = st.navigation(PAGES, position="hidden")
 routing.return_to_requested_page()
 routing.menu(PAGES)
-resources.sidebar(resources.model())
 resources.run_page(page)  # a page's database error is a plain message, never a traceback

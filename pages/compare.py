@@ -3,9 +3,8 @@
 import streamlit as st
 
 from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
-from core.newsroom.explain import highlight_html
 from core.newsroom.testbook import save_ranked_drafts
-from ui import compare_views, live, markdown, planning_view, resources, routing
+from ui import compare_views, markdown, resources, routing
 
 routing.through_app(__file__)
 
@@ -33,8 +32,13 @@ with inputs:
         for i in range(int(count))
     ]
     excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
-    # Loaded after the boxes are drawn: on a first visit the editor can start typing at once.
-    model = resources.model()
+    # Imported and loaded after the boxes are drawn: torch takes seconds to import on a first
+    # visit, and the editor can start typing meanwhile.
+    from core.newsroom.explain import highlight_html
+    from ui import live, planning_view, serving
+
+    model = serving.model()
+    serving.sidebar(model)
     if model.scorer is not None and model.scorer.context == "none":
         st.caption(
             "This model reads the headline only: the excerpt is saved with the test but does not "
@@ -61,7 +65,7 @@ with answer:
         st.info("Type at least two different drafts to compare them.")
         st.stop()
     if model.scorer is None:
-        resources.show_model_error(model)
+        serving.show_model_error(model)
         st.stop()
 
     ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
@@ -100,7 +104,7 @@ queue = live.explanation_queue(model)
 first = queue.request(keys)
 
 
-@st.fragment(run_every=None if first.complete else 0.25)
+@st.fragment(run_every=None if first.complete else 0.15)
 def explanations() -> None:
     """Highlights as they arrive, in rank order; polls until every draft is explained."""
     progress = queue.progress(keys)

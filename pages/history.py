@@ -17,14 +17,15 @@ from core.newsroom.history import (
     summary_line,
 )
 from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
-from ui import charts, pickers, resources, routing, when
+from ui import charts, pickers, resources, routing, serving, when
 
 routing.through_app(__file__)
+serving.sidebar(serving.model())
 CALLS = ["right", "wrong", "no clear winner yet", "not a forecast", "no forecast"]
 
 
 def archive_section() -> None:
-    model = resources.model()
+    model = serving.model()
     lines = archive_record((model.scorer.manifest if model.scorer else {}).get("validation_metrics"))
     if not lines:
         return

@@ -19,9 +19,10 @@ from core.lifecycle.summary import (
     version_names,
 )
 from core.model.manifest import ModelLoadError
-from ui import resources, routing
+from ui import resources, routing, serving
 
 routing.through_app(__file__)
+serving.sidebar(serving.model())
 
 settings = resources.settings()
 FLASH = "models_flash"  # a message that survives the rerun after an action
@@ -84,7 +85,7 @@ if rows:
 with st.expander("For engineers: code, base model, seeds, raw ids, database"):
     if rows:
         st.dataframe(pd.DataFrame([engineer_summary(r, named(r.version)) for r in rows]), hide_index=True)
-    current = resources.model()
+    current = serving.model()
     st.caption(f"Serving model folder `{current.directory}`, raw version `{current.version}`.")
     st.caption(f"Database: `{resources.masked_database_url()}`")
 
@@ -122,7 +123,7 @@ else:
     with resources.session() as session:
         outcomes = editor_pairs(session, settings)
     start = "the active model" if settings.retrain_warm_start and active else "the base encoder"
-    manifest = (resources.model().scorer.manifest or {}) if resources.model().scorer else {}
+    manifest = (serving.model().scorer.manifest or {}) if serving.model().scorer else {}
     epochs = float((manifest.get("settings") or {}).get("epochs") or 1.0)
     estimate = duration_words(retrain_seconds([manifest], retrain_pairs(manifest, len(outcomes), epochs)))
     st.caption(

@@ -17,12 +17,13 @@ from core.newsroom.testbook import (
     undo_last_outcome,
 )
 from core.newsroom.upload import plan_upload, record_upload
-from ui import outcome_view, pickers, resources, routing, when
+from ui import outcome_view, pickers, resources, routing, serving, when
 
 routing.through_app(__file__)
+serving.sidebar(serving.model())
 
 settings = resources.settings()
-model = resources.model()
+model = serving.model()
 FLASH = "record_flash"  # a message that survives the rerun after an undo or a deletion
 
 

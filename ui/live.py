@@ -9,7 +9,8 @@ import streamlit as st
 
 from core.newsroom.explain import word_weights
 from core.newsroom.explain_queue import ExplanationQueue, abandonable
-from ui.resources import Model, settings
+from ui.resources import settings
+from ui.serving import Model
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -14,6 +14,7 @@ from core.newsroom.planning import (
     sample_plan,
 )
 from ui import compare_views, resources
+from ui.serving import Model
 
 
 @st.cache_resource(show_spinner="Measuring, on archive tests, how click rates follow the model's scores…")
@@ -23,7 +24,7 @@ def _calibration(model_key: str, _scorer) -> tuple[float, float | None]:
     return lift_per_margin(_scorer, pairs), archive_click_rate(pairs)
 
 
-def plan_section(model: resources.Model, ranked: pd.DataFrame, settings: Settings) -> None:
+def plan_section(model: Model, ranked: pd.DataFrame, settings: Settings) -> None:
     st.caption(
         "Pick the drafts you will test. The table says how many impressions each headline needs "
         "for the difference the model predicts to show up as a clear result."
