@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from core.basics.settings import Settings
+from core.lifecycle.leftovers import TMP_PREFIX
 from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest, sha256_file, write_manifest
 from core.model.scorer import HeadlineScorer
 from db.engine import transaction
@@ -26,7 +27,6 @@ from db.model_versions import (
 )
 from db.schema import ModelVersion
 
-TMP_PREFIX = ".tmp-"  # temporary folders beside the versions; never served, never registered
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # also the folder name
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from core.basics.settings import Settings
 from core.lifecycle import jobs
-from core.lifecycle.install import TMP_PREFIX
+
+TMP_PREFIX = ".tmp-"  # temporary folders beside the versions; never served, never registered
 
 STALE_AFTER_S = 3600.0
 

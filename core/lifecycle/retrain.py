@@ -19,6 +19,7 @@ import pandas as pd
 
 from core.basics.settings import Settings
 from core.lifecycle import install, jobs, registry
+from core.lifecycle.leftovers import TMP_PREFIX
 from core.training.config import TrainConfig, TrainingCancelled
 from core.training.recipe import train_recipe
 from db.engine import transaction
@@ -132,7 +133,7 @@ def train_and_register(
             return 0  # under torchrun every rank trains; rank 0 alone saves and registers
         check()
         version = install.free_version(settings, result.manifest["version"])
-        tmp = settings.models_dir / f"{install.TMP_PREFIX}{job_dir.name if job_dir else version}"
+        tmp = settings.models_dir / f"{TMP_PREFIX}{job_dir.name if job_dir else version}"
         # Written before the folders exist, so whoever finds this worker dead can remove them.
         job.update(stage="saving", step=0, total=1, version=version, tmp_dir=str(tmp))
         editors = result.manifest["data_fingerprint"]["editor_tests"]
