@@ -30,23 +30,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from benchmarks.bench import DRAFTS
 from core.basics.settings import REPO_ROOT, load_settings
 from core.model.hardware import cpu_kind, describe_cpu
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-DRAFTS = [
-    "Scientists finally explain why this tiny island nation keeps winning",
-    "This tiny island nation keeps winning, and scientists know why",
-    "Why does one tiny island keep winning every race?",
-    "The secret behind the island that never loses",
-    "You won't believe how this island nation trains its runners",
-    "One island, 40 medals: the science of winning",
-    "How a nation of 100,000 people became a sprinting superpower",
-    "Scientists studied the world's fastest island. Here's what they found",
-    "The island where everybody runs",
-    "What the rest of the world can learn from this island's athletes",
-]
 EDITS = ["island", "country", "nation", "isle", "archipelago"]  # draft 3's word, replaced in turn
 TARGETS = {"first_visit_s": 5.0, "scores_s": 0.5, "highlights_10_s": 2.0, "one_word_edit_s": 0.6}
 

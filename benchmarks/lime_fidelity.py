@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +31,7 @@ import pandas as pd
 import torch
 from scipy.stats import spearmanr
 
-from benchmarks.bench import TWELVE_WORDS
+from benchmarks.bench import TWELVE_WORDS, median_seconds
 from core.basics.settings import load_settings
 from core.basics.text import clean_headline
 from core.data.datasets import DATASETS, dataset_split
@@ -86,17 +84,6 @@ def top_k(weights: dict[str, float], k: int = 3) -> set[str]:
 
 def top3_agreement(weights: dict[str, float], reference: dict[str, float]) -> float:
     return len(top_k(weights) & top_k(reference)) / 3
-
-
-def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def load_scorer(model_dir: Path, path: str) -> HeadlineScorer:
