@@ -10,6 +10,7 @@ real model). Chromium is required: install it with `apt-get install chromium`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -113,10 +114,9 @@ def screenshot(page: Page, path: Path) -> None:
     """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
     charts_drawn = "Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))"
     shown = "chart => chart.offsetParent === null || chart.querySelector('canvas, svg')"  # not in a closed expander
-    try:  # a picture for the docs, not an assertion: a chart still drawing is no failure
+    # A picture for the docs, not an assertion: a chart still drawing after 10 s is no failure.
+    with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_function(f"{charts_drawn}.every({shown})", timeout=10_000)
-    except PlaywrightTimeoutError:
-        pass
     page.wait_for_timeout(500)  # let tables and highlights settle
     height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": max(800, int(height) + 40)})
