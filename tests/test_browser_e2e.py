@@ -321,8 +321,12 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
         expect(page.get_by_text(f"Outcome of test #{saved} corrected.")).to_be_visible()
         expect(page.get_by_text(f"Winner: {drafts[0]}")).to_be_visible()
         undo = page.get_by_role("button", name="Undo the last change")
+        history = page.get_by_text(re.compile(r"^Change history \("))
+        expect(history).to_be_visible()
+        page.wait_for_timeout(1000)  # the run after the correction has settled: no stale button to click
         if not undo.is_visible():
-            page.get_by_text(re.compile(r"^Change history \(")).click()
+            history.click()
+        expect(undo).to_be_visible()
         undo.click()
         expect(page.get_by_text(f"The last change to test #{saved} was undone.")).to_be_visible()
         expect(page.get_by_role("textbox", name="Clicks", exact=True).nth(1)).to_have_value("300")
