@@ -77,8 +77,9 @@ with answer:
         f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(headline_of[verdict.leader])}**"
     )
     st.dataframe(
-        ranked[["rank", "draft", "headline", "win_probability"]],
+        ranked[["rank", "draft", "win_probability"]],  # the headlines are in the boxes beside
         hide_index=True,
+        width="stretch",
         column_config={
             "rank": st.column_config.NumberColumn("rank", help="1 = the draft the model expects to win."),
             "draft": st.column_config.NumberColumn("draft", format="%d"),
