@@ -107,7 +107,11 @@ first = queue.request(keys)
 
 @st.fragment(run_every=None if first.complete else 0.15)
 def explanations() -> None:
-    """Highlights as they arrive, in rank order; polls until every draft is explained."""
+    """Highlights as they arrive, in rank order; polls while any draft is unexplained.
+
+    Once all are in it goes on redrawing them until the editor's next change: a full rerun here
+    to stop the polling could swallow a click on "Save as test" made at that moment.
+    """
     progress = queue.progress(keys)
     if progress.pending:
         st.caption(f"Explaining {len(progress.done) + 1} of {len(keys)}… scores above are final.")
@@ -122,8 +126,6 @@ def explanations() -> None:
             st.html(highlight_html(by_number[row.draft].raw, progress.done.get(key, {})))
             if key in progress.failed:
                 st.caption("This draft could not be explained; its score above still holds.")
-    if progress.complete and not first.complete:
-        st.rerun()  # every highlight is in: one last run without polling
 
 
 explanations()
