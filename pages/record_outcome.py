@@ -25,6 +25,7 @@ serving.sidebar(serving.model())
 settings = resources.settings()
 model = serving.model()
 FLASH = "record_flash"  # a message that survives the rerun after an undo or a deletion
+VERDICT = "record_verdict"  # (test id, message, verdict) of the outcome just recorded
 
 
 def label(test) -> str:
@@ -129,10 +130,14 @@ def enter_numbers(tests) -> None:
                 summary = record(session, saved, parse_counts(entries), recorded_by, settings.alpha)
                 test_id = saved.id
             st.session_state["record_test"] = test_id
-            st.success(f"Outcome of test #{test_id} {'corrected' if current else 'recorded'}.")
-            outcome_view.show_outcome(summary)
-            with resources.session() as session:
-                test = test_by_id(session, test_id)
+            message = f"Outcome of test #{test_id} {'corrected' if current else 'recorded'}."
+            # Shown after a rerun, so the picker above already says "outcome recorded".
+            st.session_state[VERDICT] = (test_id, message, summary)
+            st.rerun()
+    shown = st.session_state.pop(VERDICT, None)
+    if shown is not None and shown[0] == chosen:
+        st.success(shown[1])
+        outcome_view.show_outcome(shown[2])
     if test is not None:
         changes_and_deletion(test)
 

@@ -171,6 +171,10 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         page.get_by_label("Recorded by").first.fill("bo")
         page.get_by_role("button", name="Record outcome").click()
         expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
+        # the picker says so at once, not only after the next change (issue #14)
+        expect(page.get_by_role("combobox", name="Test")).to_have_value(
+            re.compile(f"^#{saved} ·.*outcome recorded")
+        )
         expect(page.get_by_text(f"Winner: {DRAFTS[0]}")).to_be_visible()
         screenshot(page, screenshots / "record_outcome.png")
 
