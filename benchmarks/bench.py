@@ -24,7 +24,7 @@ from core.basics.settings import REPO_ROOT as ROOT
 from core.basics.settings import load_settings
 from core.data.datasets import dataset_split
 from core.lifecycle.registry import active_model_dir
-from core.model.hardware import cpu_kind, describe_cpu
+from core.model.hardware import cpu_kind, cpu_model, describe_cpu
 from core.model.scorer import HeadlineScorer
 from core.newsroom.explain import word_weights
 from core.training.config import TrainConfig
@@ -88,6 +88,15 @@ def training_pairs_per_second(device: str, steps: int) -> float:
     return 32 * steps / (time.perf_counter() - start)
 
 
+def write_results(name: str, report: dict, text: str) -> None:
+    """benchmarks/results/<name>.json and .md, and the Markdown on standard output."""
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / f"{name}.md").write_text(text)
+    print(text)
+
+
 def machine() -> dict:
     info = {
         "python": platform.python_version(),
@@ -95,14 +104,8 @@ def machine() -> dict:
         "threads": torch.get_num_threads(),
         "processor": platform.processor() or platform.machine(),
         "cpu_description": describe_cpu(),
+        "cpu": cpu_model(),
     }
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
@@ -151,11 +154,7 @@ def main() -> int:
     results["score_10000_pairs_unique_headlines"] = len(set(pairs["headline_a"]) | set(pairs["headline_b"]))
     results["training_pairs_per_s"] = training_pairs_per_second(device, args.train_steps)
 
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"speed-{kind}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / f"speed-{kind}.md").write_text(markdown(results))
-    print(markdown(results))
+    write_results(f"speed-{kind}", results, markdown(results))
     return 0
 
 

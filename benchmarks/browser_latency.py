@@ -30,7 +30,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from benchmarks.bench import DRAFTS
+from benchmarks.bench import DRAFTS, write_results
 from core.basics.settings import REPO_ROOT, load_settings
 from core.model.hardware import cpu_kind, describe_cpu
 
@@ -177,11 +177,7 @@ def main() -> int:
         lime_samples=load_settings().lime_samples,
         measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    out = REPO_ROOT / "benchmarks" / "results"
-    name = f"browser-latency-{cpu_kind()}"
-    (out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / f"{name}.md").write_text(markdown(results))
-    print(markdown(results))
+    write_results(f"browser-latency-{cpu_kind()}", results, markdown(results))
     return 0
 
 

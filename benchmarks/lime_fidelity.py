@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 from scipy.stats import spearmanr
 
-from benchmarks.bench import TWELVE_WORDS, median_seconds
+from benchmarks.bench import TWELVE_WORDS, median_seconds, write_results
 from core.basics.settings import load_settings
 from core.basics.text import clean_headline
 from core.data.datasets import DATASETS, dataset_split
@@ -186,10 +186,7 @@ def main() -> int:
         "repeat": args.repeat,
         "rows": rows,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "lime-fidelity.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "lime-fidelity.md").write_text(markdown(report))
-    print(markdown(report))
+    write_results("lime-fidelity", report, markdown(report))
     return 0
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.bench import DRAFTS, TWELVE_WORDS
-from benchmarks.lime_fidelity import RESULTS, ROOT, SEED, load_scorer, median_seconds
+from benchmarks.bench import DRAFTS, TWELVE_WORDS, write_results
+from benchmarks.lime_fidelity import ROOT, SEED, load_scorer, median_seconds
 from core.basics.settings import load_settings
 from core.data.datasets import DATASETS, dataset_split
 from core.model.hardware import describe_cpu
@@ -123,10 +123,7 @@ def main() -> int:
         "lime_samples": args.lime_samples,
         "rows": rows,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "numeric-paths.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "numeric-paths.md").write_text(markdown(report))
-    print(markdown(report))
+    write_results("numeric-paths", report, markdown(report))
     return 0
 
 
