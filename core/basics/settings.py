@@ -47,6 +47,9 @@ class Settings:
     seed: int = 13
     # Fraction of test groups held out for validation in the split by test.
     validation_fraction: float = 0.2
+    # Forward evaluation: each archive's newest share of tests (by date), held out from models
+    # trained with ``--split forward``: what the product faces is tests newer than any it saw.
+    forward_fraction: float = 0.15
     # Bootstrap resamples for 95% intervals in evaluation.
     bootstrap_samples: int = 1000
     # Max tokens per headline fed to the encoder (headlines are short; 64 covers all).

@@ -13,9 +13,13 @@ import pandas as pd
 from core.basics.settings import Settings
 from core.data.loaders import Loaded, load_ars, load_upworthy
 from core.data.pairs import build_pairs, swap_sides
-from core.data.splits import Split, split_by_test
+from core.data.splits import Split, newest_cutoff, split_by_test, split_by_time
 
 DATASETS = ("upworthy", "ars")
+# Which archive tests a model trains on: "test" the training side of the split by test (the
+# validation side stays clean for champion/challenger and History's backtest); "forward" the
+# tests before the forward cutoff; "all" every test.
+ARCHIVE_SPLITS = ("test", "forward", "all")
 
 
 def load_arms(name: str, settings: Settings) -> Loaded:
@@ -42,3 +46,34 @@ def dataset_split(name: str, settings: Settings) -> Split:
     split = split_by_test(dataset_pairs(name, settings), settings.validation_fraction, settings.seed)
     valid = split.valid[~split.valid["unrandomised"]].reset_index(drop=True)
     return Split(split.train, valid, split.dropped_for_leakage)
+
+
+@cache
+def forward_split(name: str, settings: Settings) -> Split:
+    """Older tests against the newest ``settings.forward_fraction`` of the archive's tests.
+
+    The forward side is what the product faces: tests newer than any it trained on. Its pairs
+    sharing a headline with older tests are dropped, and so are Upworthy's unrandomised ones.
+    """
+    pairs = dataset_pairs(name, settings)
+    split = split_by_time(pairs, newest_cutoff(pairs, settings.forward_fraction))
+    valid = split.valid[~split.valid["unrandomised"]].reset_index(drop=True)
+    return Split(split.train, valid, split.dropped_for_leakage, split.dropped_undated, split.cutoff)
+
+
+def archive_training_pairs(name: str, settings: Settings, split: str) -> pd.DataFrame:
+    """The archive pairs a model trains on under ``split`` (one of ARCHIVE_SPLITS)."""
+    if split == "test":
+        return dataset_split(name, settings).train
+    if split == "forward":
+        return forward_split(name, settings).train
+    if split == "all":
+        return dataset_pairs(name, settings)
+    raise ValueError(f"unknown archive split {split!r}; expected one of {', '.join(ARCHIVE_SPLITS)}")
+
+
+def held_out_split(name: str, settings: Settings, split: str) -> Split | None:
+    """The split whose validation side a model trained under ``split`` never saw (None for "all")."""
+    if split == "all":
+        return None
+    return forward_split(name, settings) if split == "forward" else dataset_split(name, settings)

@@ -18,6 +18,8 @@ class Split:
     dropped_for_leakage: int = 0
     # Pairs on neither side because they have no date (time split).
     dropped_undated: int = 0
+    # Time splits: validation holds the tests from this date on ("" for a split by test).
+    cutoff: str = ""
 
 
 def test_groups(pairs: pd.DataFrame) -> pd.Series:
@@ -64,6 +66,41 @@ def split_by_test(pairs: pd.DataFrame, valid_fraction: float, seed: int) -> Spli
     return Split(pairs[~mask].reset_index(drop=True), pairs[mask].reset_index(drop=True))
 
 
+def newest_cutoff(pairs: pd.DataFrame, fraction: float) -> str:
+    """The date from which the newest ``fraction`` of tests ran ("" when that holds no test or all).
+
+    A test's date is its earliest pair's; tests on the cutoff day count as newest.
+    """
+    test_dates = pd.to_datetime(pairs.groupby("test_id")["date"].min()).dropna().sort_values()
+    first_newest = int(round(len(test_dates) * (1 - fraction)))
+    if not 0 < first_newest < len(test_dates):
+        return ""
+    return test_dates.iloc[first_newest].strftime("%Y-%m-%d")
+
+
+def split_newest(pairs: pd.DataFrame, fraction: float) -> Split:
+    """Per source, the newest ``fraction`` of its tests held out; pairs sharing a headline with
+    the rest dropped from them.
+
+    Per source, because the archives span different years: the newest tenth of both together
+    would be one publication's. Undated pairs stay on the training side.
+    """
+    first_date = pd.to_datetime(pairs["date"]).groupby(pairs["test_id"]).transform("min")
+    held = np.zeros(len(pairs), dtype=bool)
+    for rows in pairs.groupby("source").indices.values():
+        cutoff = newest_cutoff(pairs.iloc[rows], fraction)
+        newest = (first_date.iloc[rows] >= cutoff).to_numpy() if cutoff else np.zeros(len(rows), bool)
+        if not newest.all():  # all on one day: no test is newer than another, none is held out
+            held[rows] = newest
+    train, valid = pairs[~held], pairs[held]
+    leaked = shared_headlines(train, valid)
+    keep = ~(
+        valid["headline_a"].map(normalise_headline).isin(leaked)
+        | valid["headline_b"].map(normalise_headline).isin(leaked)
+    )
+    return Split(train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()))
+
+
 def split_by_time(pairs: pd.DataFrame, cutoff: str) -> Split:
     """Train before cutoff, validate from it; validation pairs sharing a train headline dropped.
 
@@ -78,5 +115,5 @@ def split_by_time(pairs: pd.DataFrame, cutoff: str) -> Split:
         | valid["headline_b"].map(normalise_headline).isin(leaked)
     )
     return Split(
-        train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()), undated
+        train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()), undated, cutoff
     )

@@ -120,7 +120,12 @@ def held_out_pairs(settings: Settings, manifests: list[dict]) -> tuple[pd.DataFr
             trained.get("split_seed", settings.seed),
             trained.get("validation_fraction", settings.validation_fraction),
         )
-        if split != (settings.seed, settings.validation_fraction):
+        if trained.get("split", "test") != "test":
+            warnings.append(
+                f"{m.get('version')} was trained on the archive split {trained['split']!r}: "
+                "its 'held-out' archive pairs include training pairs"
+            )
+        elif split != (settings.seed, settings.validation_fraction):
             warnings.append(
                 f"{m.get('version')} was trained with another archive split {split}: "
                 "its 'held-out' archive pairs may include training pairs"

@@ -22,6 +22,9 @@ class TrainingCancelled(RuntimeError):
 @dataclass(frozen=True)
 class TrainConfig:
     datasets: tuple[str, ...] = DATASETS  # archives whose training split is used
+    # Which archive tests: "test" (training side of the split by test), "forward" (tests
+    # before each archive's forward cutoff: for measuring the recipe forward) or "all".
+    split: str = "test"
     epochs: float = 2.0  # passes over the training pairs (early stopping may end sooner)
     lr: float = 4e-5  # encoder learning rate
     head_lr: float = 1e-3  # the linear head starts from scratch: larger steps
@@ -33,7 +36,15 @@ class TrainConfig:
     unrandomised_weight: float = 1.0  # weight of Upworthy pairs from the badly randomised window
     editor_weight: float = 1.0  # multiplier for editors' recorded outcomes
     max_train_pairs: int = 0  # subsample (0 = all) for quick ablations
-    dev_fraction: float = 0.1  # of training pairs, by test group: early stopping + temperature
+    dev_fraction: float = 0.1  # of training tests: early stopping + temperature
+    # "time": the newest dev_fraction of each source's training tests, so the checkpoint and the
+    # temperature are chosen for tests newer than those trained on (as the product meets them);
+    # "test": random test groups (the bundled model's recipe).
+    dev_split: str = "time"
+    # Recency weighting: a pair's weight halves every this many days before its source's newest
+    # training test (0 = all pairs weigh the same).
+    recency_half_life_days: float = 0.0
+    head_init: str = "random"  # "random" | "zero": a zero head starts every score at 0
     eval_every: int = 150  # steps between dev evaluations
     patience: int = 4  # dev evaluations without improvement before stopping
     # The checkpoint kept is the last one within this much dev log loss of the best: on a

@@ -1,5 +1,6 @@
 """The pairs a run trains on: archive training splits plus editors' pairs, each with a weight
-and a target, and the dev part (by test group) that early stopping and calibration use.
+and a target, and the dev part (the newest tests, or random test groups) that early stopping
+and calibration use.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from core.basics.settings import Settings
-from core.data.datasets import dataset_split
-from core.data.splits import split_by_test
+from core.data.datasets import archive_training_pairs
+from core.data.splits import Split, split_by_test, split_newest
 from core.training.config import TrainConfig
 
 
@@ -17,7 +18,7 @@ def training_pairs(
     config: TrainConfig, settings: Settings, extra: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Training split of the chosen archives plus extra (editors') pairs, with a weight column."""
-    frames = [dataset_split(name, settings).train for name in config.datasets]
+    frames = [archive_training_pairs(name, settings, config.split) for name in config.datasets]
     if extra is not None and len(extra):
         frames.append(extra.assign(editor=True))
     pairs = pd.concat(frames, ignore_index=True)
@@ -42,7 +43,17 @@ def pair_weights(pairs: pd.DataFrame, config: TrainConfig) -> np.ndarray:
     if config.pair_weighting == "significance":
         weight = np.abs(2 * pairs["prob_a_better"].to_numpy(float) - 1)
     weight = np.where(pairs["unrandomised"].to_numpy(bool), weight * config.unrandomised_weight, weight)
+    weight = weight * recency_weights(pairs, config.recency_half_life_days)
     return np.where(pairs["editor"].to_numpy(bool), weight * config.editor_weight, weight)
+
+
+def recency_weights(pairs: pd.DataFrame, half_life_days: float) -> np.ndarray:
+    """0.5 ** (days before the source's newest pair / half-life); 1 without a half-life or a date."""
+    if half_life_days <= 0:
+        return np.ones(len(pairs))
+    dates = pd.to_datetime(pairs["date"])
+    age = (dates.groupby(pairs["source"]).transform("max") - dates).dt.days.to_numpy(float)
+    return np.where(np.isnan(age), 1.0, 0.5 ** (np.nan_to_num(age) / half_life_days))
 
 
 def pair_targets(pairs: pd.DataFrame, config: TrainConfig) -> np.ndarray:
@@ -57,14 +68,25 @@ def pairs_fit_dev(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(all training pairs with weight and target, the part trained on, the dev part).
 
-    The dev part is split off by test group with :func:`data_seed`.
+    The dev part is the newest tests of each source (``dev_split="time"``) or random test
+    groups drawn with :func:`data_seed_of` (``"test"``).
     """
     if train_pairs is not None:
         pairs = train_pairs.assign(editor=False)
         pairs = pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
     else:
         pairs = training_pairs(config, settings, extra_pairs)
-    split = split_by_test(pairs, config.dev_fraction, data_seed_of(config))
+    split = dev_split(pairs, config)
     if len(split.valid) == 0:  # tiny data: early-stop on the training pairs themselves
         return pairs, split.train, split.train
     return pairs, split.train, split.valid
+
+
+def dev_split(pairs: pd.DataFrame, config: TrainConfig) -> Split:
+    if config.dev_split == "time" and "date" in pairs and pairs["date"].notna().any():
+        return split_newest(pairs, config.dev_fraction)
+    if config.dev_split == "time":  # undated pairs (synthetic tests): no newest part to hold out
+        return split_by_test(pairs, config.dev_fraction, data_seed_of(config))
+    if config.dev_split == "test":
+        return split_by_test(pairs, config.dev_fraction, data_seed_of(config))
+    raise ValueError(f"unknown dev split {config.dev_split!r}; expected 'time' or 'test'")

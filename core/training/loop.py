@@ -49,13 +49,17 @@ def initial_scorer(config: TrainConfig) -> HeadlineScorer:
         scorer = HeadlineScorer.from_pretrained(config.init_from, precision=config.precision)
         scorer.temperature = 1.0
         return scorer
-    return HeadlineScorer.from_base(
+    scorer = HeadlineScorer.from_base(
         config.base_model or None,
         seed=config.seed,
         precision=config.precision,
         frozen_prefixes=config.frozen_prefixes,
         context=config.context,
     )
+    if config.head_init == "zero":
+        nn.init.zeros_(scorer.network_.head.weight)
+        nn.init.zeros_(scorer.network_.head.bias)
+    return scorer
 
 
 def optimizer_and_schedule(scorer: HeadlineScorer, config: TrainConfig, total_steps: int):
@@ -186,7 +190,7 @@ def train(
     progress("calibrating", 0, 1)
     scorer.reference_score = reference_score(scorer, fit, config.seed)
     progress("validating", 0, 1)
-    metrics = validation_metrics(scorer, settings) if train_pairs is None else {}
+    metrics = validation_metrics(scorer, settings, config.split) if train_pairs is None else {}
     training = {
         "steps": step,
         "best_step": best["step"],

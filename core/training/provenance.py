@@ -74,6 +74,7 @@ def training_manifest(
             **dataclasses.asdict(config),
             "split_seed": settings.seed,
             "validation_fraction": settings.validation_fraction,
+            "forward_fraction": settings.forward_fraction,
         },
         "training": training,
         "validation_metrics": metrics,

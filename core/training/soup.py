@@ -85,7 +85,7 @@ def train_soup(
     dev_loss, scorer.temperature, dev_accuracy = calibrated_dev_loss(scorer, dev)
     scorer.reference_score = reference_score(scorer, fit, config.seed)
     progress("validating", 0, 1)
-    metrics = validation_metrics(scorer, settings) if train_pairs is None else {}
+    metrics = validation_metrics(scorer, settings, config.split) if train_pairs is None else {}
     version, created = new_version()
     # Code, data and settings are the first ingredient's (all share them); the rest is the soup's.
     manifest = {**first.manifest, "version": version, "created_at": created}

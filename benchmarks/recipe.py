@@ -1,0 +1,267 @@
+"""Which training recipe is right about *next* month's tests? Recipes judged forward.
+
+    .venv/bin/python -m benchmarks.recipe [--only NAME ...]
+
+Every recipe trains on the tests before each archive's forward cutoff
+(``TrainConfig(split="forward")``, the newest ``settings.forward_fraction`` of tests held out)
+and is measured on those newest tests, paired against the bundled model's recipe trained on
+the same tests. Post-hoc variants (an ensemble with the TF-IDF pairwise model; a temperature
+per source) are fitted on the newest tenth of the training tests (the time dev slice), never
+on the forward tests. Trained models are kept in ``var/recipe/NAME`` and reused by a rerun
+with the same settings. Writes benchmarks/results/recipe.json and recipe.md.
+
+The rule that decides whether a recipe replaces the bundled model was written down before
+the run (README, "Choosing the recipe"): on the forward pairs of *both* archives its paired
+log-loss difference against the bundled recipe has a 95% interval entirely below zero, and
+its accuracy on significant pairs is not lower (point estimate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from benchmarks.bench import machine, write_results
+from core.basics.settings import REPO_ROOT, load_settings
+from core.basics.stats import sigmoid
+from core.data.datasets import DATASETS, forward_split
+from core.data.pairs import pair_contexts
+from core.evaluation.metrics import cluster_weights, evaluate_pairs
+from core.model.baselines import TfidfPairLR
+from core.model.scorer import HeadlineScorer
+from core.training.calibration import fit_temperature
+from core.training.config import TrainConfig
+from core.training.data import pairs_fit_dev
+from core.training.loop import train
+
+WORK = REPO_ROOT / "var" / "recipe"
+BASELINE = "bundled recipe"
+# The recipes, all trained on the tests before the forward cutoff. The bundled model's:
+# one epoch, encoder lr 4e-5, dev slice of random test groups.
+RECIPES = {
+    BASELINE: TrainConfig(split="forward", epochs=1.0, dev_split="test"),
+    "bundled, dev by time": TrainConfig(split="forward", epochs=1.0, dev_split="time"),
+    "plain (2 epochs, lr 3e-5, zero head)": TrainConfig(
+        split="forward", epochs=2.0, lr=3e-5, head_lr=1e-3, head_init="zero", dev_split="time"
+    ),
+    "plain + recency (half-life 1 year)": TrainConfig(
+        split="forward",
+        epochs=2.0,
+        lr=3e-5,
+        head_lr=1e-3,
+        head_init="zero",
+        dev_split="time",
+        recency_half_life_days=365.0,
+    ),
+}
+TIME_DEV = TrainConfig(split="forward", dev_split="time")  # the slice post-hoc variants fit on
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+
+
+def trained_scorer(name: str, config: TrainConfig, settings) -> tuple[HeadlineScorer, float]:
+    """(scorer, training seconds): trained now, or loaded when this config was trained before."""
+    folder = WORK / slug(name)
+    wanted = {k: v for k, v in dataclasses.asdict(config).items() if k != "extra_pairs_note"}
+    wanted = json.loads(json.dumps(wanted))  # tuples as lists, as in the manifest
+    if (folder / "manifest.json").is_file():
+        scorer = HeadlineScorer.from_pretrained(folder)
+        trained = {k: scorer.manifest["settings"].get(k) for k in wanted}
+        if trained == wanted:
+            return scorer, scorer.manifest["training"]["seconds"]
+    print(f"training {name} ...", file=sys.stderr)
+    started = time.perf_counter()
+    result = train(config, settings)
+    seconds = time.perf_counter() - started
+    result.scorer.save_pretrained(folder, result.manifest)
+    return HeadlineScorer.from_pretrained(folder), seconds
+
+
+def margins(scorer, pairs: pd.DataFrame) -> np.ndarray:
+    """Calibrated logit of P(a wins) per pair. (n,)"""
+    return scorer.pair_margins(list(pairs["headline_a"]), list(pairs["headline_b"]), pair_contexts(pairs))
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def paired(challenger: np.ndarray, base: np.ndarray, pairs: pd.DataFrame, mask, settings) -> dict:
+    """Mean of challenger − base over the masked pairs, with a 95% interval resampling tests."""
+    d = (challenger - base)[mask]
+    tests = pairs["test_id"].to_numpy()[mask]
+    if len(d) == 0:
+        return {"value": float("nan"), "low": float("nan"), "high": float("nan")}
+    draws = np.concatenate(
+        [w @ d / w.sum(axis=1) for w in cluster_weights(tests, settings.bootstrap_samples, settings.seed)]
+    )
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {"value": float(d.mean()), "low": float(low), "high": float(high)}
+
+
+def per_pair(z: np.ndarray, pairs: pd.DataFrame) -> dict[str, np.ndarray]:
+    y = pairs["label"].to_numpy() == 1
+    p = np.clip(sigmoid(z), 1e-7, 1 - 1e-7)
+    return {"correct": ((p > 0.5) == y).astype(float), "loss": -np.where(y, np.log(p), np.log(1 - p))}
+
+
+def row(name: str, z: dict, base_z: dict, forward: dict, settings, seconds: float | None) -> dict:
+    """Metrics and paired differences against the bundled recipe, per archive."""
+    out = {"recipe": name, "train_seconds": seconds, "archives": {}}
+    for archive, pairs in forward.items():
+        metrics = evaluate_pairs(pairs, sigmoid(z[archive]), settings)
+        mine, base = per_pair(z[archive], pairs), per_pair(base_z[archive], pairs)
+        sig = pairs["significant"].to_numpy(bool)
+        everything = np.ones(len(pairs), bool)
+        out["archives"][archive] = {
+            "metrics": {k: dataclasses.asdict(v) for k, v in metrics.items()},
+            "vs_bundled": {
+                "accuracy": paired(mine["correct"], base["correct"], pairs, everything, settings),
+                "accuracy_significant": paired(mine["correct"], base["correct"], pairs, sig, settings),
+                "log_loss": paired(mine["loss"], base["loss"], pairs, everything, settings),
+            },
+        }
+    return out
+
+
+def passes_rule(r: dict) -> bool:
+    """The shipping rule (module docstring), applied to one row."""
+    return all(
+        a["vs_bundled"]["log_loss"]["high"] < 0 and a["vs_bundled"]["accuracy_significant"]["value"] >= 0
+        for a in r["archives"].values()
+    )
+
+
+def ensemble_weights(z_model: np.ndarray, z_tfidf: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(2,) weights of [model logit, TF-IDF logit] minimising dev log loss (no intercept: sides are random)."""
+    fit = LogisticRegression(fit_intercept=False, C=1e4).fit(np.column_stack([z_model, z_tfidf]), y)
+    return fit.coef_.ravel()
+
+
+def posthoc_rows(name: str, scorer, z: dict, base_z: dict, forward: dict, settings) -> list[dict]:
+    """The recipe plus the TF-IDF ensemble, and the recipe with one temperature per source."""
+    _, fit, dev = pairs_fit_dev(TIME_DEV, settings)
+    tfidf = TfidfPairLR().fit(fit)
+    y_dev = dev["label"].to_numpy(int)
+    z_dev = margins(scorer, dev)
+
+    def z_tfidf(pairs: pd.DataFrame) -> np.ndarray:
+        return logit(tfidf.predict_pairs(list(pairs["headline_a"]), list(pairs["headline_b"])))
+
+    w = ensemble_weights(z_dev, z_tfidf(dev), y_dev)
+    ensemble = {a: w[0] * z[a] + w[1] * z_tfidf(p) for a, p in forward.items()}
+    source = dev["source"].to_numpy()
+    scale = {a: fit_temperature(z_dev[source == a], y_dev[source == a]) for a in forward}
+    per_source = {a: z[a] / scale[a] for a in forward}
+    rows = [
+        row(f"{name} + TF-IDF ensemble", ensemble, base_z, forward, settings, None),
+        row(f"{name} + temperature per source", per_source, base_z, forward, settings, None),
+    ]
+    rows[0]["weights"] = [float(x) for x in w]
+    rows[1]["temperatures"] = scale
+    return rows
+
+
+def cell(e: dict, digits: int = 3) -> str:
+    return f"{e['value']:.{digits}f} [{e['low']:.{digits}f}, {e['high']:.{digits}f}]"
+
+
+def signed(e: dict, digits: int = 3) -> str:
+    if np.isnan(e["value"]):
+        return "n/a"
+    return f"{e['value']:+.{digits}f} [{e['low']:+.{digits}f}, {e['high']:+.{digits}f}]"
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        "# Recipes judged forward",
+        "",
+        f"Each recipe trains on the tests before each archive's forward cutoff and is measured on the "
+        f"newest {report['forward_fraction']:.0%} of that archive's tests (pairs sharing a headline with "
+        "older tests dropped; Upworthy's unrandomised window excluded). Paired differences are against "
+        "the bundled model's recipe trained on the same tests; 95% intervals resample whole tests "
+        f"({report['bootstrap_samples']:,} resamples). Post-hoc variants are fitted on the newest tenth of "
+        "the training tests. Produced by `python -m benchmarks.recipe` on "
+        f"{report['machine']['cpu']} ({report['machine']['cpu_description']}).",
+        "",
+        "Rule, fixed before the run: a recipe replaces the bundled model only if on both archives its "
+        "paired log-loss difference has a 95% interval below zero and its significant-pair accuracy is "
+        "not lower.",
+        "",
+    ]
+    for archive in DATASETS:
+        f = report["forward_sets"][archive]
+        lines += [
+            f"## {archive}: {f['pairs']:,} forward pairs ({f['significant']:,} significant) "
+            f"in {f['tests']:,} tests from {f['cutoff']}",
+            "",
+            "| recipe | acc. all | acc. significant | AUC | log loss | ECE | Δ acc. significant | Δ log loss |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in report["rows"]:
+            a = r["archives"][archive]
+            m, d = a["metrics"], a["vs_bundled"]
+            lines.append(
+                f"| {r['recipe']} | {cell(m['accuracy'])} | {cell(m['accuracy_significant'])} | "
+                f"{cell(m['auc'])} | {cell(m['log_loss'])} | {cell(m['ece'])} | "
+                f"{signed(d['accuracy_significant'])} | {signed(d['log_loss'], 4)} |"
+            )
+        lines.append("")
+    lines += ["## Verdict", ""]
+    for r in report["rows"][1:]:
+        seconds = f", trained in {r['train_seconds']:.0f} s" if r.get("train_seconds") else ""
+        lines.append(
+            f"- {r['recipe']}: {'passes' if r['passes_rule'] else 'does not pass'} the rule{seconds}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", default=None, help="recipe names to (re)run; default all")
+    args = parser.parse_args()
+    settings = load_settings()
+    forward = {name: forward_split(name, settings).valid for name in DATASETS}
+    names = [n for n in RECIPES if args.only is None or n in args.only or n == BASELINE]
+    z_all, rows = {}, []
+    for name in names:
+        scorer, seconds = trained_scorer(name, RECIPES[name], settings)
+        z_all[name] = {a: margins(scorer, p) for a, p in forward.items()}
+        rows.append(row(name, z_all[name], z_all[BASELINE], forward, settings, seconds))
+        if RECIPES[name].dev_split == "time":
+            rows += posthoc_rows(name, scorer, z_all[name], z_all[BASELINE], forward, settings)
+        for r in rows:
+            r["passes_rule"] = r["recipe"] != BASELINE and passes_rule(r)
+        report = {
+            "machine": machine(),
+            "forward_fraction": settings.forward_fraction,
+            "bootstrap_samples": settings.bootstrap_samples,
+            "forward_sets": {
+                a: {
+                    "cutoff": forward_split(a, settings).cutoff,
+                    "pairs": len(p),
+                    "significant": int(p["significant"].sum()),
+                    "tests": int(p["test_id"].nunique()),
+                    "dropped_for_leakage": forward_split(a, settings).dropped_for_leakage,
+                }
+                for a, p in forward.items()
+            },
+            "recipes": {n: dataclasses.asdict(RECIPES[n]) for n in names},
+            "rows": rows,
+        }
+        write_results("recipe", report, markdown(report))  # after every recipe: a kill keeps the rest
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
