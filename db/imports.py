@@ -163,6 +163,7 @@ def arms_frame(session: Session, sources: Iterable[str] | str | None = None) -> 
             Arm.clicks,
             Arm.date,
             Test.source,
+            Test.created_at,
         )
         .join(Arm.test)
         .where(Arm.impressions.is_not(None), Arm.clicks.is_not(None), Test.deleted_at.is_(None))
@@ -170,8 +171,13 @@ def arms_frame(session: Session, sources: Iterable[str] | str | None = None) -> 
     )
     if sources is not None:
         query = query.where(Test.source.in_([sources] if isinstance(sources, str) else list(sources)))
-    frame = pd.DataFrame(session.execute(query).all(), columns=ARM_COLUMNS)
+    frame = pd.DataFrame(session.execute(query).all(), columns=[*ARM_COLUMNS, "created_at"])
+    # A test saved on the Compare page (source "editor") has no date per arm: it ran about
+    # when it was saved.
+    # (Dated in pandas: SQLite cannot cast a timestamp to a date in SQL.)
+    created = pd.to_datetime(frame.pop("created_at"), errors="coerce", utc=True).dt.tz_localize(None)
     frame["impressions"] = frame["impressions"].astype("int64")
     frame["clicks"] = frame["clicks"].astype("int64")
-    frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
+    dates = pd.to_datetime(frame["date"], errors="coerce")
+    frame["date"] = dates.where(dates.notna() | (frame["source"] != "editor"), created.dt.normalize())
     return frame

@@ -116,6 +116,9 @@ def test_arms_frame_has_editor_arms_once_their_outcome_is_recorded(Session):
         [test.external_id, "Dogs win", "The story", 40, 8, "editor"],
     ]
     assert len(everything) == 6
+    # Saved on the Compare page, the test has no date per arm: it is dated the day it was saved.
+    saved_on = pd.Timestamp(test.created_at).tz_localize(None).normalize()
+    assert (editor["date"] == saved_on).all()
 
 
 # --- editor tests ----------------------------------------------------------------------

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from core.basics.text import normalise_headline
-from core.data.datasets import dataset_split
+from core.data.datasets import dataset_pairs, dataset_split, forward_split
 from core.data.pairs import PAIR_COLUMNS
-from core.data.splits import shared_headlines, split_by_test, split_by_time
+from core.data.splits import newest_cutoff, shared_headlines, split_by_test, split_by_time, split_newest
 from core.data.splits import test_groups as group_of_each_pair
 
 
@@ -178,3 +178,39 @@ def test_split_by_time_on_real_upworthy_pairs(upworthy_pairs, cutoff):
         normalise_headline
     ).isin(train_texts)
     assert split.dropped_for_leakage == leaking.sum()
+
+
+# --- newest tests (forward split, dev slice by time) --------------------------------------
+
+
+def test_newest_cutoff_holds_out_the_newest_share_of_tests():
+    pairs = _pairs([(f"t{i}", f"2020-01-{i + 1:02d}", f"a{i}", f"b{i}") for i in range(10)])
+    assert newest_cutoff(pairs, 0.2) == "2020-01-09"
+    assert newest_cutoff(pairs, 0.0) == "" and newest_cutoff(pairs, 1.0) == ""
+
+
+def test_split_newest_holds_out_each_sources_newest_tests_without_shared_headlines():
+    old = [(f"u{i}", f"2014-01-{i + 1:02d}", f"up {i}", f"down {i}") for i in range(10)]
+    ars = [(f"a{i}", f"2020-01-{i + 1:02d}", f"ars {i}", f"other {i}") for i in range(10)]
+    pairs = _pairs(old + ars)
+    pairs.loc[10:, "source"] = "ars"
+    # The newest Upworthy test repeats an older headline: it must not be measured.
+    pairs.loc[9, "headline_a"] = "UP 0"
+    split = split_newest(pairs, 0.2)
+    assert sorted(split.valid["test_id"]) == ["a8", "a9", "u8"]
+    assert split.dropped_for_leakage == 1
+    assert not shared_headlines(split.train, split.valid)
+    # All tests on one day: none is newer, nothing is held out.
+    same_day = _pairs([(f"t{i}", "2020-01-01", f"a{i}", f"b{i}") for i in range(10)])
+    assert split_newest(same_day, 0.2).valid.empty
+
+
+def test_forward_split_measures_the_newest_tests_only(settings):
+    upworthy = forward_split("upworthy", settings)
+    train_dates = pd.to_datetime(upworthy.train["date"])
+    valid_dates = pd.to_datetime(upworthy.valid["date"])
+    assert train_dates.max() < pd.Timestamp(upworthy.cutoff) <= valid_dates.min()
+    assert not shared_headlines(upworthy.train, upworthy.valid)
+    assert not upworthy.valid["unrandomised"].any()
+    share = upworthy.valid["test_id"].nunique() / dataset_pairs("upworthy", settings)["test_id"].nunique()
+    assert 0.10 < share <= settings.forward_fraction + 0.01

@@ -6,7 +6,8 @@ from core.data.pairs import build_pairs
 from core.model.scorer import HeadlineScorer
 from core.training.calibration import fit_temperature
 from core.training.config import TrainConfig, TrainingCancelled
-from core.training.loop import checkpoint_decision, train
+from core.training.data import pair_weights, pairs_fit_dev, training_pairs
+from core.training.loop import checkpoint_decision, initial_scorer, train
 from core.training.provenance import data_fingerprint
 from tests.model_lab import tiny_config
 from tests.tiny_model import make_tiny_base
@@ -125,3 +126,39 @@ def test_only_a_real_improvement_resets_patience():
     assert checkpoint_decision(0.650, 0.6505, 0.002) == (True, True)
     assert checkpoint_decision(0.65045, 0.6505, 0.002) == (False, True)  # within 1e-4: kept, not improved
     assert checkpoint_decision(0.660, 0.650, 0.002) == (False, False)
+
+
+def dated(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One test a day, in test order."""
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(len(pairs)), unit="D")
+    return pairs.assign(date=days.to_numpy())
+
+
+def test_the_dev_slice_is_the_newest_tests_by_default():
+    pairs = dated(planted_pairs(40)).assign(editor=False)
+    _, fit, dev = pairs_fit_dev(TrainConfig(dev_fraction=0.1), None, train_pairs=pairs)
+    assert sorted(dev["test_id"]) == ["t:36", "t:37", "t:38", "t:39"]
+    assert pd.to_datetime(fit["date"]).max() < pd.to_datetime(dev["date"]).min()
+    # The bundled recipe's dev slice: random test groups.
+    _, _, random_dev = pairs_fit_dev(TrainConfig(dev_fraction=0.1, dev_split="test"), None, train_pairs=pairs)
+    assert sorted(random_dev["test_id"]) != sorted(dev["test_id"])
+
+
+def test_recency_weighting_halves_the_weight_every_half_life():
+    pairs = dated(planted_pairs(5)).assign(editor=False)
+    weights = pair_weights(pairs, TrainConfig(recency_half_life_days=2.0))
+    np.testing.assert_allclose(weights, [0.25, 0.5**1.5, 0.5, 0.5**0.5, 1.0])
+    assert (pair_weights(pairs, TrainConfig()) == 1).all()
+
+
+def test_archive_pairs_given_to_training_sit_beside_the_editors_weighted(tiny_base):
+    archive = dated(planted_pairs(30))
+    editors = dated(planted_pairs(4)).assign(test_id=lambda d: "e" + d["test_id"])
+    pairs = training_pairs(TrainConfig(editor_weight=3.0, max_train_pairs=10), None, editors, archive=archive)
+    assert (~pairs["editor"]).sum() == 10 and pairs["editor"].sum() == 4
+    assert set(pairs.loc[pairs["editor"], "weight"]) == {3.0}
+
+
+def test_a_zero_head_starts_every_headline_at_the_same_score(tiny_base):
+    scorer = initial_scorer(TrainConfig(base_model=str(tiny_base), head_init="zero", precision="fp32"))
+    assert np.ptp(scorer.score(["one headline", "another one entirely"])) == 0

@@ -66,11 +66,14 @@ class ScorerNetwork(nn.Module):
         self.encoder = encoder
         self.head = nn.Linear(encoder.config.hidden_size, 1)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra) -> torch.Tensor:
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra) -> torch.Tensor:
+        """Masked mean of the encoder's last hidden states. (batch, hidden)"""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (batch, tokens, 1)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (batch, hidden)
-        return self.head(pooled.float()).squeeze(-1)  # (batch,)
+        return ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)).float()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra) -> torch.Tensor:
+        return self.head(self.pooled(input_ids, attention_mask, **extra)).squeeze(-1)  # (batch,)
 
 
 class HeadlineScorer:
@@ -307,18 +310,32 @@ class HeadlineScorer:
         """(n,) un-tempered scores of (headline, context) without gradients."""
         if not items:
             return np.empty(0)
+        return self.network_.head(self._pooled(items)).squeeze(-1).cpu().numpy()
+
+    def _pooled(self, items: list[tuple[str, str]]) -> torch.Tensor:
+        """(n, hidden) float32 pooled encodings of (headline, context), on the serving path."""
         texts, contexts = (list(side) for side in zip(*items))
         if self.packed_ is not None:  # padding-free for BERT encoders
             ids, types = self.token_ids(texts, contexts)
             dtype = torch.bfloat16 if self._use_bf16() else torch.float32
-            pooled = self.packed_.mean_pooled(ids, dtype, types, int8=self._use_int8())  # (n, hidden)
-            return self.network_.head(pooled).squeeze(-1).cpu().numpy()
+            return self.packed_.mean_pooled(ids, dtype, types, int8=self._use_int8()).float()
         with self._autocast():  # other architectures: padded batches through the module
             parts = [
-                self.raw_scores(texts[i : i + self.batch_size], contexts[i : i + self.batch_size])
+                self.network_.pooled(
+                    **self.encode(texts[i : i + self.batch_size], contexts[i : i + self.batch_size])
+                )
                 for i in range(0, len(texts), self.batch_size)
             ]
-        return torch.cat(parts).float().cpu().numpy()
+        return torch.cat(parts).float()
+
+    @torch.inference_mode()
+    def features(self, headlines: list[str], context: str | Sequence[str | None] | None = None) -> np.ndarray:
+        """(n, hidden) the encodings the linear head reads: what a fast update refits the head over."""
+        keys = list(zip((clean_headline(h) for h in headlines), self.contexts_for(len(headlines), context)))
+        if not keys:
+            return np.empty((0, self.network_.head.in_features))
+        self.network_.eval()
+        return self._pooled(keys).cpu().numpy().astype(np.float64)
 
     def win_probabilities(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n, n) matrix: P[i, j] = P(headline i beats headline j); diagonal 0.5."""

@@ -15,21 +15,28 @@ from core.training.config import TrainConfig
 
 
 def training_pairs(
-    config: TrainConfig, settings: Settings, extra: pd.DataFrame | None = None
+    config: TrainConfig,
+    settings: Settings,
+    extra: pd.DataFrame | None = None,
+    archive: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Training split of the chosen archives plus extra (editors') pairs, with a weight column."""
-    frames = [archive_training_pairs(name, settings, config.split) for name in config.datasets]
+    """Archive pairs (the chosen archives' split, or ``archive`` when given) plus extra
+    (editors') pairs, with weight and target columns."""
+    if archive is None:
+        frames = [archive_training_pairs(name, settings, config.split) for name in config.datasets]
+    else:
+        frames = [archive.assign(editor=False)]
     if extra is not None and len(extra):
         frames.append(extra.assign(editor=True))
     pairs = pd.concat(frames, ignore_index=True)
     if "editor" not in pairs:
         pairs["editor"] = False
     pairs["editor"] = pairs["editor"].fillna(False).astype(bool)
-    archive = ~pairs["editor"]
-    if config.max_train_pairs and archive.sum() > config.max_train_pairs:
+    from_archive = ~pairs["editor"]
+    if config.max_train_pairs and from_archive.sum() > config.max_train_pairs:
         # The cap thins the archive only: the few editor outcomes are what a retrain is for.
-        keep = pairs[archive].sample(config.max_train_pairs, random_state=data_seed_of(config))
-        pairs = pd.concat([keep, pairs[~archive]], ignore_index=True)
+        keep = pairs[from_archive].sample(config.max_train_pairs, random_state=data_seed_of(config))
+        pairs = pd.concat([keep, pairs[~from_archive]], ignore_index=True)
     return pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
 
 
@@ -71,11 +78,7 @@ def pairs_fit_dev(
     The dev part is the newest tests of each source (``dev_split="time"``) or random test
     groups drawn with :func:`data_seed_of` (``"test"``).
     """
-    if train_pairs is not None:
-        pairs = train_pairs.assign(editor=False)
-        pairs = pairs.assign(weight=pair_weights(pairs, config), target=pair_targets(pairs, config))
-    else:
-        pairs = training_pairs(config, settings, extra_pairs)
+    pairs = training_pairs(config, settings, extra_pairs, archive=train_pairs)
     split = dev_split(pairs, config)
     if len(split.valid) == 0:  # tiny data: early-stop on the training pairs themselves
         return pairs, split.train, split.train

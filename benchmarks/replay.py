@@ -1,0 +1,330 @@
+"""A replayed newsroom year: does learning from each recorded outcome make the next prediction better?
+
+    .venv/bin/python -m benchmarks.replay [--archives ars upworthy] [--retrain-every 13]
+
+A newsroom adopts Headline Lab on ADOPTION[archive] (Ars: 2020-01-01, Upworthy: 2014-07-01).
+The model knows every archive test before that day (both archives). Then, week by week, each
+way of updating predicts that week's tests; their outcomes are recorded through the app's own
+code (``db.experiments.create_test``, ``core.newsroom.recording.record``) into a throwaway
+SQLite file, and read back as training pairs with ``core.data.editor.editor_pairs``, as a
+retrain does. Ways of updating:
+
+- static: the model of the adoption day, never updated;
+- fast update: after every weekly batch, the head refitted over frozen encodings on all
+  outcomes recorded so far (``core.training.fast_update``);
+- retrain: every ``--retrain-every`` weeks, the product's retrain (warm-started from the last
+  model, ``settings.retrain_max_train_pairs`` archive pairs from before adoption beside every
+  recorded pair, significance-weighted, editor weight ``settings.retrain_editor_weight``).
+
+The adoption-day model is one epoch of the default recipe (dev slice by time) on the pre-adoption
+tests, kept in var/replay/. Pairs sharing a headline with pre-adoption tests are dropped from
+the replayed stream, as in the forward split. Accuracy intervals resample whole tests; the
+differences to static are paired. Writes benchmarks/results/replay.json and replay.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.bench import machine, write_results
+from benchmarks.recipe import paired, per_pair
+from core.basics.settings import REPO_ROOT, load_settings
+from core.basics.stats import sigmoid
+from core.data.datasets import DATASETS, dataset_pairs, load_arms
+from core.data.editor import editor_pairs
+from core.data.splits import split_by_time
+from core.evaluation.metrics import evaluate_pairs
+from core.model.scorer import HeadlineScorer
+from core.newsroom.recording import record
+from core.training.config import TrainConfig
+from core.training.fast_update import FastUpdateConfig, PairEncodings, choose_residual, fast_update
+from core.training.loop import train
+from db.engine import transaction
+from db.experiments import create_test
+from db.migrate import upgrade
+
+WORK = REPO_ROOT / "var" / "replay"
+ADOPTION = {"ars": "2020-01-01", "upworthy": "2014-07-01"}
+WAYS = ("static", "fast update", "retrain")
+
+
+def pre_adoption(day: str, settings) -> pd.DataFrame:
+    """Every archive pair from before ``day``: what the adoption-day model knows."""
+    frames = [p[pd.to_datetime(p["date"]) < day] for p in (dataset_pairs(n, settings) for n in DATASETS)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def replay_stream(archive: str, day: str, settings) -> pd.DataFrame:
+    """The archive's pairs from ``day`` on, headline-disjoint from its older tests, randomised only."""
+    split = split_by_time(dataset_pairs(archive, settings), day)
+    stream = split.valid[~split.valid["unrandomised"]].copy()
+    stream["week"] = pd.to_datetime(stream["date"]).dt.to_period("W").dt.start_time
+    return stream.sort_values(["week", "test_id"]).reset_index(drop=True)
+
+
+def trained(folder: Path, config: TrainConfig, settings, **kwargs) -> tuple[HeadlineScorer, float]:
+    """(scorer, seconds): trained and saved to folder, or loaded from it when already there."""
+    if (folder / "manifest.json").is_file():
+        scorer = HeadlineScorer.from_pretrained(folder)
+        return scorer, float(scorer.manifest["training"]["seconds"])
+    started = time.perf_counter()
+    result = train(config, settings, **kwargs)
+    seconds = time.perf_counter() - started
+    result.scorer.save_pretrained(folder, result.manifest)
+    return HeadlineScorer.from_pretrained(folder), seconds
+
+
+class Encodings:
+    """The adoption-day model's scores and encodings per headline, computed once (its encoder never changes)."""
+
+    def __init__(self, scorer: HeadlineScorer) -> None:
+        self.scorer = scorer
+        self.score: dict[str, float] = {}
+        self.feature: dict[str, np.ndarray] = {}
+
+    def pairs(self, pairs: pd.DataFrame) -> PairEncodings:
+        texts = list(pairs["headline_a"]) + list(pairs["headline_b"])
+        new = [t for t in dict.fromkeys(texts) if t not in self.score]
+        if new:
+            self.score.update(zip(new, self.scorer.score(new)))
+            self.feature.update(zip(new, self.scorer.features(new)))
+        a, b = pairs["headline_a"], pairs["headline_b"]
+        margins = np.array([self.score[x] - self.score[y] for x, y in zip(a, b)])
+        diffs = np.array([self.feature[x] - self.feature[y] for x, y in zip(a, b)])
+        return PairEncodings(margins, diffs.reshape(len(pairs), -1))
+
+
+def record_week(session, week_tests: list[str], arms: pd.DataFrame, settings) -> None:
+    """Each test of the week saved and its outcome recorded, as an uploaded outcomes file would be."""
+    for test_id in week_tests:
+        rows = arms[arms["test_id"] == test_id]
+        test = create_test(
+            session,
+            list(rows["headline"]),
+            created_by="replay",
+            image_ids=[None if pd.isna(x) else str(x) for x in rows["image_id"]],
+            dates=[d.date() for d in pd.to_datetime(rows["date"])],
+        )
+        counts = list(zip(rows["impressions"].astype(int), rows["clicks"].astype(int)))
+        record(session, test, counts, recorded_by="replay", alpha=settings.alpha)
+
+
+def replay(archive: str, settings, retrain_every: int, db_url: str) -> dict:
+    day = ADOPTION[archive]
+    pre = pre_adoption(day, settings)
+    stream = replay_stream(archive, day, settings)
+    arms = load_arms(archive, settings).arms
+    arms = arms[arms["test_id"].isin(set(stream["test_id"]))]
+    db_settings = dataclasses.replace(settings, database_url=db_url)
+    upgrade(db_settings)
+
+    base_config = TrainConfig(epochs=1.0, dev_split="time")
+    base, base_seconds = trained(WORK / f"{archive}-base", base_config, settings, train_pairs=pre)
+    cache = Encodings(base)
+    retrained, retrain_folder = base, WORK / f"{archive}-base"
+    residual = None
+    predictions = {way: np.zeros(len(stream)) for way in WAYS}
+    update_seconds: dict[str, list[float]] = {"fast update": [], "retrain": []}
+    weeks = list(stream.groupby("week", sort=True).indices.items())
+    for number, (_week, rows) in enumerate(weeks, start=1):
+        batch = stream.iloc[rows]
+        enc = cache.pairs(batch)
+        predictions["static"][rows] = enc.margins
+        predictions["fast update"][rows] = (
+            enc.margins if residual is None else residual.margins(enc.margins, enc.diffs)
+        )
+        predictions["retrain"][rows] = retrained.pair_margins(
+            list(batch["headline_a"]), list(batch["headline_b"])
+        )
+
+        with transaction(db_settings) as session:
+            record_week(session, list(dict.fromkeys(batch["test_id"])), arms, settings)
+        with transaction(db_settings) as session:
+            recorded = editor_pairs(session, db_settings)
+        if len(recorded) >= FastUpdateConfig().min_pairs:
+            started = time.perf_counter()
+            residual = choose_residual(
+                cache.pairs(recorded), recorded.reset_index(drop=True), FastUpdateConfig()
+            )
+            update_seconds["fast update"].append(time.perf_counter() - started)
+        if number % retrain_every == 0 and number < len(weeks):
+            print(f"{archive}: retrain after week {number} ({len(recorded)} recorded pairs)", file=sys.stderr)
+            config = TrainConfig(
+                epochs=settings.retrain_epochs,
+                max_train_pairs=settings.retrain_max_train_pairs,
+                pair_weighting="significance",
+                editor_weight=settings.retrain_editor_weight,
+                init_from=str(retrain_folder),
+                dev_split="time",
+            )
+            retrain_folder = WORK / f"{archive}-retrain-week{number}"
+            retrained, seconds = trained(
+                retrain_folder, config, settings, extra_pairs=recorded, train_pairs=pre
+            )
+            update_seconds["retrain"].append(seconds)
+
+    # The product's path, cold: every recorded pair encoded afresh, the update written into a model.
+    started = time.perf_counter()
+    product = fast_update(base, recorded)
+    cold_seconds = time.perf_counter() - started
+    return summary(
+        archive,
+        day,
+        stream,
+        predictions,
+        update_seconds,
+        cold_seconds,
+        base_seconds,
+        product.report,
+        settings,
+    )
+
+
+def summary(
+    archive, day, stream, predictions, update_seconds, cold_seconds, base_seconds, product, settings
+) -> dict:
+    sig = stream["significant"].to_numpy(bool)
+    everything = np.ones(len(stream), bool)
+    static = per_pair(predictions["static"], stream)
+    ways = {}
+    for way, z in predictions.items():
+        metrics = evaluate_pairs(stream, sigmoid(z), settings)
+        mine = per_pair(z, stream)
+        ways[way] = {
+            "metrics": {k: dataclasses.asdict(v) for k, v in metrics.items()},
+            "vs_static": {
+                "accuracy": paired(mine["correct"], static["correct"], stream, everything, settings),
+                "accuracy_significant": paired(mine["correct"], static["correct"], stream, sig, settings),
+                "log_loss": paired(mine["loss"], static["loss"], stream, everything, settings),
+            },
+            "by_quarter": by_quarter(stream, mine["correct"]),
+        }
+    seconds = {
+        k: {"updates": len(v), "median": float(np.median(v)) if v else None}
+        for k, v in update_seconds.items()
+    }
+    seconds["fast update (cold, product path)"] = {"updates": 1, "median": cold_seconds}
+    return {
+        "archive": archive,
+        "adoption": day,
+        "pairs": len(stream),
+        "significant": int(sig.sum()),
+        "tests": int(stream["test_id"].nunique()),
+        "weeks": int(stream["week"].nunique()),
+        "base_train_seconds": base_seconds,
+        "ways": ways,
+        "update_seconds": seconds,
+        "final_fast_update": product,
+    }
+
+
+def by_quarter(stream: pd.DataFrame, correct: np.ndarray) -> dict:
+    """Accuracy on all and on significant pairs per calendar quarter of the replay."""
+    quarter = pd.to_datetime(stream["date"]).dt.to_period("Q").astype(str).to_numpy()
+    sig = stream["significant"].to_numpy(bool)
+    return {
+        q: {
+            "all": float(correct[quarter == q].mean()),
+            "significant": float(correct[(quarter == q) & sig].mean())
+            if (sig & (quarter == q)).any()
+            else None,
+            "pairs": int((quarter == q).sum()),
+        }
+        for q in sorted(set(quarter))
+    }
+
+
+def cell(e: dict, digits: int = 3, sign: bool = False) -> str:
+    f = f"+.{digits}f" if sign else f".{digits}f"
+    return f"{e['value']:{f}} [{e['low']:{f}}, {e['high']:{f}}]"
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        "# A replayed newsroom year",
+        "",
+        "A newsroom adopts Headline Lab on the adoption day with the model of that day; each week it "
+        "predicts that week's tests, their outcomes are recorded through the app's code, and the model "
+        "updates. 95% intervals resample whole tests; differences to static are paired. Produced by "
+        f"`python -m benchmarks.replay --retrain-every {report['retrain_every']}` on "
+        f"{report['machine']['cpu']} ({report['machine']['cpu_description']}, 2 cores, shared with other work "
+        "during the run: seconds are upper bounds).",
+        "",
+    ]
+    for r in report["archives"]:
+        lines += [
+            f"## {r['archive']}: adopted {r['adoption']}, {r['weeks']} weeks, {r['tests']:,} tests, "
+            f"{r['pairs']:,} pairs ({r['significant']:,} significant)",
+            "",
+            "| way | acc. all | acc. significant | log loss | Δ acc. all | Δ acc. significant | Δ log loss |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for way, w in r["ways"].items():
+            m, d = w["metrics"], w["vs_static"]
+            delta = (
+                ["—"] * 3
+                if way == "static"
+                else [
+                    cell(d["accuracy"], sign=True),
+                    cell(d["accuracy_significant"], sign=True),
+                    cell(d["log_loss"], 4, sign=True),
+                ]
+            )
+            lines.append(
+                f"| {way} | {cell(m['accuracy'])} | {cell(m['accuracy_significant'])} | {cell(m['log_loss'])} | "
+                + " | ".join(delta)
+                + " |"
+            )
+        quarters = list(r["ways"]["static"]["by_quarter"])
+        lines += [
+            "",
+            "Accuracy on significant pairs by quarter:",
+            "",
+            "| way | " + " | ".join(quarters) + " |",
+        ]
+        lines.append("|---|" + "---|" * len(quarters))
+        for way, w in r["ways"].items():
+            cells = [w["by_quarter"][q]["significant"] for q in quarters]
+            lines.append(f"| {way} | " + " | ".join("n/a" if c is None else f"{c:.3f}" for c in cells) + " |")
+        s = r["update_seconds"]
+        lines += [
+            "",
+            f"Seconds per update: fast update {s['fast update']['median']:.2f} s (median of "
+            f"{s['fast update']['updates']}, encodings cached); cold on the product's path "
+            f"{s['fast update (cold, product path)']['median']:.1f} s for {r['final_fast_update']['pairs']:,} "
+            f"recorded pairs; retrain {_seconds(s['retrain'])}. Adoption-day model: "
+            f"{r['base_train_seconds']:.0f} s to train.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _seconds(s: dict) -> str:
+    return "none" if not s["updates"] else f"{s['median']:.0f} s (median of {s['updates']})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archives", nargs="+", choices=list(ADOPTION), default=list(ADOPTION))
+    parser.add_argument("--retrain-every", type=int, default=13, help="weeks between retrains")
+    args = parser.parse_args()
+    settings = load_settings()
+    results = []
+    for archive in args.archives:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.append(replay(archive, settings, args.retrain_every, f"sqlite:///{tmp}/replay.db"))
+        report = {"machine": machine(), "retrain_every": args.retrain_every, "archives": results}
+        write_results("replay", report, markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
