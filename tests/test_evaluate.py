@@ -100,15 +100,31 @@ def test_command_writes_the_tables_and_refuses_a_folder_without_model(split, tmp
     monkeypatch.setenv("HEADLINE_LAB_ROOT", str(tmp_path))  # no models/default: baselines only
     monkeypatch.setenv("HEADLINE_LAB_BOOTSTRAP_SAMPLES", "100")
     monkeypatch.setattr("core.data.datasets.dataset_split", lambda name, settings: split)
+    forward = Split(split.train, split.valid.iloc[:60], cutoff="2020-05-12")
+    monkeypatch.setattr("core.data.datasets.forward_split", lambda name, settings: forward)
     parser = argparse.ArgumentParser()
     evaluate_cli.add_arguments(parser)
     out = tmp_path / "results" / "evaluation.md"
     assert evaluate_cli.run(parser.parse_args(["--datasets", "upworthy", "ars", "--output", str(out)])) == 0
     report = out.read_text()
     assert report == capsys.readouterr().out
-    assert report.count("| always-first |") == 2 and "## upworthy" in report and "## ars" in report
+    # Per archive: a forward table (the headline yardstick) before the split by test.
+    assert report.count("| always-first |") == 4 and "## upworthy" in report and "## ars" in report
+    assert report.count("### Forward: the newest 15% of tests, from 2020-05-12") == 2
+    assert report.index("### Forward") < report.index("### Split by test")
     assert "train 450 pairs in 150 tests; validation 120 pairs in 40 tests" in report
+    assert "train 450 pairs in 150 tests; validation 60 pairs in 20 tests" in report
     assert "transformer" not in report
 
     assert evaluate_cli.run(parser.parse_args(["--model", str(tmp_path)])) == 2
     assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_a_model_is_measured_only_on_the_split_it_was_trained_for(split):
+    model = HalfwayModel()
+    model.trained_split = "test"
+    forward = evaluate.evaluation_table(split, [model], SETTINGS, kind="forward")
+    assert forward.iloc[0, 1] == "not measured: trained on these tests (archive split 'test')"
+    assert forward.iloc[0, 3] == ""
+    by_test = evaluate.evaluation_table(split, [model], SETTINGS, kind="test")
+    assert by_test.iloc[0, 3].startswith("0.")

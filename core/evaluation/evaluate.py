@@ -1,7 +1,8 @@
-"""``python -m core evaluate``: baselines and models on each archive's validation split.
+"""``python -m core evaluate``: baselines and models on each archive, forward and split by test.
 
-Every figure comes from :func:`core.data.datasets.dataset_split`, the split training uses, and
-every table is preceded by the split's sizes and a leakage check.
+Every figure comes from :func:`core.data.datasets.forward_split` (older tests in, the newest
+out) or :func:`core.data.datasets.dataset_split` (held-out test groups), the splits training
+uses, and every table is preceded by the split's sizes and a leakage check.
 """
 
 from __future__ import annotations
@@ -102,11 +103,22 @@ def _cell(e: Estimate) -> str:
     return "n/a" if math.isnan(e.value) else f"{e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"
 
 
-def evaluation_table(split: Split, predictors: list[PairPredictor], settings: Settings) -> pd.DataFrame:
-    """One row per predictor, fitted on split.train, measured on split.valid."""
+def evaluation_table(
+    split: Split, predictors: list[PairPredictor], settings: Settings, kind: str = "test"
+) -> pd.DataFrame:
+    """One row per predictor, fitted on split.train, measured on split.valid.
+
+    kind: "test" or "forward", the split's kind. A trained model whose training tests were not
+    split this way has seen validation tests: its row says so instead of giving figures.
+    """
     valid = split.valid
     rows = []
     for predictor in predictors:
+        trained = getattr(predictor, "trained_split", None)
+        if trained is not None and trained != kind:
+            note = f"not measured: trained on these tests (archive split {trained!r})"
+            rows.append([predictor.name, note, *[""] * (len(COLUMNS) - 2)])
+            continue
         predictor.fit(split.train)
         p = predictor.predict_pairs(
             valid["headline_a"].tolist(), valid["headline_b"].tolist(), pair_contexts(valid)
@@ -148,22 +160,53 @@ def baselines() -> list[PairPredictor]:
 
 def evaluate(datasets: list[str], model_dirs: list[Path], settings: Settings) -> tuple[str, bool]:
     """The Markdown report and whether every split passed the leakage check."""
-    from core.data.datasets import dataset_split
+    from core.data.datasets import dataset_split, forward_split
 
     models = [load_transformer(d) for d in model_dirs]
     parts = [
         "# Evaluation",
-        f"Validation split of each archive (split by headline-linked tests, seed {settings.seed}). "
-        f"95% intervals: bootstrap over whole tests, {settings.bootstrap_samples:,} resamples. "
-        "Significant pairs: two-proportion z-test p < "
-        f"{settings.alpha}. ECE: 10 equal-width bins of P(a wins).",
+        f"Two yardsticks per archive. **Forward** (the headline figure): trained on the tests before a "
+        f"cutoff, measured on the newest {settings.forward_fraction:.0%} of tests, as the product meets "
+        "tests that have not run yet. **Split by test**: held-out headline-linked test groups drawn from "
+        f"all years (seed {settings.seed}). 95% intervals: bootstrap over whole tests, "
+        f"{settings.bootstrap_samples:,} resamples. Significant pairs: two-proportion z-test p < "
+        f"{settings.alpha}. ECE: 10 equal-width bins of P(a wins). A model is measured only on the "
+        "split it was trained for; its manifest's forward figures (from a twin of its recipe trained "
+        "before the cutoff) are listed under the forward table.",
     ]
     clean = True
     for name in datasets:
         print(f"evaluating {name} ...", file=sys.stderr)
-        split = dataset_split(name, settings)
-        summary = split_summary(split)
-        clean &= summary.shared_headlines == 0
-        table = evaluation_table(split, baselines() + models, settings)
-        parts += [f"## {name}", summary_markdown(name, summary), markdown_table(table)]
+        parts.append(f"## {name}")
+        for kind, split in (
+            ("forward", forward_split(name, settings)),
+            ("test", dataset_split(name, settings)),
+        ):
+            summary = split_summary(split)
+            clean &= summary.shared_headlines == 0
+            table = evaluation_table(split, baselines() + models, settings, kind)
+            title = (
+                f"### Forward: the newest {settings.forward_fraction:.0%} of tests, from {split.cutoff}"
+                if kind == "forward"
+                else "### Split by test"
+            )
+            parts += [title, summary_markdown(name, summary), markdown_table(table)]
+            if kind == "forward":
+                parts += recorded_forward_lines(name, models)
     return "\n\n".join(parts) + "\n", clean
+
+
+def recorded_forward_lines(name: str, models: list) -> list[str]:
+    """Each model's forward figures as its manifest records them (measured on its recipe's twin)."""
+    lines = []
+    for model in models:
+        record = model.scorer.manifest.get("forward_evaluation", {})
+        figures = record.get("archives", {}).get(name)
+        if figures:
+            lines.append(
+                f"{model.name}, from its manifest: its recipe trained before the cutoff scored accuracy "
+                f"{figures['accuracy']:.3f} on all and {figures['accuracy_significant']:.3f} on significant "
+                f"pairs, AUC {figures['auc']:.3f}, log loss {figures['log_loss']:.3f} here "
+                f"({record.get('source', 'benchmarks/results/recipe.md')})."
+            )
+    return lines

@@ -48,6 +48,9 @@ class TransformerPredictor:
     def __init__(self, scorer, model_dir: Path) -> None:
         self.scorer = scorer
         self.name = f"transformer ({model_dir.name})"
+        # Which archive tests it trained on (core.data.datasets.ARCHIVE_SPLITS): decides on
+        # which held-out pairs its figures mean anything.
+        self.trained_split = scorer.manifest.get("settings", {}).get("split", "test")
 
     def fit(self, train_pairs: pd.DataFrame) -> TransformerPredictor:
         return self  # trained by `python -m core train`; evaluation never refits it
