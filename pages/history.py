@@ -4,6 +4,7 @@ the active model's record on the archive, kept apart from the newsroom's own."""
 import streamlit as st
 
 from core.newsroom.history import (
+    accuracy_by_version,
     accuracy_over_time,
     accuracy_summary,
     archive_record,
@@ -194,3 +195,30 @@ else:
         },
     )
     st.caption("A calibrated model's observed win rate matches its predicted win probability in each bin.")
+
+st.subheader("By model version")
+by_version = accuracy_by_version(judged)
+if by_version.empty:
+    st.info("No forecasts with outcomes yet.")
+else:
+    st.caption(
+        "Each version's record on the tests it forecast: what a retrain or an update from your outcomes "
+        "changed. Few tests per version mean wide margins of error: compare versions after a few dozen tests."
+    )
+    st.dataframe(
+        by_version,
+        hide_index=True,
+        column_config={
+            "version": st.column_config.TextColumn(help="The model version that made the forecast."),
+            "tests": st.column_config.NumberColumn(
+                help="Tests this version forecast that now have an outcome."
+            ),
+            "significant tests": st.column_config.NumberColumn(help="Of those, tests with a clear winner."),
+            "accuracy (significant)": st.column_config.NumberColumn(
+                format="percent", help="How often its top pick was the clear winner."
+            ),
+            "accuracy (all)": st.column_config.NumberColumn(
+                format="percent", help="How often its top pick had the best observed click rate."
+            ),
+        },
+    )

@@ -17,7 +17,7 @@ from core.newsroom.testbook import (
     undo_last_outcome,
 )
 from core.newsroom.upload import plan_upload, record_upload
-from ui import outcome_view, pickers, resources, routing, serving, when
+from ui import learning, outcome_view, pickers, resources, routing, serving, when
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -133,6 +133,7 @@ def enter_numbers(tests) -> None:
             message = f"Outcome of test #{test_id} {'corrected' if current else 'recorded'}."
             # Shown after a rerun, so the picker above already says "outcome recorded".
             st.session_state[VERDICT] = (test_id, message, summary)
+            learning.learn_from_outcomes(recorded_by)
             st.rerun()
     shown = st.session_state.pop(VERDICT, None)
     if shown is not None and shown[0] == chosen:
@@ -262,6 +263,7 @@ def upload_csv(tests) -> None:
             st.info(f"{file.name} was recorded before (same contents): nothing added.")
             return
         st.success(f"Recorded {len(todo)} outcome(s) from {file.name}.")
+        learning.learn_from_outcomes(recorded_by)
         for test_id, summary in results:
             with st.container(border=True):
                 st.markdown(f"**Test #{test_id}**")
@@ -271,6 +273,7 @@ def upload_csv(tests) -> None:
 st.title("Record an outcome")
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
+learning.learning_note()
 with resources.session() as session:
     editor_tests = editor_tests(session)
 typed, uploaded = st.tabs(["Enter numbers", "Upload outcomes CSV"])

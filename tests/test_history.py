@@ -1,11 +1,13 @@
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from core.basics.settings import load_settings
 from core.newsroom.history import (
     EXPORT_COLUMNS,
+    accuracy_by_version,
     accuracy_over_time,
     accuracy_summary,
     arm_outcomes,
@@ -81,6 +83,19 @@ def test_accuracy_summary_counts_significant_and_all_outcomes(Session):
 
     assert summary.loc["significant outcomes"].tolist() == [2, 1, 0.5]
     assert summary.loc["all outcomes"].tolist() == [4, 2, 0.5]
+
+
+def test_accuracy_by_version_says_what_each_model_got_right(Session):
+    by_version = accuracy_by_version(history(Session)[0]).set_index("version")
+    assert by_version.loc["v1", ["tests", "significant tests", "accuracy (significant)"]].tolist() == [
+        2,
+        2,
+        0.5,
+    ]
+    assert by_version.loc["v2", "significant tests"] == 0 and np.isnan(
+        by_version.loc["v2", "accuracy (significant)"]
+    )
+    assert by_version["accuracy (all)"].tolist() == [0.5, 0.5]
 
 
 def test_accuracy_over_time_is_cumulative_in_recording_order(Session):

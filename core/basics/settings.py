@@ -67,6 +67,14 @@ class Settings:
     retrain_threads: int = 1
     # An editor outcome is this newsroom's own audience: it counts this many archive pairs.
     retrain_editor_weight: float = 2.0
+    # Learning from each outcome (core.lifecycle.learning): after an outcome is recorded, a
+    # fast update of the active model's head runs in the background (about a second of fitting
+    # plus encoding the recorded headlines) and is registered as a candidate, once at least
+    # this many recorded headline pairs are new to the model.
+    learn_after_recording: bool = True
+    update_min_pairs: int = 10
+    # Promote such an update by itself when the champion/challenger rule says it is not worse.
+    auto_promote_updates: bool = False
     # Champion vs challenger: held-out archive pairs per dataset (0 = the whole validation split).
     compare_max_pairs: int = 0
     # Promotion margins: how far a challenger may trail the champion and still be "not worse".

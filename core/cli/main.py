@@ -28,6 +28,7 @@ COMMANDS = {
     "import": "core.cli.importer",
     "models": "core.cli.models",
     "explain": "core.cli.explain",
+    "update": "core.cli.update",
 }
 SUMMARIES = {
     "evaluate": "evaluation tables: baselines and models on both datasets",
@@ -36,6 +37,7 @@ SUMMARIES = {
     "import": "import an A/B file (upworthy, ars or outcomes CSV) into the database",
     "models": "list, compare, promote or roll back model versions",
     "explain": "LIME word weights for headlines in a text file, as JSON Lines",
+    "update": "learn from recorded outcomes now: a fast update registered as a candidate",
 }
 
 

@@ -104,6 +104,26 @@ def accuracy_summary(judged: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def accuracy_by_version(judged: pd.DataFrame) -> pd.DataFrame:
+    """Per model version that made forecasts: tests, and accuracy on significant and on all
+    outcomes (NaN where none): what each retrain or update changed for this newsroom."""
+    forecast = judged[judged["model_version"].notna() & judged["hit_best"].notna()]
+    rows = []
+    for version, group in forecast.groupby("model_version", sort=False):
+        significant = group["model_correct"].dropna()
+        rows.append(
+            {
+                "version": version,
+                "tests": len(group),
+                "significant tests": len(significant),
+                "accuracy (significant)": float(significant.mean()) if len(significant) else np.nan,
+                "accuracy (all)": float(group["hit_best"].astype(float).mean()),
+            }
+        )
+    columns = ["version", "tests", "significant tests", "accuracy (significant)", "accuracy (all)"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def accuracy_over_time(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
     """Cumulative accuracy after each recorded outcome, and what the model expected it to be,
     indexed by when the outcome was recorded.
