@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import time
 from pathlib import Path
@@ -52,6 +53,25 @@ def open_app(page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def shown_columns(table) -> list[str]:
+    """The columns a table shows, in order (its column_order, else all of them)."""
+    return list(table.proto.column_order) or list(table.value.columns)
+
+
+def tooltips(table) -> dict[str, str]:
+    """Each shown column's tooltip ("" when it has none)."""
+    config = json.loads(table.proto.columns or "{}")
+    return {c: (config.get(c) or {}).get("help") or "" for c in shown_columns(table)}
+
+
+def blank_when_missing(table) -> bool:
+    """A missing value is drawn blank: no "None" in the grid."""
+    shown = table.value[shown_columns(table)]
+    return (
+        table.proto.HasField("placeholder") and table.proto.placeholder == ""
+    ) or not shown.isna().any().any()
 
 
 def type_drafts(at: AppTest, drafts: list[str]) -> AppTest:
@@ -212,6 +232,18 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
 
     assert not at.error and at.success[0].value == f"Outcome of test #{test_id} recorded."
     assert any(m.value.startswith("**Winner: You won") for m in at.markdown)
+    (arms,) = [d for d in at.dataframe if "likely range" in d.value.columns]
+    # Issue #14: short headings, each explained one hover away; nothing to say is no column, never "None".
+    assert shown_columns(arms) == [
+        "headline",
+        "impressions",
+        "clicks",
+        "click rate",
+        "likely range",
+        "model's chance",
+    ]
+    assert all(tooltips(arms).values()) and blank_when_missing(arms)
+    assert arms.value["click rate"].tolist() == [12.0, 6.0]  # shown as "12.0%"
     with Session.begin() as session:
         test = experiments.get_test(session, test_id)
     assert [(a.impressions, a.clicks) for a in test.arms] == [(1000, 120), (1000, 60)]
