@@ -424,8 +424,9 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     at.toggle(key="calibration_all").set_value(True).run()
     assert table_with(at, "arms")["arms"].sum() == 4
 
-    at.selectbox[0].set_value("v2").run()
+    at.selectbox(key="history_version").set_value("v2").run()
     assert at.dataframe[0].value["model"].tolist() == ["v2"]
+    assert "Filtered in the sidebar: model version v2 only." in [c.value for c in at.caption]
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
 
 
@@ -463,6 +464,16 @@ def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_e
         and table.iloc[0]["model right?"] == "wrong"
     )
     assert table.iloc[0]["saved by"] == "" and not re.search(r"\+00:00|None", table.to_string())
+    # Issue #14: what an editor looks for first, in a table that fits a 1280 px window; the
+    # number, p-value, names and model version behind an expander; every column explained.
+    main, details = at.dataframe[0], at.dataframe[1]
+    assert shown_columns(main) == ["date", "headlines", "winner", "model's pick", "model right?"]
+    assert shown_columns(details)[0] == "test" and {"p-value", "model", "saved by"} <= set(
+        shown_columns(details)
+    )
+    for shown in (main, details):
+        assert all(tooltips(shown).values()) and blank_when_missing(shown)
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", table.iloc[0]["date"])  # a local day, no time
 
     at.text_input(key="history_search").set_value("island").run()
     assert at.dataframe[0].value["test"].tolist() == [test.id]
