@@ -158,12 +158,21 @@ with st.expander("A test's headlines, one by one", expanded=False):
     st.dataframe(
         detail,
         hide_index=True,
+        placeholder="",
         column_config={
+            "headline": st.column_config.TextColumn(help="The headline as readers saw it in the test."),
+            "impressions": st.column_config.NumberColumn(
+                format="localized", help="How many readers were shown this headline."
+            ),
+            "clicks": st.column_config.NumberColumn(format="localized", help="How many of them clicked it."),
             "rate": st.column_config.NumberColumn(
-                "click rate", format="percent", help="clicks ÷ impressions"
+                "click rate", format="percent", help="Clicks ÷ impressions."
             ),
             "win_probability": st.column_config.NumberColumn(
-                "model win probability", format="percent", help="The model's chance that this headline wins."
+                "model's chance",
+                format="percent",
+                help="The model's chance, given when the test was saved, that this headline would get the most "
+                "clicks (blank: no forecast).",
             ),
             "winner": st.column_config.CheckboxColumn(help="The clear (significant) winner."),
         },
@@ -200,6 +209,7 @@ st.caption(
 with st.expander("Accuracy after each outcome, with counts"):
     st.dataframe(
         over_time,
+        placeholder="",  # before the first test of its kind there is no accuracy yet
         column_config={
             c: st.column_config.NumberColumn(format="percent")
             for c in over_time.columns
@@ -220,6 +230,7 @@ else:
     charts.calibration_chart(calibrated)
     st.dataframe(
         calibrated,
+        placeholder="",
         column_config={
             "predicted": st.column_config.NumberColumn(format="percent", help="Mean win probability given."),
             "observed": st.column_config.NumberColumn(

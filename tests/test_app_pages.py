@@ -417,6 +417,7 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     ]
     assert table["headlines"].tolist() == ["A | B", "A | B"] and "None" not in table.to_string()
     assert at.download_button[0].label == "Export CSV"
+    assert all(blank_when_missing(d) for d in at.dataframe)  # no "None" in any table on the page
     over_time = table_with(at, "tests (all)")
     assert over_time["tests (all)"].tolist() == [1, 2] and over_time["tests (significant)"].tolist() == [1, 1]
     assert table_with(at, "arms")["arms"].sum() == 2  # calibration: the significant test's two arms
