@@ -9,7 +9,8 @@ routing.through_app(__file__)
 GLOSSARY = [
     (
         "Win probability",
-        "The model's chance that this draft gets the most clicks of all the drafts compared.",
+        "The model's chance that this draft gets the most clicks of all the drafts compared (“chance it wins” on "
+        "Compare, “model's chance” on Record outcome).",
         "Three drafts at 50%, 30% and 20%: the first is the model's pick, but it loses one time in two.",
     ),
     ("Rank", "The draft's place when the model sorts them by score; 1 is its pick.", "“rank 2 of 3”."),
@@ -24,7 +25,7 @@ GLOSSARY = [
         "10,234 impressions.",
     ),
     (
-        "95% interval",
+        "95% interval (likely range)",
         "The range the true click rate is very likely in, given how many readers saw it. More impressions make it "
         "narrower.",
         "12% (10.1%–14.2%): with 1,000 impressions the true rate could be anywhere in that range.",
@@ -47,7 +48,7 @@ GLOSSARY = [
         "Four headlines: a raw p of 0.02 becomes 0.06, not significant.",
     ),
     (
-        "Impressions needed",
+        "Impressions needed (more needed)",
         "Roughly how many more impressions each headline would need for the gap seen so far to become "
         "significant, if the click rates stayed as they are.",
         "“12,000 more impressions per arm”: keep the test running that long, or accept that it is a tie.",

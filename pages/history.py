@@ -25,39 +25,45 @@ serving.sidebar(serving.model())
 CALLS = ["right", "wrong", "no clear winner yet", "not a forecast", "no forecast"]
 
 
-def archive_section() -> None:
+def archive_section(lines: list[str]) -> None:
+    st.markdown("**The archive (not your newsroom): how the active model did on past A/B tests**")
+    for line in lines:
+        st.markdown(f"- {line}")
+    st.caption(
+        "A backtest on archive tests held out of its training, measured when the model was trained. "
+        "Your newsroom's own record counts only your recorded outcomes.",
+        help="A “clear result” is a pair whose click rates differ significantly (p < 0.05). "
+        "Picking at random would be right 50% of the time.",
+    )
+
+
+def archive_lines() -> list[str]:
     model = serving.model()
-    lines = archive_record((model.scorer.manifest if model.scorer else {}).get("validation_metrics"))
-    if not lines:
-        return
-    with st.container(border=True):
-        st.markdown("**The archive (not your newsroom): how the active model did on past A/B tests**")
-        for line in lines:
-            st.markdown(f"- {line}")
-        st.caption(
-            "A backtest on archive tests held out of its training, measured when the model was trained. "
-            "Your newsroom's own record below counts only your recorded outcomes.",
-            help="A “clear result” is a pair whose click rates differ significantly (p < 0.05). "
-            "Picking at random would be right 50% of the time.",
-        )
+    return archive_record((model.scorer.manifest if model.scorer else {}).get("validation_metrics"))
 
 
 st.title("History")
-archive_section()
 with resources.session() as session:
     versions = predicting_versions(session)
-    version = st.selectbox(
-        "Model version",
-        [None, *versions],
-        format_func=lambda v: v or "All versions",
-        help="Only the outcomes of tests this model version forecast.",
-    )
+    with st.sidebar:  # filters for this page, so the answer and the list of tests open the page
+        version = st.selectbox(
+            "Model version",
+            [None, *versions],
+            format_func=lambda v: v or "All versions",
+            help="Only the outcomes of tests this model version forecast.",
+            key="history_version",
+        )
     outcomes = recorded_outcomes(session, model_version=version)
     tests = editor_tests(session, with_outcome=True)
 recorded = set(outcomes["test_id"])
 arms = arm_outcomes(t for t in tests if t.id in recorded)
 judged = judged_outcomes(outcomes, arms)
 if judged.empty:
+    # Day one: the archive's record is all there is to show, so it comes first.
+    lines = archive_lines()
+    if lines:
+        with st.container(border=True):
+            archive_section(lines)
     st.info(
         "No outcomes recorded yet in your newsroom. Save a test on Compare, then record its result on "
         "Record outcome."
@@ -65,33 +71,27 @@ if judged.empty:
     st.stop()
 
 late = int(judged["prediction_at_recording"].fillna(False).sum())
-include_late = st.toggle(
-    f"Count predictions made at recording time ({late} test(s))",
-    help="Tests typed in or uploaded on Record outcome without being saved on Compare first are "
-    "scored by the model only then, after they ran: not forecasts, so left out by default.",
-    disabled=late == 0,
-    key="count_late_predictions",
-)
+with st.sidebar:
+    include_late = st.toggle(
+        f"Count predictions made at recording time ({late} test(s))",
+        help="Tests typed in or uploaded on Record outcome without being saved on Compare first are "
+        "scored by the model only then, after they ran: not forecasts, so left out by default.",
+        disabled=late == 0,
+        key="count_late_predictions",
+    )
 if not include_late:
     judged, arms = forecasts_only(judged, arms)
 
 st.subheader("Your newsroom's record")
 st.markdown(summary_line(judged))
-summary = accuracy_summary(judged)
-helps = {
-    "significant outcomes": "Of the tests with a clear (significant) winner that the model forecast, the share "
-    "where its top pick was that winner. The tests without a clear winner are not counted here.",
-    "all outcomes": "Of all tests the model forecast, the share where its top pick had the best observed "
-    "click rate, even when the difference could be chance.",
-}
-significant, overall = st.columns(2)
-for column, (name, row) in zip((significant, overall), summary.iterrows()):
-    value = "–" if row["tests"] == 0 else f"{row['accuracy']:.0%}"
-    column.metric(f"Accuracy on {name}", value, help=helps[name])
-    column.caption(f"{int(row['hits'])} of {int(row['tests'])} tests counted here (of {len(judged)} listed)")
+filters = [f"model version {version} only"] if version else []
+filters += ["predictions made at recording time counted"] if include_late else []
+if filters:
+    st.caption(f"Filtered in the sidebar: {'; '.join(filters)}.")
 
 st.subheader("Tests with outcomes")
 table = editor_table(judged, arms)
+table["date"] = table["recorded"].map(when.local_day)
 table["recorded"] = table["recorded"].map(when.local)
 find, which = st.columns([2, 3])
 text = find.text_input("Search headlines or names", key="history_search", placeholder="e.g. island, ana, #12")
@@ -100,32 +100,48 @@ calls = which.multiselect(
 )
 shown = search(table, text, calls)
 st.caption(f"{len(shown)} of {len(table)} tests shown.")
-st.dataframe(
-    shown,
-    hide_index=True,
-    column_config={
-        "test": st.column_config.NumberColumn(
-            "test", format="#%d", help="The test's number on Record outcome."
-        ),
-        "headlines": st.column_config.TextColumn("headlines", width="large"),
-        "winner": st.column_config.TextColumn(help="The headline with a significantly better click rate."),
-        "model's pick": st.column_config.TextColumn(help="The headline the model ranked first when saved."),
-        "model right?": st.column_config.TextColumn(
-            help="right / wrong: its pick was / was not the clear winner. No clear winner yet: the test "
-            "cannot judge it. Not a forecast: scored only after the test ran."
-        ),
-        "model's P(winner)": st.column_config.NumberColumn(
-            format="percent", help="The win probability the model gave the headline that won."
-        ),
-        "p-value": st.column_config.NumberColumn(
-            format="%.3g", help="How likely a gap this big is by chance alone; below 0.05 counts as clear."
-        ),
-        "recorded": st.column_config.TextColumn(help="When the outcome was recorded, in your time zone."),
-        "predicted at recording": st.column_config.CheckboxColumn(
-            help="The model scored it only as the outcome was recorded: not a forecast."
-        ),
-    },
-)
+# What an editor looks for first fits a 1280 px window beside the sidebar; ids, statistics,
+# names and model versions are one click away. Every column has its plain words one hover away.
+COLUMNS = {
+    "date": st.column_config.TextColumn(
+        width=100, help="The day the outcome was recorded, in your time zone."
+    ),
+    "headlines": st.column_config.TextColumn(
+        width=250,
+        help="The headlines tested, in the order they were saved. All of them: “A test's headlines”.",
+    ),
+    "winner": st.column_config.TextColumn(
+        width=170, help="The headline with a clearly (significantly) better click rate, if any yet."
+    ),
+    "model's pick": st.column_config.TextColumn(
+        width=170, help="The headline the model ranked first when the test was saved."
+    ),
+    "model right?": st.column_config.TextColumn(
+        width=125,
+        help="right / wrong: its pick was / was not the clear winner. No clear winner yet: the test "
+        "cannot judge it. Not a forecast: scored only after the test ran.",
+    ),
+    "test": st.column_config.NumberColumn("test", format="#%d", help="The test's number on Record outcome."),
+    "recorded": st.column_config.TextColumn(help="When the outcome was recorded, in your time zone."),
+    "model's P(winner)": st.column_config.NumberColumn(
+        format="percent",
+        help="The win probability the model gave the headline that won (blank: no clear winner).",
+    ),
+    "p-value": st.column_config.NumberColumn(
+        format="%.3g", help="How likely a gap this big is by chance alone; below 0.05 counts as clear."
+    ),
+    "saved by": st.column_config.TextColumn(help="Who saved the test on Compare."),
+    "recorded by": st.column_config.TextColumn(help="Who recorded its outcome."),
+    "model": st.column_config.TextColumn(help="The model version that made the forecast (its raw id)."),
+    "predicted at recording": st.column_config.CheckboxColumn(
+        help="The model scored it only as the outcome was recorded: not a forecast."
+    ),
+}
+EDITOR_COLUMNS = ["date", "headlines", "winner", "model's pick", "model right?"]
+DETAIL_COLUMNS = [c for c in COLUMNS if c not in EDITOR_COLUMNS] + ["headlines"]
+st.dataframe(shown, hide_index=True, placeholder="", column_order=EDITOR_COLUMNS, column_config=COLUMNS)
+with st.expander("More about each test: number, time, p-value, names, model version"):
+    st.dataframe(shown, hide_index=True, placeholder="", column_order=DETAIL_COLUMNS, column_config=COLUMNS)
 st.download_button(
     "Export CSV",
     export_csv(judged, arms),
@@ -143,16 +159,43 @@ with st.expander("A test's headlines, one by one", expanded=False):
     st.dataframe(
         detail,
         hide_index=True,
+        placeholder="",
         column_config={
+            "headline": st.column_config.TextColumn(help="The headline as readers saw it in the test."),
+            "impressions": st.column_config.NumberColumn(
+                format="localized", help="How many readers were shown this headline."
+            ),
+            "clicks": st.column_config.NumberColumn(format="localized", help="How many of them clicked it."),
             "rate": st.column_config.NumberColumn(
-                "click rate", format="percent", help="clicks ÷ impressions"
+                "click rate", format="percent", help="Clicks ÷ impressions."
             ),
             "win_probability": st.column_config.NumberColumn(
-                "model win probability", format="percent", help="The model's chance that this headline wins."
+                "model's chance",
+                format="percent",
+                help="The model's chance, given when the test was saved, that this headline would get the most "
+                "clicks (blank: no forecast).",
             ),
             "winner": st.column_config.CheckboxColumn(help="The clear (significant) winner."),
         },
     )
+
+st.subheader("How right the model has been")
+summary = accuracy_summary(judged)
+helps = {
+    "significant outcomes": "Of the tests with a clear (significant) winner that the model forecast, the share "
+    "where its top pick was that winner. The tests without a clear winner are not counted here.",
+    "all outcomes": "Of all tests the model forecast, the share where its top pick had the best observed "
+    "click rate, even when the difference could be chance.",
+}
+significant, overall = st.columns(2)
+for column, (name, row) in zip((significant, overall), summary.iterrows()):
+    value = "–" if row["tests"] == 0 else f"{row['accuracy']:.0%}"
+    column.metric(f"Accuracy on {name}", value, help=helps[name])
+    column.caption(f"{int(row['hits'])} of {int(row['tests'])} tests counted here (of {len(judged)} listed)")
+lines = archive_lines()
+if lines:
+    with st.expander("The archive (not your newsroom): how the active model did on past A/B tests"):
+        archive_section(lines)
 
 st.subheader("Accuracy over time (cumulative)")
 over_time = accuracy_over_time(judged, arms)
@@ -167,6 +210,7 @@ st.caption(
 with st.expander("Accuracy after each outcome, with counts"):
     st.dataframe(
         over_time,
+        placeholder="",  # before the first test of its kind there is no accuracy yet
         column_config={
             c: st.column_config.NumberColumn(format="percent")
             for c in over_time.columns
@@ -187,6 +231,7 @@ else:
     charts.calibration_chart(calibrated)
     st.dataframe(
         calibrated,
+        placeholder="",
         column_config={
             "predicted": st.column_config.NumberColumn(format="percent", help="Mean win probability given."),
             "observed": st.column_config.NumberColumn(

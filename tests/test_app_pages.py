@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import time
 from pathlib import Path
@@ -52,6 +53,25 @@ def open_app(page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def shown_columns(table) -> list[str]:
+    """The columns a table shows, in order (its column_order, else all of them)."""
+    return list(table.proto.column_order) or list(table.value.columns)
+
+
+def tooltips(table) -> dict[str, str]:
+    """Each shown column's tooltip ("" when it has none)."""
+    config = json.loads(table.proto.columns or "{}")
+    return {c: (config.get(c) or {}).get("help") or "" for c in shown_columns(table)}
+
+
+def blank_when_missing(table) -> bool:
+    """A missing value is drawn blank: no "None" in the grid."""
+    shown = table.value[shown_columns(table)]
+    return (
+        table.proto.HasField("placeholder") and table.proto.placeholder == ""
+    ) or not shown.isna().any().any()
 
 
 def type_drafts(at: AppTest, drafts: list[str]) -> AppTest:
@@ -212,6 +232,18 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
 
     assert not at.error and at.success[0].value == f"Outcome of test #{test_id} recorded."
     assert any(m.value.startswith("**Winner: You won") for m in at.markdown)
+    (arms,) = [d for d in at.dataframe if "likely range" in d.value.columns]
+    # Issue #14: short headings, each explained one hover away; nothing to say is no column, never "None".
+    assert shown_columns(arms) == [
+        "headline",
+        "impressions",
+        "clicks",
+        "click rate",
+        "likely range",
+        "model's chance",
+    ]
+    assert all(tooltips(arms).values()) and blank_when_missing(arms)
+    assert arms.value["click rate"].tolist() == [12.0, 6.0]  # shown as "12.0%"
     with Session.begin() as session:
         test = experiments.get_test(session, test_id)
     assert [(a.impressions, a.clicks) for a in test.arms] == [(1000, 120), (1000, 60)]
@@ -385,6 +417,7 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     ]
     assert table["headlines"].tolist() == ["A | B", "A | B"] and "None" not in table.to_string()
     assert at.download_button[0].label == "Export CSV"
+    assert all(blank_when_missing(d) for d in at.dataframe)  # no "None" in any table on the page
     over_time = table_with(at, "tests (all)")
     assert over_time["tests (all)"].tolist() == [1, 2] and over_time["tests (significant)"].tolist() == [1, 1]
     assert table_with(at, "arms")["arms"].sum() == 2  # calibration: the significant test's two arms
@@ -392,8 +425,9 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     at.toggle(key="calibration_all").set_value(True).run()
     assert table_with(at, "arms")["arms"].sum() == 4
 
-    at.selectbox[0].set_value("v2").run()
+    at.selectbox(key="history_version").set_value("v2").run()
     assert at.dataframe[0].value["model"].tolist() == ["v2"]
+    assert "Filtered in the sidebar: model version v2 only." in [c.value for c in at.caption]
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
 
 
@@ -431,6 +465,16 @@ def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_e
         and table.iloc[0]["model right?"] == "wrong"
     )
     assert table.iloc[0]["saved by"] == "" and not re.search(r"\+00:00|None", table.to_string())
+    # Issue #14: what an editor looks for first, in a table that fits a 1280 px window; the
+    # number, p-value, names and model version behind an expander; every column explained.
+    main, details = at.dataframe[0], at.dataframe[1]
+    assert shown_columns(main) == ["date", "headlines", "winner", "model's pick", "model right?"]
+    assert shown_columns(details)[0] == "test" and {"p-value", "model", "saved by"} <= set(
+        shown_columns(details)
+    )
+    for shown in (main, details):
+        assert all(tooltips(shown).values()) and blank_when_missing(shown)
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", table.iloc[0]["date"])  # a local day, no time
 
     at.text_input(key="history_search").set_value("island").run()
     assert at.dataframe[0].value["test"].tolist() == [test.id]

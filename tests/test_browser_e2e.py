@@ -10,77 +10,29 @@ real model). Chromium is required: install it with `apt-get install chromium`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Page, expect
 
 from tests.app_env import app_environment, copy_database, template_database, tiny_model
+from tests.browser import (
+    EDITOR_WINDOW,
+    ROOT,
+    TIMEOUT_MS,
+    chromium,
+    fits_the_window,
+    go_to,
+    no_error_shown,
+    screenshot,
+    streamlit_server,
+    table_with,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DRAFTS = ["You won't believe what this cat did", "Cat does a thing", "Scientists explain why cats purr"]
 SCRIPT_DRAFT = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Cats'
-TIMEOUT_MS = 30_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port; yields its URL once healthy, always stops it."""
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    command += ["--server.fileWatcherType", "none"]  # the rest from .streamlit/config.toml
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy; its output:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -102,31 +54,8 @@ def screenshots(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def screenshot(page: Page, path: Path) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
-    charts_drawn = "Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))"
-    shown = "chart => chart.offsetParent === null || chart.querySelector('canvas, svg')"  # not in a closed expander
-    # A picture for the docs, not an assertion: a chart still drawing after 10 s is no failure.
-    with contextlib.suppress(PlaywrightTimeoutError):
-        page.wait_for_function(f"{charts_drawn}.every({shown})", timeout=10_000)
-    page.wait_for_timeout(500)  # let tables and highlights settle
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1280, "height": max(800, int(height) + 40)})
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
 
 
 def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots, tmp_path):
@@ -176,11 +105,29 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
             re.compile(f"^#{saved} ·.*outcome recorded")
         )
         expect(page.get_by_text(f"Winner: {DRAFTS[0]}")).to_be_visible()
+        # Issue #14: every column of the outcome table in view at 1280 px (no "more needed": a clear winner)
+        arms = table_with(page, "likely range")
+        assert arms["headings"] == [
+            "headline",
+            "impressions",
+            "clicks",
+            "click rate",
+            "likely range",
+            "model's chance",
+        ]
+        assert fits_the_window(arms), arms
+        no_error_shown(page)
         screenshot(page, screenshots / "record_outcome.png")
 
+        page.set_viewport_size(EDITOR_WINDOW)
         go_to(page, "History")
         expect(page.get_by_role("heading", name="Tests with outcomes")).to_be_visible()
         expect(page.get_by_text("of 1 tests").first).to_be_visible()
+        # Issue #14: on the first screen of a 1280 x 800 window, nothing to scroll sideways
+        tests = table_with(page, "model right?")
+        assert tests["headings"] == ["date", "headlines", "winner", "model's pick", "model right?"]
+        assert fits_the_window(tests) and tests["first_row_bottom"] <= EDITOR_WINDOW["height"], tests
+        no_error_shown(page)
         expect(page.get_by_role("button", name="Export CSV")).to_be_visible()
         expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # accuracy and calibration
         screenshot(page, screenshots / "history.png")

@@ -64,7 +64,7 @@ def test_the_impressions_still_needed_subtract_what_each_arm_has():
 
     needed = impressions_needed(0.06, 0.04, alpha=0.05)
     assert s.more_impressions == [needed - 200, needed - 500]
-    assert s.table()["more impressions needed"].tolist() == s.more_impressions
+    assert s.table()["more needed"].tolist() == s.more_impressions
 
 
 def test_corrected_p_value_is_capped_at_one():
@@ -95,7 +95,27 @@ def test_the_summary_table_has_one_row_per_arm():
     table = summarise(["A", "B"], [(1000, 100), (1000, 50)], [0.7, 0.3]).table()
     assert table["headline"].tolist() == ["A", "B"]
     assert table["click rate"].tolist() == [0.1, 0.05]
-    assert table["model win probability"].tolist() == [0.7, 0.3]
+    assert table["likely range"].tolist() == ["8.3%–12.0%", "3.8%–6.5%"]  # the 95% interval, one column
+    assert table["model's chance"].tolist() == [0.7, 0.3]
+    assert "more needed" not in table  # a clear winner: no arm needs more
+
+
+def test_the_summary_table_leaves_out_what_it_has_nothing_to_say_about():
+    """Issue #14: "None" in the more-impressions column. A column is there only when it has a
+    value in every row."""
+    undecided = summarise(["A", "B"], [(200, 12), (500, 20)]).table()
+    assert list(undecided.columns) == [
+        "headline",
+        "impressions",
+        "clicks",
+        "click rate",
+        "likely range",
+        "more needed",
+    ]  # no prediction saved: no model column
+    equal = summarise(["A", "B"], [(100, 5), (100, 5)], [0.5, 0.5]).table()
+    assert "more needed" not in equal and "model's chance" in equal  # no sample size separates them
+    for table in (undecided, equal):
+        assert not table.isna().any().any()
 
 
 def test_count_problems_are_named_per_headline_and_field():

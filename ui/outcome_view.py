@@ -7,6 +7,40 @@ import streamlit as st
 from core.newsroom.verdict import OutcomeSummary
 from ui.markdown import escape_markdown
 
+PERCENT = "%.1f%%"  # shown from values times 100: "13.0%", never "13%" beside "11.06%"
+# Every column of the per-arm table: a short heading (it fits a 1280 px window beside the
+# sidebar) and what it means in plain words, one hover away.
+ARM_COLUMNS = {
+    "headline": st.column_config.TextColumn(width=280, help="The headline as readers saw it in the test."),
+    "impressions": st.column_config.NumberColumn(
+        width=90, format="localized", help="How many readers were shown this headline."
+    ),
+    "clicks": st.column_config.NumberColumn(
+        width=60, format="localized", help="How many of them clicked it."
+    ),
+    "click rate": st.column_config.NumberColumn(
+        width=75,
+        format=PERCENT,
+        help="Clicks ÷ impressions: the share of readers shown this headline who clicked it.",
+    ),
+    "likely range": st.column_config.TextColumn(
+        width=100,
+        help="The range the true click rate very likely lies in (a 95% interval). More impressions make it "
+        "narrower; two headlines whose ranges overlap a lot may be equally good.",
+    ),
+    "model's chance": st.column_config.NumberColumn(
+        width=105,
+        format=PERCENT,
+        help="The model's chance, given when the test was saved, that this headline would get the most clicks.",
+    ),
+    "more needed": st.column_config.NumberColumn(
+        width=95,
+        format="localized",
+        help="Roughly how many more impressions this headline needs before the gap seen so far would be a "
+        "clear (significant) result, if the click rates stay as they are.",
+    ),
+}
+
 
 def show_outcome(summary: OutcomeSummary) -> None:
     """The result of a test: verdict, p-value, the model's call, and the per-arm table."""
@@ -23,18 +57,24 @@ def show_outcome(summary: OutcomeSummary) -> None:
     if summary.predicted_win_probability is not None:
         model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"
     st.markdown(model_line)
-    if summary.more_impressions:
+    needed = summary.more_impressions
+    if needed is not None and max(needed) > 0:
         st.caption(
-            f"A clear result would need roughly {max(summary.more_impressions):,} more impressions per arm "
+            f"A clear result would need roughly {max(needed):,} more impressions per arm "
             "at the observed click rates."
         )
-    elif summary.winner is None:
+    elif winner is None and needed is None:
         st.caption("The observed click rates are equal: more impressions alone cannot tell these apart.")
+    arm_table(summary)
+
+
+def arm_table(summary: OutcomeSummary) -> None:
+    """One row per headline; every column carries its plain-words tooltip, no cell reads "None"."""
+    table = summary.table()
+    shown = table.assign(**{c: table[c] * 100 for c in ("click rate", "model's chance") if c in table})
     st.dataframe(
-        summary.table(),
+        shown,
         hide_index=True,
-        column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in ("click rate", "95% low", "95% high", "model win probability")
-        },
+        placeholder="",
+        column_config={c: ARM_COLUMNS[c] for c in shown.columns},
     )

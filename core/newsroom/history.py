@@ -274,20 +274,22 @@ def model_call(judged: pd.DataFrame) -> pd.Series:
 
 
 def editor_table(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
-    """One row per test for editors, newest recording first: the headlines, the winner, the
-    model's pick and whether it was right, then the detail. Empty text, never "None"."""
+    """One row per test for editors, newest recording first: when it was recorded, the
+    headlines, the winner, the model's pick and whether it was right; then the detail (test
+    id, statistics, names, model version). Text is empty, never "None"; the model's
+    P(winner) is NaN without a winner or a prediction (the page shows it blank)."""
     headlines = arms.groupby("test_id")["headline"].apply(lambda h: " | ".join(h))
     ordered = judged.sort_values(["recorded_at", "outcome_id"], ascending=False)
     table = pd.DataFrame(
         {
-            "test": ordered["test_id"].to_numpy(),
+            "recorded": ordered["recorded_at"].to_numpy(),
             "headlines": ordered["test_id"].map(headlines).fillna("").to_numpy(),
             "winner": ordered["winner_headline"].fillna("no clear winner").to_numpy(),
             "model's pick": ordered["predicted_headline"].fillna("").to_numpy(),
             "model right?": model_call(ordered).to_numpy() if len(ordered) else [],
+            "test": ordered["test_id"].to_numpy(),
             "model's P(winner)": ordered["predicted_win_probability"].to_numpy(),
             "p-value": ordered["p_value"].to_numpy(),
-            "recorded": ordered["recorded_at"].to_numpy(),
             "saved by": ordered["created_by"].fillna("").to_numpy(),
             "recorded by": ordered["recorded_by"].fillna("").to_numpy(),
             "model": ordered["model_version"].fillna("").to_numpy(),

@@ -52,21 +52,24 @@ class OutcomeSummary:
         return "the model predicted it" if self.model_correct else "the model picked another headline"
 
     def table(self) -> pd.DataFrame:
-        """One row per arm: counts, click rate with its 95% interval, the model's win
-        probability, and the impressions it still needs for a clear result."""
-        n = len(self.headlines)
-        return pd.DataFrame(
+        """One row per arm, as editors read it: counts, the click rate and the range it very
+        likely lies in (its 95% interval, as text), then the model's win probability when one
+        was saved and the impressions each arm still needs for a clear result when any arm
+        needs more. A column with nothing to say is left out, so no cell is empty."""
+        table = pd.DataFrame(
             {
                 "headline": self.headlines,
                 "impressions": self.impressions,
                 "clicks": self.clicks,
                 "click rate": self.rates,
-                "95% low": self.low,
-                "95% high": self.high,
-                "model win probability": self.predicted_probabilities or [None] * n,
-                "more impressions needed": self.more_impressions or [None] * n,
+                "likely range": [f"{low:.1%}–{high:.1%}" for low, high in zip(self.low, self.high)],
             }
         )
+        if self.predicted_probabilities is not None:
+            table["model's chance"] = self.predicted_probabilities
+        if self.more_impressions is not None and any(self.more_impressions):
+            table["more needed"] = self.more_impressions
+        return table
 
 
 def summarise(
