@@ -38,7 +38,7 @@ from benchmarks.bench import machine, write_results
 from benchmarks.recipe import paired, per_pair
 from core.basics.settings import REPO_ROOT, load_settings
 from core.basics.stats import sigmoid
-from core.data.datasets import DATASETS, dataset_pairs, load_arms
+from core.data.datasets import DATASETS, dataset_pairs, forward_split, load_arms
 from core.data.editor import editor_pairs
 from core.data.splits import split_by_time
 from core.evaluation.metrics import evaluate_pairs
@@ -74,7 +74,7 @@ def trained(folder: Path, config: TrainConfig, settings, **kwargs) -> tuple[Head
     """(scorer, seconds): trained and saved to folder, or loaded from it when already there."""
     if (folder / "manifest.json").is_file():
         scorer = HeadlineScorer.from_pretrained(folder)
-        return scorer, float(scorer.manifest["training"]["seconds"])
+        return scorer, float(scorer.manifest.get("training", {}).get("seconds", 0.0))
     started = time.perf_counter()
     result = train(config, settings, **kwargs)
     seconds = time.perf_counter() - started
@@ -117,19 +117,32 @@ def record_week(session, week_tests: list[str], arms: pd.DataFrame, settings) ->
         record(session, test, counts, recorded_by="replay", alpha=settings.alpha)
 
 
-def replay(archive: str, settings, retrain_every: int, db_url: str) -> dict:
-    day = ADOPTION[archive]
-    pre = pre_adoption(day, settings)
-    stream = replay_stream(archive, day, settings)
+def forward_adoption(archive: str, settings) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """(adoption day, what the model knows, the replayed stream) when the newsroom adopts on the
+    forward cutoff: the stream is the forward set that benchmarks/recipe.py measures on."""
+    split = forward_split(archive, settings)
+    pre = pd.concat([forward_split(n, settings).train for n in DATASETS], ignore_index=True)
+    stream = split.valid.copy()
+    stream["week"] = pd.to_datetime(stream["date"]).dt.to_period("W").dt.start_time
+    return split.cutoff, pre, stream.sort_values(["week", "test_id"]).reset_index(drop=True)
+
+
+def replay(archive: str, settings, retrain_every: int, db_url: str, base_dir: Path | None = None) -> dict:
+    if base_dir is None:
+        day = ADOPTION[archive]
+        pre, stream = pre_adoption(day, settings), replay_stream(archive, day, settings)
+    else:
+        day, pre, stream = forward_adoption(archive, settings)
     arms = load_arms(archive, settings).arms
     arms = arms[arms["test_id"].isin(set(stream["test_id"]))]
     db_settings = dataclasses.replace(settings, database_url=db_url)
     upgrade(db_settings)
 
+    base_folder = base_dir or WORK / f"{archive}-base"
     base_config = TrainConfig(epochs=1.0, dev_split="time")
-    base, base_seconds = trained(WORK / f"{archive}-base", base_config, settings, train_pairs=pre)
+    base, base_seconds = trained(base_folder, base_config, settings, train_pairs=pre)
     cache = Encodings(base)
-    retrained, retrain_folder = base, WORK / f"{archive}-base"
+    retrained, retrain_folder = base, base_folder
     residual = None
     predictions = {way: np.zeros(len(stream)) for way in WAYS}
     update_seconds: dict[str, list[float]] = {"fast update": [], "retrain": []}
@@ -254,9 +267,19 @@ def markdown(report: dict) -> str:
         "A newsroom adopts Headline Lab on the adoption day with the model of that day; each week it "
         "predicts that week's tests, their outcomes are recorded through the app's code, and the model "
         "updates. 95% intervals resample whole tests; differences to static are paired. Produced by "
-        f"`python -m benchmarks.replay --retrain-every {report['retrain_every']}` on "
-        f"{report['machine']['cpu']} ({report['machine']['cpu_description']}, 2 cores, shared with other work "
+        f"`python -m benchmarks.replay --retrain-every {report['retrain_every']}"
+        + (f" --base {report['base']}" if report["base"] != "trained per adoption day" else "")
+        + "` on "
+        f"{report['machine']['cpu_description']}, 2 cores, shared with other work "
         "during the run: seconds are upper bounds).",
+        "",
+        (
+            f"Adoption-day model: `{report['base']}`, trained on every test before each archive's forward "
+            "cutoff; the newsroom adopts on that cutoff and the replayed weeks are the forward set of "
+            "benchmarks/recipe.py, so the static row matches that model's row there."
+            if report["base"] != "trained per adoption day"
+            else "Adoption-day model: one epoch of the default recipe on every test before the adoption day."
+        ),
         "",
     ]
     for r in report["archives"]:
@@ -315,13 +338,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--archives", nargs="+", choices=list(ADOPTION), default=list(ADOPTION))
     parser.add_argument("--retrain-every", type=int, default=13, help="weeks between retrains")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        help="adopt on each archive's forward cutoff with this model (trained with split='forward', "
+        "e.g. var/recipe/NAME from benchmarks/recipe.py) instead of training one per adoption day",
+    )
     args = parser.parse_args()
     settings = load_settings()
     results = []
     for archive in args.archives:
         with tempfile.TemporaryDirectory() as tmp:
-            results.append(replay(archive, settings, args.retrain_every, f"sqlite:///{tmp}/replay.db"))
-        report = {"machine": machine(), "retrain_every": args.retrain_every, "archives": results}
+            url = f"sqlite:///{tmp}/replay.db"
+            results.append(replay(archive, settings, args.retrain_every, url, args.base))
+        report = {
+            "machine": machine(),
+            "retrain_every": args.retrain_every,
+            "base": str(args.base) if args.base else "trained per adoption day",
+            "archives": results,
+        }
         write_results("replay", report, markdown(report))
     return 0
 

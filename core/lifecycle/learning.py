@@ -80,6 +80,11 @@ def update_and_register(
 ) -> UpdateResult:
     """Fast-update the active model's base on the outcomes it has not learned; register a candidate."""
     config = FastUpdateConfig(min_pairs=settings.update_min_pairs)
+    if settings.model_dir:
+        return UpdateResult(
+            None,
+            f"the app serves the folder {settings.model_dir}, not a registered version: nothing to update",
+        )
     base = update_base(settings)
     if base is None:
         return UpdateResult(None, "no active model to update")
@@ -112,7 +117,11 @@ def update_and_register(
 
 # ----- as a background job -------------------------------------------------------------------
 def start_update(settings: Settings, by: str | None = None) -> str | None:
-    """Start an update in the background unless one is running; returns the job id (or None)."""
+    """Start an update in the background; returns the job id, or None when one is running or
+    when the served model is an explicit folder (``settings.model_dir``), which is not a
+    registered version an update could follow."""
+    if settings.model_dir:
+        return None
     for job_id in jobs.job_ids(settings, KIND):
         if jobs.read_status(settings, job_id).get("alive"):
             return None  # the running one reads the database when it starts: a later one follows
