@@ -23,4 +23,5 @@ trap 'as_server_user "$PGBIN/pg_ctl -D $DIR/data -m fast stop" >/dev/null; rm -r
 HEADLINE_LAB_TEST_POSTGRES="postgresql+psycopg://postgres@localhost:$PORT/postgres" \
   .venv/bin/python -m pytest -q -p no:cacheprovider \
   tests/test_db_schema.py tests/test_db_queries.py tests/test_outcome.py tests/test_history.py \
-  tests/test_importer.py tests/test_registry.py tests/test_retrain.py tests/test_champion.py "$@"
+  tests/test_importer.py tests/test_registry.py tests/test_retrain.py tests/test_champion.py \
+  tests/test_learning.py "$@"
