@@ -1,6 +1,6 @@
 """A replayed newsroom year: does learning from each recorded outcome make the next prediction better?
 
-    .venv/bin/python -m benchmarks.replay [--archives ars upworthy] [--retrain-every 13]
+    .venv/bin/python -m benchmarks.replay [--archives ars upworthy] [--retrains 2] [--base DIR]
 
 A newsroom adopts Headline Lab on ADOPTION[archive] (Ars: 2020-01-01, Upworthy: 2014-07-01).
 The model knows every archive test before that day (both archives). Then, week by week, each
@@ -12,7 +12,7 @@ retrain does. Ways of updating:
 - static: the model of the adoption day, never updated;
 - fast update: after every weekly batch, the head refitted over frozen encodings on all
   outcomes recorded so far (``core.training.fast_update``);
-- retrain: every ``--retrain-every`` weeks, the product's retrain (warm-started from the last
+- retrain: ``--retrains`` times, evenly spaced over the replay, the product's retrain (warm-started from the last
   model, ``settings.retrain_max_train_pairs`` archive pairs from before adoption beside every
   recorded pair, significance-weighted, editor weight ``settings.retrain_editor_weight``).
 
@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from benchmarks.bench import machine, write_results
 from benchmarks.recipe import paired, per_pair
@@ -127,7 +128,12 @@ def forward_adoption(archive: str, settings) -> tuple[str, pd.DataFrame, pd.Data
     return split.cutoff, pre, stream.sort_values(["week", "test_id"]).reset_index(drop=True)
 
 
-def replay(archive: str, settings, retrain_every: int, db_url: str, base_dir: Path | None = None) -> dict:
+def retrain_weeks(n_weeks: int, retrains: int) -> set[int]:
+    """After which week numbers (1-based) to retrain: ``retrains`` evenly spaced, none after the last."""
+    return {round(n_weeks * (i + 1) / (retrains + 1)) for i in range(retrains)} - {0, n_weeks}
+
+
+def replay(archive: str, settings, retrains: int, db_url: str, base_dir: Path | None = None) -> dict:
     if base_dir is None:
         day = ADOPTION[archive]
         pre, stream = pre_adoption(day, settings), replay_stream(archive, day, settings)
@@ -147,6 +153,7 @@ def replay(archive: str, settings, retrain_every: int, db_url: str, base_dir: Pa
     predictions = {way: np.zeros(len(stream)) for way in WAYS}
     update_seconds: dict[str, list[float]] = {"fast update": [], "retrain": []}
     weeks = list(stream.groupby("week", sort=True).indices.items())
+    retrain_after = retrain_weeks(len(weeks), retrains)
     for number, (_week, rows) in enumerate(weeks, start=1):
         batch = stream.iloc[rows]
         enc = cache.pairs(batch)
@@ -168,7 +175,7 @@ def replay(archive: str, settings, retrain_every: int, db_url: str, base_dir: Pa
                 cache.pairs(recorded), recorded.reset_index(drop=True), FastUpdateConfig()
             )
             update_seconds["fast update"].append(time.perf_counter() - started)
-        if number % retrain_every == 0 and number < len(weeks):
+        if number in retrain_after:
             print(f"{archive}: retrain after week {number} ({len(recorded)} recorded pairs)", file=sys.stderr)
             config = TrainConfig(
                 epochs=settings.retrain_epochs,
@@ -267,7 +274,7 @@ def markdown(report: dict) -> str:
         "A newsroom adopts Headline Lab on the adoption day with the model of that day; each week it "
         "predicts that week's tests, their outcomes are recorded through the app's code, and the model "
         "updates. 95% intervals resample whole tests; differences to static are paired. Produced by "
-        f"`python -m benchmarks.replay --retrain-every {report['retrain_every']}"
+        f"`python -m benchmarks.replay --retrains {report['retrains']}"
         + (f" --base {report['base']}" if report["base"] != "trained per adoption day" else "")
         + "` on "
         f"{report['machine']['cpu_description']}, 2 cores, shared with other work "
@@ -337,23 +344,31 @@ def _seconds(s: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--archives", nargs="+", choices=list(ADOPTION), default=list(ADOPTION))
-    parser.add_argument("--retrain-every", type=int, default=13, help="weeks between retrains")
+    parser.add_argument(
+        "--retrains",
+        type=int,
+        default=2,
+        help="full retrains per replay, evenly spaced (one costs about 7 minutes on 2 AVX2 cores)",
+    )
     parser.add_argument(
         "--base",
         type=Path,
         help="adopt on each archive's forward cutoff with this model (trained with split='forward', "
         "e.g. var/recipe/NAME from benchmarks/recipe.py) instead of training one per adoption day",
     )
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     settings = load_settings()
     results = []
     for archive in args.archives:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/replay.db"
-            results.append(replay(archive, settings, args.retrain_every, url, args.base))
+            results.append(replay(archive, settings, args.retrains, url, args.base))
         report = {
             "machine": machine(),
-            "retrain_every": args.retrain_every,
+            "retrains": args.retrains,
             "base": str(args.base) if args.base else "trained per adoption day",
             "archives": results,
         }
