@@ -52,9 +52,9 @@ def test_the_updated_model_scores_exactly_as_the_residual_says(parent, tmp_path)
     expected = result.residual.margins(enc.margins, enc.diffs)
     child = result.scorer.pair_margins(list(pairs["headline_a"]), list(pairs["headline_b"]))
     np.testing.assert_allclose(child, expected, rtol=1e-4, atol=1e-4)
-    # The parent is untouched: the update is a copy.
+    # The parent is untouched: the update is a copy (torch's float32 head against numpy's float64).
     np.testing.assert_allclose(
-        parent.pair_margins(list(pairs["headline_a"]), list(pairs["headline_b"])), enc.margins
+        parent.pair_margins(list(pairs["headline_a"]), list(pairs["headline_b"])), enc.margins, atol=1e-6
     )
     # Written as an ordinary model folder, it loads back with the same scores (weights are fp16).
     folder = result.scorer.save_pretrained(tmp_path / "updated")

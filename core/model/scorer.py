@@ -334,8 +334,17 @@ class HeadlineScorer:
         keys = list(zip((clean_headline(h) for h in headlines), self.contexts_for(len(headlines), context)))
         if not keys:
             return np.empty((0, self.network_.head.in_features))
+        unique = list(dict.fromkeys(keys))  # each distinct (headline, context) encoded once
         self.network_.eval()
-        return self._pooled(keys).cpu().numpy().astype(np.float64)
+        pooled = self._pooled(unique).cpu().numpy().astype(np.float64)  # (unique, hidden)
+        row = {k: i for i, k in enumerate(unique)}
+        return pooled[[row[k] for k in keys]]
+
+    def scores_from_features(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated scores of encodings from :meth:`features`: the head's linear map. (n, hidden) -> (n,)"""
+        head = self.network_.head
+        weight = head.weight.detach().double().cpu().numpy().ravel()
+        return (features @ weight + float(head.bias.detach())) / self.temperature
 
     def win_probabilities(self, headlines: list[str], context: str | None = None) -> np.ndarray:
         """(n, n) matrix: P[i, j] = P(headline i beats headline j); diagonal 0.5."""

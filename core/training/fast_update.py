@@ -60,14 +60,21 @@ class PairEncodings:
     diffs: np.ndarray  # f(a) − f(b), (n, hidden)
 
 
-def pair_encodings(scorer: HeadlineScorer, pairs: pd.DataFrame) -> PairEncodings:
-    """What a fast update fits on; each distinct headline is encoded once."""
+def pair_features(scorer: HeadlineScorer, pairs: pd.DataFrame) -> np.ndarray:
+    """Encodings of every a headline, then every b headline; each distinct one encoded once. (2n, hidden)"""
     contexts = pair_contexts(pairs)
-    a, b = list(pairs["headline_a"]), list(pairs["headline_b"])
     both_contexts = None if contexts is None else list(contexts) * 2
-    features = scorer.features(a + b, both_contexts)  # (2n, hidden)
+    return scorer.features(list(pairs["headline_a"]) + list(pairs["headline_b"]), both_contexts)
+
+
+def pair_encodings(
+    scorer: HeadlineScorer, pairs: pd.DataFrame, features: np.ndarray | None = None
+) -> PairEncodings:
+    """What a fast update fits on: margins and encoding differences from one encoding pass."""
+    features = pair_features(scorer, pairs) if features is None else features
+    scores = scorer.scores_from_features(features)  # (2n,)
     n = len(pairs)
-    return PairEncodings(scorer.pair_margins(a, b, contexts), features[:n] - features[n:])
+    return PairEncodings(scores[:n] - scores[n:], features[:n] - features[n:])
 
 
 def pair_weights(pairs: pd.DataFrame, config: FastUpdateConfig) -> np.ndarray:
@@ -151,10 +158,9 @@ def fast_update(
         )
     started = time.perf_counter()
     pairs = pairs.reset_index(drop=True)
-    enc = pair_encodings(parent, pairs)
-    residual = choose_residual(enc, pairs, config)
-    headlines = list(dict.fromkeys(list(pairs["headline_a"]) + list(pairs["headline_b"])))
-    child = updated_scorer(parent, residual, parent.features(headlines).mean(axis=0))
+    features = pair_features(parent, pairs)  # (2n, hidden): the only encoding pass
+    residual = choose_residual(pair_encodings(parent, pairs, features), pairs, config)
+    child = updated_scorer(parent, residual, features.mean(axis=0))
     report = {
         "parent": parent.version,
         "pairs": len(pairs),
