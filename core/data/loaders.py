@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -257,8 +257,8 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
     dates = _outcome_dates(frame)
     bad_dates = dates.isna() & frame.get("date", pd.Series("", index=frame.index)).str.strip().ne("")
     problems += [(row, _DATE, f"row {row}, column date: not a date") for row in frame.loc[bad_dates, "row"]]
-    tests = frame[~frame["test_id"].isin(bad_tests)]
-    problems += [(row, _TEST, problem) for row, problem in outcomes_test_problems(tests)]
+    tests = outcomes_test_problems(frame, skip=bad_tests)  # a test with a bad row is not judged
+    problems += [(row, _TEST, problem) for row, problem in tests]
     if problems:
         raise RowsRefused([p for *_, p in sorted(problems, key=lambda item: item[:2])])
     arms = pd.DataFrame(
@@ -445,20 +445,23 @@ class _OutcomeCells:
         return frame
 
 
-def outcomes_test_problems(arms: pd.DataFrame) -> list[tuple[int, str]]:
+def outcomes_test_problems(arms: pd.DataFrame, skip: Collection[str] = ()) -> list[tuple[int, str]]:
     """(first row, problem) for each test of an outcomes table that is not a test.
 
     ``arms`` has ``test_id``, cleaned ``headline`` and spreadsheet ``row`` columns. A test needs
     two or more headlines, all different once case, spacing and punctuation are ignored
     (core.basics.text.normalise_headline): "Owls win!" and "owls WIN" are one headline twice.
+    The tests named in ``skip`` are not judged (as if their rows were not there: no copy).
     """
-    keyed = arms.assign(key=normalise_headlines(arms["headline"]))
+    keyed = arms[["row", "test_id", "headline"]].assign(key=normalise_headlines(arms["headline"]))
+    judged = ~keyed["test_id"].isin(skip) if len(skip) else True
     sizes = keyed.groupby("test_id", sort=False)["row"].transform("size")
+    alone = (sizes < 2) & judged
     problems = [
         (row, f"test {name}, row {row}: only one headline; a test needs two or more")
-        for name, row in zip(keyed.loc[sizes < 2, "test_id"], keyed.loc[sizes < 2, "row"])
+        for name, row in zip(keyed.loc[alone, "test_id"], keyed.loc[alone, "row"])
     ]
-    repeated = keyed[keyed.duplicated(["test_id", "key"], keep=False) & (sizes >= 2)]
+    repeated = keyed[keyed.duplicated(["test_id", "key"], keep=False) & (sizes >= 2) & judged]
     for (name, _), same in repeated.groupby(["test_id", "key"], sort=False):
         shown = " / ".join(f"“{h}”" for h in same["headline"])
         problems.append(
