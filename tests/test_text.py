@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from core.basics.text import (
     clean_headline,
+    clean_headlines,
     headline_problems,
     markup_tags,
     normalise_headline,
@@ -85,6 +86,25 @@ def test_clean_headline_collapses_every_unicode_space_as_the_regex_did():
         raw = f"{space}Owls{space}{space}win &amp;{space}<em>lose</em>{space}"
         expected = re.sub(r"\s+", " ", html.unescape(re.sub(r"</?em>", "", raw))).strip()
         assert clean_headline(raw) == expected == "Owls win & lose", hex(ord(space))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(max_size=40) | st.sampled_from(["<em>x</em>", "a  b", " a", "a ", "&amp;", "\u3000"]))
+)
+def test_clean_headlines_is_clean_headline_of_each(raws):
+    expected = [clean_headline(raw) for raw in raws]
+    for dtype in ("str", object):
+        assert clean_headlines(pd.Series(raws, dtype=dtype)).tolist() == expected
+
+
+def test_clean_headlines_of_every_character():
+    """Every code point that could be a space inside a word and at either end: each headline
+    its column version leaves as it is must be one clean_headline leaves as it is."""
+    assert not any(chr(c).isspace() for c in range(0x3001, sys.maxunicode + 1))  # _SPACES looks no further
+    characters = [chr(c) for c in range(0x3100)]
+    raws = pd.Series([f"Ab{c}Cd" for c in characters] + [f"{c}x" for c in characters], dtype="str")
+    assert clean_headlines(raws).tolist() == [clean_headline(raw) for raw in raws]
 
 
 @settings(max_examples=300, deadline=None)

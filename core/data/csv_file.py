@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -121,27 +122,35 @@ def decode_pieces(data: bytes, size: int = 1 << 20) -> Iterator[str]:
 
 def rows(text: str) -> list[list[str]]:
     """Every record of the text, blank lines as [] so that index + 1 is the spreadsheet row."""
-    return list(records([text]))
+    return [record for block in record_blocks([text], 1 << 16) for record in block]
 
 
-def records(pieces: Iterable[str]) -> Iterator[list[str]]:
-    """``rows`` of the text given in pieces that each end a line (``decode_pieces``), one record
-    at a time: a big file's cells need not all be Python strings at once. NotCsvText where the
-    text stops being CSV."""
-    reader = csv.reader((line for piece in pieces for line in _lines(piece)), strict=True)
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise NotCsvText(f"cannot read the file as CSV at line {reader.line_num}: {exc}") from exc
+def record_blocks(pieces: Iterable[str], size: int) -> Iterator[list[list[str]]]:
+    """``rows`` of the text given in pieces that each end a line (``decode_pieces``), ``size``
+    records at a time: a big file's cells need not all be Python strings at once (and no Python
+    code runs per record). NotCsvText where the text stops being CSV."""
+    reader = csv.reader(itertools.chain.from_iterable(map(_lines, pieces)), strict=True)
+    while True:
+        try:
+            block = list(itertools.islice(reader, size))
+        except csv.Error as exc:
+            raise NotCsvText(f"cannot read the file as CSV at line {reader.line_num}: {exc}") from exc
+        if not block:
+            return
+        yield block
 
 
 def _lines(text: str, chunk: int = 1 << 20) -> Iterator[str]:
     """The lines ``io.StringIO(text, newline="")`` yields (ends kept, split at \\n, \\r or \\r\\n),
     read a megabyte at a time: one StringIO of a 50 MB file holds 200 MB (4 bytes a character).
     Chunks end just after a \\n, so no line and no \\r\\n is ever cut in two."""
+    return itertools.chain.from_iterable(io.StringIO(text[a:b], newline="") for a, b in _chunks(text, chunk))
+
+
+def _chunks(text: str, size: int) -> Iterator[tuple[int, int]]:
     start = 0
     while start < len(text):
-        end = text.find("\n", start + chunk)
+        end = text.find("\n", start + size)
         end = len(text) if end < 0 else end + 1
-        yield from io.StringIO(text[start:end], newline="")
+        yield start, end
         start = end

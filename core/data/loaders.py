@@ -21,7 +21,7 @@ import pandas as pd
 
 from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_number
 from core.basics.tables import missing_columns_message
-from core.basics.text import clean_headline, headline_problems, normalise_headlines
+from core.basics.text import clean_headline, clean_headlines, headline_problems, normalise_headlines
 from core.data import csv_file
 
 OUTCOMES_REQUIRED = ["test_id", "headline", "impressions", "clicks"]
@@ -236,13 +236,15 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
     try:
         data = csv_file.read_bytes(source)
         has_control = csv_file.CONTROL_BYTE.search(data) is not None  # most files: no cell to search
-        records = csv_file.records(csv_file.decode_pieces(data))
-        header = _outcomes_header(records)
+        blocks = csv_file.record_blocks(csv_file.decode_pieces(data), ROWS_PER_BLOCK)
+        first = next(blocks, [])
+        blocks = itertools.chain([first[1:]], blocks)  # the rows after the header
+        header = _outcomes_header(first[0] if first else None, blocks)
         problems: list[tuple[int, int, str]] = []
         bad_tests: set[str] = set()
         frames = []
         row = 2
-        while block := list(itertools.islice(records, ROWS_PER_BLOCK)):
+        for block in blocks:
             cells = _OutcomeCells(block, row, header, has_control)
             problems += cells.problems
             bad_tests |= cells.bad_tests
@@ -278,19 +280,18 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
     return Loaded(_frame(arms), LoadReport(rows_read=len(frame)))
 
 
-def _outcomes_header(records: Iterator[list[str]]) -> list[str]:
-    """The column names of an outcomes CSV, its first record; DataFormatError (after the rest is
-    read, so that a file that is not CSV says so first) when they will not do."""
-    first = next(records, None)
+def _outcomes_header(first: list[str] | None, rows: Iterator[list[list[str]]]) -> list[str]:
+    """The column names of an outcomes CSV, its ``first`` record; DataFormatError (after the
+    blocks of ``rows`` are read, so that a file that is not CSV says so first) when they will not do."""
     try:
         blank = first is None or not any(cell.strip() for cell in first)
-        if blank and not any(cell.strip() for row in records for cell in row):
+        if blank and not any(cell.strip() for block in rows for row in block for cell in row):
             raise DataFormatError("Outcomes CSV refused: the file is empty (no header, no rows)")
         header = [name.strip() for name in first or []]
         _refuse_duplicate_columns(header)
         _require(pd.DataFrame(columns=header), OUTCOMES_REQUIRED, "Outcomes CSV")
     except DataFormatError:
-        for _ in records:  # NotCsvText, if the file stops being CSV further on
+        for _ in rows:  # NotCsvText, if the file stops being CSV further on
             pass
         raise
     return header
@@ -355,10 +356,10 @@ class _OutcomeCells:
         if has_control:
             skip |= self._control_characters(~skip, at["test_id"])
         self.test_ids = _each(str.strip, self.columns[at["test_id"]])
-        self.headlines = _each(clean_headline, self.columns[at["headline"]])
+        self.headlines = clean_headlines(pd.Series(self.columns[at["headline"]], dtype="str"))
         self.impressions, imps_plain = self._counts(self.columns[at["impressions"]])
         self.clicks, clks_plain = self._counts(self.columns[at["clicks"]])
-        characters = _each(len, self.headlines).astype(np.int64)
+        characters = self.headlines.str.len().to_numpy(dtype=np.int64)
         checks = [  # (rows that may have a problem, what each has), in the order a row names them
             (self.test_ids == "", lambda i: ["column test_id: empty test id"]),
             ((characters == 0) | (characters > _HEADLINE_MAX_CHARS), self._headline_problems),
@@ -434,7 +435,7 @@ class _OutcomeCells:
             {
                 "row": self.rows[keep],
                 "test_id": pd.Series(self.columns[self._at("test_id")][keep], dtype="str").str.strip(),
-                "headline": pd.Series(self.headlines[keep], dtype="str"),
+                "headline": self.headlines.iloc[keep].reset_index(drop=True),
                 "impressions": self.impressions[keep],
                 "clicks": self.clicks[keep],
             }
