@@ -33,12 +33,43 @@ def done(message: str) -> None:
     st.rerun()
 
 
+def database_down(problem: str, readable: bool) -> None:
+    """What is wrong with the database, what still works and what to do, instead of a traceback."""
+    current = serving.model()
+    scoring = (
+        f"Drafts are still scored on the Compare page, by model {current.version} (`{current.directory}`)."
+        if not current.error
+        else f"The model could not be loaded either, so drafts cannot be scored: {current.error}."
+    )
+    todo = "Ask whoever runs Headline Lab to check the database (HEADLINE_LAB_DATABASE_URL)."
+    if readable:
+        st.warning(
+            f"{problem} The versions are listed below, but retraining, promotion and rollback write "
+            f"to the database and are unavailable until it is fixed. {scoring} {todo}"
+        )
+    else:
+        st.error(
+            f"{problem} The model registry is kept there, so the versions, retraining, promotion and "
+            f"rollback are unavailable until it is fixed. {scoring} {todo}"
+        )
+
+
 st.title("Models")
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
-name = st.text_input("Your name", key="models_by", help="Recorded with retrains, promotions and rollbacks.")
 
-rows = registry.versions(settings)
+problem = resources.database_problem()  # None, or why the database cannot be written (or read)
+try:
+    rows = registry.versions(settings)
+except resources.DATABASE_ERRORS as exc:  # unreachable: nothing of the registry can be shown
+    database_down(resources.database_message(exc), readable=False)
+    st.stop()
+writable = problem is None
+if not writable:  # read-only: listed, not changed
+    database_down(problem, readable=True)
+WRITES_OFF = None if writable else "Unavailable: the database cannot be written (see above)."
+
+name = st.text_input("Your name", key="models_by", help="Recorded with retrains, promotions and rollbacks.")
 names = version_names(rows)
 active = next((r for r in rows if r.status == "active"), None)
 
@@ -143,7 +174,7 @@ else:
         if no.button("Not now"):
             st.session_state.pop("retrain_confirm")
             st.rerun()
-    elif st.button("Start retraining…", type="primary"):
+    elif st.button("Start retraining…", type="primary", disabled=not writable, help=WRITES_OFF):
         st.session_state["retrain_confirm"] = True
         st.rerun()
 
@@ -157,9 +188,12 @@ else:
     comparison = st.session_state.get("comparison")
     if active is None:
         comparison = None
-        if st.button(f"Make {named(challenger)} the active model"):
-            champion.promote(settings, challenger, name.strip() or None)
-            done(f"{named(challenger)} is now active.")
+        if st.button(f"Make {named(challenger)} the active model", disabled=not writable, help=WRITES_OFF):
+            try:
+                champion.promote(settings, challenger, name.strip() or None)
+                done(f"{named(challenger)} is now active.")
+            except resources.DATABASE_ERRORS as exc:
+                resources.show_database_error(exc)
     elif st.button(f"Compare {named(challenger)} with {named(active.version)}"):
         with st.spinner("Scoring the held-out pairs with both models…"):
             try:
@@ -186,10 +220,14 @@ else:
             override = st.checkbox("Override: promote it anyway")
             reason = st.text_input("Why (recorded with your name)", disabled=not override)
         ready = comparison.allowed or (override and reason.strip() and name.strip())
-        if st.button(f"Promote {named(challenger)}", disabled=not ready, type="primary"):
+        if st.button(
+            f"Promote {named(challenger)}", disabled=not (ready and writable), type="primary", help=WRITES_OFF
+        ):
             try:
                 champion.promote(settings, challenger, name.strip() or None, override, reason, comparison)
                 done(f"{named(challenger)} is now active.")
+            except resources.DATABASE_ERRORS as exc:
+                resources.show_database_error(exc)
             except (ModelLoadError, RuntimeError, ValueError) as exc:
                 st.error(str(exc))
 
@@ -201,15 +239,21 @@ if not retired:
 else:
     target = st.selectbox("Earlier version", retired, format_func=named)
     why = st.text_input("Why (optional)", key="rollback_reason")
-    if st.button(f"Roll back to {named(target)}"):
+    if st.button(f"Roll back to {named(target)}", disabled=not writable, help=WRITES_OFF):
         try:
             activation.rollback(settings, target, name.strip() or None, why.strip() or None)
             done(f"Rolled back: {named(target)} is active again.")
+        except resources.DATABASE_ERRORS as exc:
+            resources.show_database_error(exc)
         except (ModelLoadError, ValueError) as exc:
             st.error(str(exc))
 
 with st.expander("Registry log"):
-    log = registry.events(settings)
+    try:
+        log = registry.events(settings)
+    except resources.DATABASE_ERRORS as exc:  # gone since the versions were read
+        resources.show_database_error(exc)
+        st.stop()
     st.dataframe(
         [
             {"at": e.at, "version": named(e.version), "action": e.action, "by": e.by, "note": e.note}

@@ -90,7 +90,9 @@ def test_the_same_tests_from_another_file_are_not_added_again(Session):
     assert (count(Session, Import), count(Session, Test), count(Session, Arm)) == (2, 3, 6)
 
 
-def test_arms_frame_round_trips_the_tidy_table(Session):
+@pytest.mark.parametrize("insert_chunk", [imports.INSERT_CHUNK, 3])
+def test_arms_frame_round_trips_the_tidy_table(Session, insert_chunk, monkeypatch):
+    monkeypatch.setattr(imports, "INSERT_CHUNK", insert_chunk)  # arms go in chunks, tests whole
     loaded = load_outcomes(OUTCOMES_CSV).arms
     import_outcomes(Session)
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from core.data import loaders
 from core.data.loaders import (
     ARM_COLUMNS,
     ARS_REQUIRED,
@@ -22,6 +27,7 @@ from core.data.loaders import (
     load_outcomes,
     load_upworthy,
 )
+from tests import outcomes_reference
 
 # Column order of the archive's original package CSV (upworthy-archive-exploratory-packages-03.12.2020.csv).
 ORIGINAL_UPWORTHY_COLUMNS = [
@@ -391,6 +397,151 @@ def test_outcomes_numbers_tolerated():
     arms = load_outcomes(text.encode()).arms
     assert arms["impressions"].tolist() == [1000, 1000]
     assert arms["clicks"].tolist() == [5, 0]
+
+
+# The checks run a column at a time; tests/outcomes_reference.py keeps them one row at a time, as
+# first written. Both must say the same of any file: the same arms, or the same words.
+GOOD_CELLS = {
+    "test_id": ["{}", " {} ", "{}\u00a0", "{},x"],
+    "headline": ["Owls win", "Bats win", "<b>Eels</b> win", "&amp; more", "y" * 300, "Café “wins”", 'A, "B"'],
+    "impressions": ["1000", "100", "1,000", "1_000", " 700 ", "500.0", "+300", "00012", "\uff11\uff12"],
+    "clicks": ["0", "5", "12", "1,0", "-0", "1e1"],
+    "date": ["", "2024-03-05", " 2024-03-06T10:30:00 "],
+    "excerpt": ["", " An excerpt "],
+    "image_id": ["", "img-1"],
+    "other": ["x"],
+}
+BAD_CELLS = {
+    "test_id": ["", "  ", "t\x1b1"],
+    "headline": [
+        "owls WIN!",
+        "",
+        "   ",
+        "<script></script>",
+        "x" * 301,
+        "Owls\x00",
+        "Owls\x7f win",
+        "Owls\u2028win",
+    ],
+    "impressions": ["0", "1.5", "-1", "inf", "nan", "", "abc", "1e30", "9" * 19, "12\n", "5\x07"],
+    "clicks": ["101", "1000", "9" * 18, "2.5", "-1", "-inf", "", "lots", "1e30"],
+    "date": ["2024-13-45", "garbage"],
+    "excerpt": ["e\x01"],
+    "image_id": ["img\x02"],
+    "other": ["x"],
+}
+SHAPES = ["short", "long", "blank", "blank-cells"]
+
+
+@st.composite
+def outcome_files(draw) -> bytes:
+    """Outcomes CSVs of tests with 1 to 4 arms: good cells with bad ones at a rate drawn per
+    file (none to many), columns in any order, rows short or long of cells, blank lines."""
+    header = ["test_id", "headline", "impressions", "clicks"] + draw(
+        st.lists(st.sampled_from(["date", "excerpt", "image_id", "other"]), unique=True, max_size=3)
+    )
+    header = draw(st.permutations(header))
+    bad_percent = draw(st.sampled_from([0, 0, 2, 10, 40]))
+    rows = []
+    for test in range(draw(st.integers(0, 5))):
+        headlines = draw(st.permutations(GOOD_CELLS["headline"]))[: draw(st.integers(1, 4))]
+        if draw(st.integers(0, 99)) < bad_percent:
+            headlines.append(f" {headlines[0].upper()}!")  # the same headline twice, to a reader
+        test_id = draw(st.sampled_from(GOOD_CELLS["test_id"])).format(f"t{test}")
+        for headline in headlines:
+            good = {name: draw(st.sampled_from(cells)) for name, cells in GOOD_CELLS.items()}
+            good.update(test_id=test_id, headline=headline)
+            row = [
+                draw(st.sampled_from(BAD_CELLS[name]))
+                if draw(st.integers(0, 99)) < bad_percent
+                else good[name]
+                for name in header
+            ]
+            shape = "whole" if draw(st.integers(0, 99)) >= bad_percent else draw(st.sampled_from(SHAPES))
+            if shape == "short":
+                row = row[: draw(st.integers(1, len(row) - 1))]
+            elif shape == "long":
+                row = [*row, draw(st.sampled_from(["", "extra", " "]))]
+            elif shape == "blank":
+                row = []
+            elif shape == "blank-cells":
+                row = [" "] * draw(st.integers(1, len(row) + 1))
+            rows.append(row)
+    rows = draw(st.permutations(rows)) if draw(st.booleans()) else rows  # a test's rows apart
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    writer.writerows([header, *rows])
+    return buffer.getvalue().encode()
+
+
+def _outcome(load, data: bytes):
+    """What a loader makes of a file: ("refused", type, message, problems) or ("arms", rows)."""
+    try:
+        loaded = load(data, source_name="csv")
+    except DataFormatError as exc:
+        return "refused", type(exc).__name__, str(exc), exc.problems
+    arms = loaded.arms
+    return (
+        "arms",
+        loaded.report.rows_read,
+        list(arms.columns),
+        arms.astype(object).where(arms.notna(), None).values.tolist(),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(outcome_files(), st.sampled_from([1, 2, 5, loaders.ROWS_PER_BLOCK]))
+def test_outcomes_column_checks_say_what_the_row_by_row_checks_said(data, rows_per_block):
+    with mock.patch.object(loaders, "ROWS_PER_BLOCK", rows_per_block):  # tests across blocks too
+        assert _outcome(load_outcomes, data) == _outcome(outcomes_reference.load_outcomes, data)
+
+
+@pytest.mark.parametrize("rows_per_block", [loaders.ROWS_PER_BLOCK, 997])
+def test_outcomes_problems_of_a_big_file_name_row_and_column_as_row_by_row(rows_per_block, monkeypatch):
+    """Thousands of rows, a bad cell of every kind here and there: every problem, in row order,
+    word for word as the one-row rule says (also where the column checks' fast paths end)."""
+    rng = np.random.default_rng(3)
+    bad = {
+        40: ["2024-01-02", "101", "Owls win 40", "t20", "100"],  # clicks above impressions
+        41: ["2024-01-02", "5", "   ", "t20", "100"],  # empty headline (same test)
+        777: ["2024-01-02", "5", "Owls win 777", "  ", "100"],  # empty test id
+        1500: ["2024-01-02", "5", "Owls win 1500", "t750", "0"],  # zero impressions
+        2100: ["2024-01-02", "x", "Owls win 2100", "t1050", "1.5"],  # two count problems
+        2101: ["2024-13-45", "5", "Owls win 2101", "t1050", "100"],  # bad date, in the same test
+        3000: ["2024-01-02", "5", "Owls win 3000", "t1500", "100", "extra"],  # a cell too many
+        3333: ["2024-01-02", "5", "Owls\x07 3333", "t1666", "100"],  # control character
+        4001: ["2024-01-02", "5", "Owls win 4000", "t2000", "100"],  # row 4000's headline twice
+    }
+    rows = [["date", "clicks", "headline", "test_id", "impressions"]]
+    for row in range(2, 5000):
+        impressions = int(rng.integers(1, 10**6))
+        shown = f"{impressions:,}" if row % 7 == 0 else str(impressions)  # off the plain path
+        rows.append(
+            bad.get(row, ["2024-01-02", str(impressions // 3), f"Owls win {row}", f"t{row // 2}", shown])
+        )
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    data = buffer.getvalue().encode()
+
+    monkeypatch.setattr(loaders, "ROWS_PER_BLOCK", rows_per_block)
+    with pytest.raises(RowsRefused) as refused:
+        load_outcomes(data)
+
+    assert refused.value.problems == _outcome(outcomes_reference.load_outcomes, data)[3]
+    assert refused.value.problems == [
+        "row 40, column clicks: clicks (101) above impressions (100)",
+        "row 41, column headline: empty headline",
+        "test t388, row 776: only one headline; a test needs two or more",  # row 777 has no test id
+        "row 777, column test_id: empty test id",
+        "row 1500, column impressions: impressions must be above 0",  # t750 is not judged
+        "row 2100, column impressions: impressions must be a whole number (1.5)",
+        "row 2100, column clicks: clicks is not a number ('x')",
+        "row 2101, column date: not a date",
+        "row 3000: 6 cells but the header names 5 columns",
+        "row 3333, column headline: control character U+0007 at character 5",
+        "test t2000, rows 4000, 4001, column headline: the same headline twice "
+        "(“Owls win 4000” / “Owls win 4000”; case and punctuation are ignored)",
+    ]
 
 
 def test_load_report_summary_truncates():

@@ -5,6 +5,7 @@ once are idempotent, and CSV exports neutralise formulas."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import os
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 from core.basics.settings import load_settings
 from core.basics.tables import csv_bytes, spreadsheet_safe
 from core.cli.main import main
+from core.data import csv_file
 from core.data import importer as data_importer
 from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
 from core.newsroom.history import EXPORT_COLUMNS, export_csv
@@ -251,6 +253,33 @@ def test_a_test_with_a_bad_row_is_not_half_stored_and_the_corrected_file_imports
     with get_sessionmaker(database).begin() as session:
         t9 = session.scalar(select(Test).where(Test.external_id == "outcomes:t9"))
         assert [(a.headline, a.clicks) for a in t9.arms] == [("Owls win", 10), ("Owls lose", 50)]
+
+
+@pytest.mark.parametrize("name", list(CORPUS))
+def test_a_file_read_in_small_pieces_reads_as_one_piece(name):
+    """A big file is decoded and split into records a megabyte at a time: pieces of any size
+    give the same records, or the same refusal, as one piece (cut inside a character, a \\r\\n
+    or a quoted cell, they would not)."""
+
+    def read(size: int) -> tuple:
+        try:
+            blocks = csv_file.record_blocks(csv_file.decode_pieces(data, size), 2)
+            return "records", [record for block in blocks for record in block]
+        except csv_file.NotCsvText as exc:
+            return "refused", str(exc)
+
+    for bom in (b"", codecs.BOM_UTF8):
+        data = bom + CORPUS[name][0]
+        whole = read(1 << 20)
+        for size in (1, 2, 3, 7, 16):
+            assert read(size) == whole, size
+
+
+def test_lines_of_pieces_are_the_lines_of_the_whole_text():
+    text = 'a,b\r\n"x\ry",z\n\n\r\r\nq\u2028w,\u0085e\x0c\n"multi\nline",v\r'
+    whole = list(io.StringIO(text, newline=""))
+    for size in range(1, len(text) + 2):
+        assert list(csv_file._lines(text, size)) == whole, size
 
 
 def test_utf8_with_bom_and_utf16_with_bom_are_read_as_utf8():

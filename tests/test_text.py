@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.basics.text import clean_headline, headline_problems, markup_tags, normalise_headline
+from core.basics.text import (
+    clean_headline,
+    clean_headlines,
+    headline_problems,
+    markup_tags,
+    normalise_headline,
+    normalise_headlines,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +73,64 @@ def test_clean_headline_on_every_real_ars_title(ars_raw):
         visible = html.unescape(tag.sub("", title))
         assert re.sub(r"\s", "", cleaned) == re.sub(r"\s", "", visible), title
         assert cleaned == cleaned.strip() and "  " not in cleaned
+
+
+def test_clean_headline_collapses_every_unicode_space_as_the_regex_did():
+    r"""clean_headline splits on str.isspace (fast on a big import); it must match what
+    re.sub(r"\s+", " ", text).strip() did, for every code point that is a space to either."""
+    spaces = "".join(
+        chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c)) or chr(c).isspace()
+    )
+    assert len(spaces) > 20
+    for space in spaces:
+        raw = f"{space}Owls{space}{space}win &amp;{space}<em>lose</em>{space}"
+        expected = re.sub(r"\s+", " ", html.unescape(re.sub(r"</?em>", "", raw))).strip()
+        assert clean_headline(raw) == expected == "Owls win & lose", hex(ord(space))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(max_size=40) | st.sampled_from(["<em>x</em>", "a  b", " a", "a ", "&amp;", "\u3000"]))
+)
+def test_clean_headlines_is_clean_headline_of_each(raws):
+    expected = [clean_headline(raw) for raw in raws]
+    for dtype in ("str", object):
+        assert clean_headlines(pd.Series(raws, dtype=dtype)).tolist() == expected
+
+
+def test_clean_headlines_of_every_character():
+    """Every code point that could be a space inside a word and at either end: each headline
+    its column version leaves as it is must be one clean_headline leaves as it is."""
+    assert not any(chr(c).isspace() for c in range(0x3001, sys.maxunicode + 1))  # _SPACES looks no further
+    characters = [chr(c) for c in range(0x3100)]
+    raws = pd.Series([f"Ab{c}Cd" for c in characters] + [f"{c}x" for c in characters], dtype="str")
+    assert clean_headlines(raws).tolist() == [clean_headline(raw) for raw in raws]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(max_size=60)
+        | st.lists(
+            st.sampled_from(["<em>x</em>", "&amp;", "&#73;", "\u0130", "\u212a", "Σ", "ß", " ", "A"])
+        ).map("".join),
+        max_size=12,
+    )
+)
+def test_normalise_headlines_is_normalise_headline_of_each(raws):
+    expected = [normalise_headline(raw) for raw in raws]
+    for dtype in ("str", object):
+        assert normalise_headlines(pd.Series(raws, dtype=dtype)).tolist() == expected
+    halves = [pd.Series(raws[:3], dtype="str"), pd.Series(raws[3:], dtype="str")]
+    assert normalise_headlines(pd.concat(halves, ignore_index=True)).tolist() == expected  # chunked
+
+
+def test_normalise_headlines_of_every_character():
+    """Every code point inside a word (İ and the Kelvin sign lower to ASCII letters): ASCII ones
+    alone, the rest 500 to a headline (a headline with one slow character goes the slow way)."""
+    words = [f"Ab{chr(c)}Cd" for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    raws = pd.Series(words[:128] + [" ".join(words[i : i + 500]) for i in range(128, len(words), 500)])
+    assert normalise_headlines(raws).tolist() == [normalise_headline(raw) for raw in raws]
 
 
 def test_normalise_headline_merges_near_identical():

@@ -99,8 +99,14 @@ def database_problem() -> str | None:
 def database_message(exc: Exception) -> str:
     """A plain sentence for a database error: the driver's reason, no SQL, no traceback."""
     original = getattr(exc, "orig", None)
-    reason = str(original) if original is not None else type(exc).__name__
-    return f"The database at {masked_database_url()} cannot be used: {' '.join(reason.split())}."
+    if original is not None:
+        reason = str(original)
+    elif isinstance(exc, OSError) and exc.strerror:  # e.g. the SQLite file's folder cannot be made
+        reason = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        reason = type(exc).__name__
+    reason = " ".join(reason.split())
+    return f"The database at {masked_database_url()} cannot be used: {reason}{'' if reason.endswith(('.', '?', '!')) else '.'}"
 
 
 def show_database_error(exc: Exception) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import html
 import re
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Markup that only formats text (Ars titles carry <em>); anything else is suspicious.
 _INLINE_TAG = re.compile(r"^</?(em|i|b|strong|span|br|sup|sub)\b[^>]*>$", re.IGNORECASE)
@@ -24,13 +28,105 @@ def clean_headline(raw: object) -> str:
     """Plain text the model sees: entities decoded, tags removed, spaces collapsed."""
     if raw is None or (isinstance(raw, float) and raw != raw):
         return ""
-    text = html.unescape(_TAG.sub(_drop_tag, str(raw)))
-    return _SPACE.sub(" ", text).strip()
+    text = str(raw)
+    if "<" in text:
+        text = _TAG.sub(_drop_tag, text)
+    text = html.unescape(text)
+    # str.split() splits on exactly what \s matches (str.isspace): runs collapsed, ends dropped,
+    # several times faster than a regex substitution on every space of a big import.
+    cleaned = " ".join(text.split())
+    return text if cleaned == text else cleaned  # most are clean: one string in memory, not two
 
 
 def normalise_headline(raw: object) -> str:
     """Key for near-identical headlines: lower case, letters and digits only."""
     return _NON_WORD.sub(" ", clean_headline(raw).lower()).strip()
+
+
+# Every character str.isspace (and so str.split and \s) counts as a space: all below U+3001.
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+# What clean_headline may change: markup, entities, a space that is not " ", two spaces, a space
+# at either end. A headline without any of these is its own clean text.
+_NOT_CLEAN = "[<&" + _SPACES.replace(" ", "") + "]|  |^ | $"  # literal characters: Python re and RE2 alike
+
+
+def clean_headlines(headlines: pd.Series) -> pd.Series:
+    """``clean_headline`` of every headline, a column at a time: equal, element for element, to
+    ``headlines.map(clean_headline)`` (as text); only the headlines it would change go through it."""
+    text = headlines.astype("str")
+    dirty = text.str.contains(_NOT_CLEAN, regex=True).to_numpy(dtype=bool, na_value=True)
+    if dirty.any():
+        text = text.copy()
+        text[dirty] = [clean_headline(raw) for raw in headlines[dirty]]
+    return text
+
+
+# What normalise_headline cannot do a column at a time: markup and entities (cleaned first), and
+# the only characters whose lower case holds an ASCII letter (İ -> i̇, Kelvin sign K -> k).
+_NOT_PLAIN = re.compile("[<&\u0130\u212a]")
+_KEY_BLOCK = 1 << 16  # headlines per block of the byte arrays (a few MB each)
+
+
+def normalise_headlines(headlines: pd.Series) -> pd.Series:
+    """``normalise_headline`` of every headline, a column at a time: equal, element for element,
+    to ``headlines.map(normalise_headline)``, ten times faster on a big import.
+
+    Headlines without markup or entities are keyed from their UTF-8 bytes with numpy: cleaning
+    them changes only spaces, which the key turns to one space anyway; the bytes of a non-ASCII
+    character are never letters or digits, and only A-Z, İ and K lower to ones the key keeps.
+    The rest (and anything not text) go through ``normalise_headline`` one by one.
+    """
+    if not pd.api.types.is_string_dtype(headlines) or headlines.isna().any():
+        return headlines.map(normalise_headline)
+    array = pa.array(headlines.astype("str"))
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]  # concatenated frames
+    keys = [
+        _keys(chunk.slice(start, _KEY_BLOCK).cast(pa.large_string()))
+        for chunk in chunks
+        for start in range(0, len(chunk), _KEY_BLOCK)
+    ]
+    return pd.Series(
+        pd.array(pa.chunked_array(keys, type=pa.large_string()), dtype="str"), index=headlines.index
+    )
+
+
+def _keys(block: pa.LargeStringArray) -> pa.LargeStringArray:
+    keys = _ascii_keys(block)
+    slow = pc.match_substring_regex(block, _NOT_PLAIN.pattern)
+    if pc.any(slow).as_py():  # a block at a time: never a copy of the whole column
+        values = [normalise_headline(raw) for raw in pc.filter(block, slow).to_pylist()]
+        keys = pc.replace_with_mask(keys, slow, pa.array(values, type=pa.large_string()))
+    return keys
+
+
+def _ascii_keys(array: pa.LargeStringArray) -> pa.LargeStringArray:
+    """The key of each string from its bytes: A-Z lowered, letters and digits kept, every run of
+    other bytes one space, none at either end."""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    first, last = int(offsets[0]), int(offsets[-1])
+    data = (
+        np.frombuffer(array.buffers()[2], dtype=np.uint8)[first:last]
+        if last > first
+        else np.empty(0, np.uint8)
+    )
+    offsets, lengths = offsets - first, np.diff(offsets)
+    lower = data + ((data - 65) < 26).view(np.uint8) * np.uint8(32)  # uint8 arithmetic wraps
+    word = ((lower - 48) < 10) | ((lower - 97) < 26)
+    after_word = np.zeros(len(data), dtype=bool)
+    after_word[1:] = word[:-1]
+    after_word[offsets[:-1][lengths > 0]] = False  # a string's first byte follows none of its own
+    keep = word | after_word  # letters and digits, and the first byte of each run of others
+    out = np.where(word, lower, np.uint8(32))[keep]
+    sizes = np.diff(np.searchsorted(np.flatnonzero(keep), offsets))  # bytes kept per string
+    ends = np.cumsum(sizes) - 1
+    trailing = (sizes > 0) & (out[np.maximum(ends, 0)] == 32) if len(out) else np.zeros(len(sizes), bool)
+    if trailing.any():  # a run of others at the end: its space goes
+        out = np.delete(out, ends[trailing])
+        sizes[trailing] -= 1
+    new_offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(
+        len(array), pa.py_buffer(new_offsets), pa.py_buffer(out.tobytes())
+    )
 
 
 def markup_tags(raw: str) -> list[str]:

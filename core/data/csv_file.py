@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # Signatures of files that are certainly not CSV text, with what they are.
@@ -35,6 +37,9 @@ _UTF16_BOMS = [
 ]
 # Characters no CSV cell should hold: C0 controls except tab, line feed and carriage return; DEL.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same, as bytes of UTF-8 text (where they are never part of a longer character): a file
+# without one has no cell to search.
+CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class NotCsvText(ValueError):
@@ -59,17 +64,26 @@ def _line_of(data: bytes, offset: int) -> int:
 
 def decode(data: bytes) -> str:
     """The text of a CSV file's bytes, or NotCsvText naming the problem (byte offset and line)."""
+    return "".join(decode_pieces(data))
+
+
+def decode_pieces(data: bytes, size: int = 1 << 20) -> Iterator[str]:
+    """``decode(data)`` in pieces of about ``size`` bytes that end just after a line feed: the
+    same text, and the same NotCsvText, raised before the first piece. (The whole text of a
+    50 MB file is one string of 100 to 200 MB.)"""
     for signature, what in _BINARY_SIGNATURES:
         if data.startswith(signature):
             raise NotCsvText(f"not a text CSV file: it is {what}")
     for bom, encoding in _UTF16_BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding).removeprefix("\ufeff")
+                text = data.decode(encoding).removeprefix("\ufeff")
             except UnicodeDecodeError as exc:
                 raise NotCsvText(
                     f"not valid {encoding.upper()} text at byte offset {exc.start}; save the file as CSV UTF-8"
                 ) from exc
+            yield text
+            return
     head = data[:4096]
     if head and head.count(b"\x00") * 10 >= len(head) * 9:
         raise NotCsvText("not a text CSV file: it is NUL bytes")
@@ -79,23 +93,64 @@ def decode(data: bytes) -> str:
         ):
             raise NotCsvText("looks like UTF-16 text without a byte-order mark; save the file as CSV UTF-8")
         raise NotCsvText("not a text CSV file: it is mostly NUL bytes")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-        if controls * 10 > len(head):
-            raise NotCsvText("not a text CSV file: it holds binary data") from exc
-        bad = data[exc.start : exc.start + 1].hex().upper()
-        raise NotCsvText(
-            f"not UTF-8 text: byte 0x{bad} at byte offset {exc.start} (line {_line_of(data, exc.start)}) "
-            "is not UTF-8 (Latin-1 or Windows-1252?); save the file as CSV UTF-8"
-        ) from exc
+    # UTF-8, its byte-order mark dropped. A line feed byte is never part of a longer character,
+    # so pieces cut after one decode (and fail) exactly as the whole does.
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    pieces, start = [], bom
+    while start < len(data):
+        end = data.find(b"\n", start + size)
+        end = len(data) if end < 0 else end + 1
+        pieces.append((start, end))
+        start = end
+    for start, end in pieces:  # every byte checked before any text is given
+        try:
+            data[start:end].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # Offsets as data.decode("utf-8-sig") gave them: from after the byte-order mark.
+            offset = start - bom + exc.start
+            controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+            if controls * 10 > len(head):
+                raise NotCsvText("not a text CSV file: it holds binary data") from exc
+            bad = data[offset : offset + 1].hex().upper()
+            raise NotCsvText(
+                f"not UTF-8 text: byte 0x{bad} at byte offset {offset} (line {_line_of(data, offset)}) "
+                "is not UTF-8 (Latin-1 or Windows-1252?); save the file as CSV UTF-8"
+            ) from exc
+    for start, end in pieces:
+        yield data[start:end].decode("utf-8")
 
 
 def rows(text: str) -> list[list[str]]:
     """Every record of the text, blank lines as [] so that index + 1 is the spreadsheet row."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        return list(reader)
-    except csv.Error as exc:
-        raise NotCsvText(f"cannot read the file as CSV at line {reader.line_num}: {exc}") from exc
+    return [record for block in record_blocks([text], 1 << 16) for record in block]
+
+
+def record_blocks(pieces: Iterable[str], size: int) -> Iterator[list[list[str]]]:
+    """``rows`` of the text given in pieces that each end a line (``decode_pieces``), ``size``
+    records at a time: a big file's cells need not all be Python strings at once (and no Python
+    code runs per record). NotCsvText where the text stops being CSV."""
+    reader = csv.reader(itertools.chain.from_iterable(map(_lines, pieces)), strict=True)
+    while True:
+        try:
+            block = list(itertools.islice(reader, size))
+        except csv.Error as exc:
+            raise NotCsvText(f"cannot read the file as CSV at line {reader.line_num}: {exc}") from exc
+        if not block:
+            return
+        yield block
+
+
+def _lines(text: str, chunk: int = 1 << 20) -> Iterator[str]:
+    """The lines ``io.StringIO(text, newline="")`` yields (ends kept, split at \\n, \\r or \\r\\n),
+    read a megabyte at a time: one StringIO of a 50 MB file holds 200 MB (4 bytes a character).
+    Chunks end just after a \\n, so no line and no \\r\\n is ever cut in two."""
+    return itertools.chain.from_iterable(io.StringIO(text[a:b], newline="") for a, b in _chunks(text, chunk))
+
+
+def _chunks(text: str, size: int) -> Iterator[tuple[int, int]]:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        yield start, end
+        start = end

@@ -55,6 +55,7 @@ def import_file(
     if earlier is not None:  # don't parse what is known
         return FileImport(ImportResult(0, 0, True, import_id=earlier.id), LoadReport(), filename, fmt, sha256)
     loaded = _load(source, data, fmt, filename)
+    del data  # 50 MB for a big file, no longer needed while the arms are written
     result = import_arms(session, loaded.arms, fmt, filename, sha256, loaded.report)
     return FileImport(result, loaded.report, filename, fmt, sha256)
 

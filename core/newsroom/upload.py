@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.basics.text import normalise_headline
+from core.basics.text import normalise_headline, normalise_headlines
 from core.data.loaders import outcomes_test_problems
 from db.imports import claim_import, find_import
 
@@ -46,7 +46,7 @@ def plan_upload(
     by_key: dict[frozenset[str], int] = {}
     for test_id, headlines in saved_tests.items():
         by_key.setdefault(frozenset(normalise_headline(h) for h in headlines), test_id)
-    frame = arms.assign(row=range(2, len(arms) + 2), key=arms["headline"].map(normalise_headline))
+    frame = arms.assign(row=range(2, len(arms) + 2), key=normalise_headlines(arms["headline"]))
     # load_outcomes refuses these already; checked again (same rule) for arms from elsewhere.
     found = outcomes_test_problems(frame.assign(test_id=frame["test_id"].str.split(":", n=1).str[-1]))
     problems = [problem for _, problem in sorted(found, key=lambda item: item[0])]
