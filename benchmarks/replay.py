@@ -277,8 +277,8 @@ def markdown(report: dict) -> str:
         f"`python -m benchmarks.replay --retrains {report['retrains']}"
         + (f" --base {report['base']}" if report["base"] != "trained per adoption day" else "")
         + "` on "
-        f"{report['machine']['cpu_description']}, 2 cores, shared with other work "
-        "during the run: seconds are upper bounds).",
+        f"{report['machine']['cpu_description']} with 2 cores, shared with other work during the run "
+        "(seconds are upper bounds).",
         "",
         (
             f"Adoption-day model: `{report['base']}`, trained on every test before each archive's forward "
