@@ -253,6 +253,7 @@ else:
     st.dataframe(
         by_version,
         hide_index=True,
+        placeholder="",  # a version without a significant test has no accuracy there yet
         column_config={
             "version": st.column_config.TextColumn(help="The model version that made the forecast."),
             "tests": st.column_config.NumberColumn(

@@ -43,12 +43,17 @@ def test_soup_seeds_start_with_the_config_seed_without_repeats():
 def test_data_seed_fixes_the_dev_split_across_training_seeds(tiny_base):
     pairs = planted_pairs(30)
     devs = [
-        set(pairs_fit_dev(config(tiny_base, seed=s, data_seed=7), None, train_pairs=pairs)[2]["test_id"])
+        set(
+            pairs_fit_dev(config(tiny_base, seed=s, data_seed=7, dev_split="test"), None, train_pairs=pairs)[
+                2
+            ]["test_id"]
+        )
         for s in (1, 2)
     ]
     assert devs[0] == devs[1] and devs[0]
     own = [
-        set(pairs_fit_dev(config(tiny_base, seed=s), None, train_pairs=pairs)[2]["test_id"]) for s in (1, 2)
+        set(pairs_fit_dev(config(tiny_base, seed=s, dev_split="test"), None, train_pairs=pairs)[2]["test_id"])
+        for s in (1, 2)
     ]
     assert own[0] != own[1]  # without data_seed each seed carves its own
 
@@ -106,14 +111,11 @@ def test_command_line_soup_seeds_reach_the_config():
 
 
 def test_ingredients_sharing_a_data_seed_train_on_the_same_sample(monkeypatch):
-    from core.data.splits import Split
     from core.training.config import TrainConfig
     from core.training.data import training_pairs
 
     pairs = planted_pairs(40)
-    monkeypatch.setattr(
-        "core.training.data.dataset_split", lambda name, settings: Split(pairs, pairs.iloc[:0])
-    )
+    monkeypatch.setattr("core.training.data.archive_training_pairs", lambda name, settings, split: pairs)
     sample = {
         s: set(
             training_pairs(TrainConfig(datasets=("x",), max_train_pairs=10, seed=s, data_seed=5), None)[

@@ -50,7 +50,9 @@ class TransformerPredictor:
         self.name = f"transformer ({model_dir.name})"
         # Which archive tests it trained on (core.data.datasets.ARCHIVE_SPLITS): decides on
         # which held-out pairs its figures mean anything.
-        self.trained_split = scorer.manifest.get("settings", {}).get("split", "test")
+        self.trained_split = (
+            (getattr(scorer, "manifest", None) or {}).get("settings", {}).get("split", "test")
+        )
 
     def fit(self, train_pairs: pd.DataFrame) -> TransformerPredictor:
         return self  # trained by `python -m core train`; evaluation never refits it
