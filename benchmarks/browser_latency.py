@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,25 +31,12 @@ from playwright.sync_api import Page, sync_playwright
 from benchmarks.bench import DRAFTS, write_results
 from core.basics.settings import REPO_ROOT, load_settings
 from core.model.hardware import cpu_kind, describe_cpu
+from tests.browser import free_port, healthy
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 EDITS = ["island", "country", "nation", "isle", "archipelago"]  # draft 3's word, replaced in turn
 TARGETS = {"first_visit_s": 5.0, "scores_s": 0.5, "highlights_10_s": 2.0, "one_word_edit_s": 0.6}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def highlighted(page: Page, text: str, timeout_s: float = 60) -> float:

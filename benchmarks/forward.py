@@ -29,7 +29,7 @@ from core.basics.settings import REPO_ROOT as ROOT
 from core.basics.settings import load_settings
 from core.data.datasets import DATASETS, dataset_pairs
 from core.data.pairs import pair_contexts
-from core.data.splits import split_by_test, split_by_time
+from core.data.splits import newest_cutoff, split_by_test, split_by_time
 from core.evaluation.metrics import evaluate_pairs
 from core.model.baselines import TfidfPairLR
 from core.training.config import TrainConfig
@@ -45,12 +45,6 @@ class Sets:
     forward: pd.DataFrame
     cutoff: str
     dropped_for_leakage: int
-
-
-def newest_cutoff(pairs: pd.DataFrame, newest: float) -> str:
-    """The date from which the newest ``newest`` share of tests ran."""
-    test_dates = pd.to_datetime(pairs.groupby("test_id")["date"].min()).sort_values()
-    return test_dates.iloc[int(len(test_dates) * (1 - newest))].strftime("%Y-%m-%d")
 
 
 def archive_sets(name: str, newest: float, settings) -> Sets:

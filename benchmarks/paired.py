@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 
+from core.basics.stats import log_losses
 from core.data.datasets import DATASETS, dataset_split
 from core.data.pairs import pair_contexts
 from core.evaluation.metrics import cluster_weights, evaluate_pairs
@@ -27,11 +28,10 @@ def measured(proba, settings) -> dict:
         p = proba(valid)
         metrics = {k: dataclasses.asdict(v) for k, v in evaluate_pairs(valid, p, settings).items()}
         y = valid["label"].to_numpy() == 1
-        pc = np.clip(p, 1e-7, 1 - 1e-7)
         result[name] = {
             "metrics": metrics,
             "correct": (p > 0.5) == y,
-            "loss": -np.where(y, np.log(pc), np.log(1 - pc)),  # per pair (n,)
+            "loss": log_losses(y, p),  # per pair (n,)
             "significant": valid["significant"].to_numpy(bool),
             "tests": valid["test_id"].to_numpy(),
         }

@@ -23,17 +23,19 @@ import dataclasses
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 from benchmarks.bench import machine, write_results
+from benchmarks.paired import paired_difference
 from core.basics.settings import REPO_ROOT, load_settings
-from core.basics.stats import sigmoid
+from core.basics.stats import log_losses, sigmoid
 from core.data.datasets import DATASETS, forward_split
 from core.data.pairs import pair_contexts
-from core.evaluation.metrics import cluster_weights, evaluate_pairs
+from core.evaluation.metrics import evaluate_pairs
 from core.model.baselines import TfidfPairLR
 from core.model.scorer import HeadlineScorer
 from core.training.calibration import fit_temperature
@@ -64,19 +66,18 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
-def trained_scorer(name: str, config: TrainConfig, settings) -> tuple[HeadlineScorer, float]:
-    """(scorer, training seconds): trained now, or loaded when this config was trained before."""
-    folder = WORK / slug(name)
+def trained(folder: Path, config: TrainConfig, settings, **train_kwargs) -> tuple[HeadlineScorer, float]:
+    """(scorer, training seconds): loaded from folder when it holds a model of this config,
+    else trained now (``train_kwargs`` go to :func:`core.training.loop.train`) and saved there."""
     wanted = {k: v for k, v in dataclasses.asdict(config).items() if k != "extra_pairs_note"}
     wanted = json.loads(json.dumps(wanted))  # tuples as lists, as in the manifest
     if (folder / "manifest.json").is_file():
         scorer = HeadlineScorer.from_pretrained(folder)
-        trained = {k: scorer.manifest["settings"].get(k) for k in wanted}
-        if trained == wanted:
-            return scorer, scorer.manifest["training"]["seconds"]
-    print(f"training {name} ...", file=sys.stderr)
+        if {k: scorer.manifest["settings"].get(k) for k in wanted} == wanted:
+            return scorer, float(scorer.manifest.get("training", {}).get("seconds", 0.0))
+    print(f"training {folder.name} ...", file=sys.stderr)
     started = time.perf_counter()
-    result = train(config, settings)
+    result = train(config, settings, **train_kwargs)
     seconds = time.perf_counter() - started
     result.scorer.save_pretrained(folder, result.manifest)
     return HeadlineScorer.from_pretrained(folder), seconds
@@ -87,28 +88,19 @@ def margins(scorer, pairs: pd.DataFrame) -> np.ndarray:
     return scorer.pair_margins(list(pairs["headline_a"]), list(pairs["headline_b"]), pair_contexts(pairs))
 
 
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
 def paired(challenger: np.ndarray, base: np.ndarray, pairs: pd.DataFrame, mask, settings) -> dict:
     """Mean of challenger − base over the masked pairs, with a 95% interval resampling tests."""
-    d = (challenger - base)[mask]
-    tests = pairs["test_id"].to_numpy()[mask]
-    if len(d) == 0:
+    if not mask.any():
         return {"value": float("nan"), "low": float("nan"), "high": float("nan")}
-    draws = np.concatenate(
-        [w @ d / w.sum(axis=1) for w in cluster_weights(tests, settings.bootstrap_samples, settings.seed)]
-    )
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return {"value": float(d.mean()), "low": float(low), "high": float(high)}
+    tests = pairs["test_id"].to_numpy()[mask]
+    return paired_difference({"d": challenger[mask], "tests": tests}, {"d": base[mask]}, "d", settings)
 
 
 def per_pair(z: np.ndarray, pairs: pd.DataFrame) -> dict[str, np.ndarray]:
-    y = pairs["label"].to_numpy() == 1
-    p = np.clip(sigmoid(z), 1e-7, 1 - 1e-7)
-    return {"correct": ((p > 0.5) == y).astype(float), "loss": -np.where(y, np.log(p), np.log(1 - p))}
+    """Whether each pair's call is right, and its log loss, from margins z. (n,) each"""
+    y = pairs["label"].to_numpy(float)
+    p = sigmoid(z)
+    return {"correct": ((p > 0.5) == (y == 1)).astype(float), "loss": log_losses(y, p)}
 
 
 def row(name: str, z: dict, base_z: dict, forward: dict, settings, seconds: float | None) -> dict:
@@ -151,8 +143,10 @@ def posthoc_rows(name: str, scorer, z: dict, base_z: dict, forward: dict, settin
     y_dev = dev["label"].to_numpy(int)
     z_dev = margins(scorer, dev)
 
-    def z_tfidf(pairs: pd.DataFrame) -> np.ndarray:
-        return logit(tfidf.predict_pairs(list(pairs["headline_a"]), list(pairs["headline_b"])))
+    def z_tfidf(pairs: pd.DataFrame) -> np.ndarray:  # its pairwise logit: a score difference
+        return tfidf.headline_scores(list(pairs["headline_a"])) - tfidf.headline_scores(
+            list(pairs["headline_b"])
+        )
 
     w = ensemble_weights(z_dev, z_tfidf(dev), y_dev)
     ensemble = {a: w[0] * z[a] + w[1] * z_tfidf(p) for a, p in forward.items()}
@@ -240,7 +234,7 @@ def main() -> int:
     names = [n for n in RECIPES if args.only is None or n in args.only or n == BASELINE]
     z_all, rows = {}, []
     for name in names:
-        scorer, seconds = trained_scorer(name, RECIPES[name], settings)
+        scorer, seconds = trained(WORK / slug(name), RECIPES[name], settings)
         z_all[name] = {a: margins(scorer, p) for a, p in forward.items()}
         rows.append(row(name, z_all[name], z_all[BASELINE], forward, settings, seconds))
         if RECIPES[name].dev_split == "time":

@@ -36,7 +36,7 @@ import pandas as pd
 import torch
 
 from benchmarks.bench import machine, write_results
-from benchmarks.recipe import paired, per_pair
+from benchmarks.recipe import paired, per_pair, trained
 from core.basics.settings import REPO_ROOT, load_settings
 from core.basics.stats import sigmoid
 from core.data.datasets import DATASETS, dataset_pairs, forward_split, load_arms
@@ -47,7 +47,6 @@ from core.model.scorer import HeadlineScorer
 from core.newsroom.recording import record
 from core.training.config import TrainConfig
 from core.training.fast_update import FastUpdateConfig, PairEncodings, choose_residual, fast_update
-from core.training.loop import train
 from db.engine import transaction
 from db.experiments import create_test
 from db.migrate import upgrade
@@ -66,21 +65,13 @@ def pre_adoption(day: str, settings) -> pd.DataFrame:
 def replay_stream(archive: str, day: str, settings) -> pd.DataFrame:
     """The archive's pairs from ``day`` on, headline-disjoint from its older tests, randomised only."""
     split = split_by_time(dataset_pairs(archive, settings), day)
-    stream = split.valid[~split.valid["unrandomised"]].copy()
-    stream["week"] = pd.to_datetime(stream["date"]).dt.to_period("W").dt.start_time
-    return stream.sort_values(["week", "test_id"]).reset_index(drop=True)
+    return by_week(split.valid[~split.valid["unrandomised"]])
 
 
-def trained(folder: Path, config: TrainConfig, settings, **kwargs) -> tuple[HeadlineScorer, float]:
-    """(scorer, seconds): trained and saved to folder, or loaded from it when already there."""
-    if (folder / "manifest.json").is_file():
-        scorer = HeadlineScorer.from_pretrained(folder)
-        return scorer, float(scorer.manifest.get("training", {}).get("seconds", 0.0))
-    started = time.perf_counter()
-    result = train(config, settings, **kwargs)
-    seconds = time.perf_counter() - started
-    result.scorer.save_pretrained(folder, result.manifest)
-    return HeadlineScorer.from_pretrained(folder), seconds
+def by_week(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs with the Monday of their week, in week and test order."""
+    weeks = pd.to_datetime(pairs["date"]).dt.to_period("W").dt.start_time
+    return pairs.assign(week=weeks).sort_values(["week", "test_id"]).reset_index(drop=True)
 
 
 class Encodings:
@@ -94,9 +85,10 @@ class Encodings:
     def pairs(self, pairs: pd.DataFrame) -> PairEncodings:
         texts = list(pairs["headline_a"]) + list(pairs["headline_b"])
         new = [t for t in dict.fromkeys(texts) if t not in self.score]
-        if new:
-            self.score.update(zip(new, self.scorer.score(new)))
-            self.feature.update(zip(new, self.scorer.features(new)))
+        if new:  # one encoding pass: the scores are the head's linear map of the encodings
+            features = self.scorer.features(new)
+            self.score.update(zip(new, self.scorer.scores_from_features(features)))
+            self.feature.update(zip(new, features))
         a, b = pairs["headline_a"], pairs["headline_b"]
         margins = np.array([self.score[x] - self.score[y] for x, y in zip(a, b)])
         diffs = np.array([self.feature[x] - self.feature[y] for x, y in zip(a, b)])
@@ -123,9 +115,7 @@ def forward_adoption(archive: str, settings) -> tuple[str, pd.DataFrame, pd.Data
     forward cutoff: the stream is the forward set that benchmarks/recipe.py measures on."""
     split = forward_split(archive, settings)
     pre = pd.concat([forward_split(n, settings).train for n in DATASETS], ignore_index=True)
-    stream = split.valid.copy()
-    stream["week"] = pd.to_datetime(stream["date"]).dt.to_period("W").dt.start_time
-    return split.cutoff, pre, stream.sort_values(["week", "test_id"]).reset_index(drop=True)
+    return split.cutoff, pre, by_week(split.valid)
 
 
 def retrain_weeks(n_weeks: int, retrains: int) -> set[int]:
@@ -144,9 +134,14 @@ def replay(archive: str, settings, retrains: int, db_url: str, base_dir: Path | 
     db_settings = dataclasses.replace(settings, database_url=db_url)
     upgrade(db_settings)
 
-    base_folder = base_dir or WORK / f"{archive}-base"
-    base_config = TrainConfig(epochs=1.0, dev_split="time")
-    base, base_seconds = trained(base_folder, base_config, settings, train_pairs=pre)
+    if base_dir is None:  # one epoch of the default recipe on what is known on the adoption day
+        base_folder = WORK / f"{archive}-base"
+        base, base_seconds = trained(
+            base_folder, TrainConfig(epochs=1.0, dev_split="time"), settings, train_pairs=pre
+        )
+    else:  # the model given, whatever recipe trained it
+        base_folder, base = base_dir, HeadlineScorer.from_pretrained(base_dir)
+        base_seconds = float(base.manifest.get("training", {}).get("seconds", 0.0))
     cache = Encodings(base)
     retrained, retrain_folder = base, base_folder
     residual = None

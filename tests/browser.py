@@ -54,7 +54,7 @@ def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
-        while not _healthy(url):
+        while not healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not become healthy; its output:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
@@ -68,7 +68,8 @@ def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
             process.wait()
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """Whether the Streamlit server at url answers its health check."""
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             return response.status == 200

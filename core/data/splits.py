@@ -92,13 +92,7 @@ def split_newest(pairs: pd.DataFrame, fraction: float) -> Split:
         newest = (first_date.iloc[rows] >= cutoff).to_numpy() if cutoff else np.zeros(len(rows), bool)
         if not newest.all():  # all on one day: no test is newer than another, none is held out
             held[rows] = newest
-    train, valid = pairs[~held], pairs[held]
-    leaked = shared_headlines(train, valid)
-    keep = ~(
-        valid["headline_a"].map(normalise_headline).isin(leaked)
-        | valid["headline_b"].map(normalise_headline).isin(leaked)
-    )
-    return Split(train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()))
+    return headline_disjoint(pairs[~held], pairs[held])
 
 
 def split_by_time(pairs: pd.DataFrame, cutoff: str) -> Split:
@@ -107,13 +101,20 @@ def split_by_time(pairs: pd.DataFrame, cutoff: str) -> Split:
     Undated pairs cannot be placed in time: they go to neither side, and are counted.
     """
     dates = pd.to_datetime(pairs["date"])
-    train, valid = pairs[dates < cutoff], pairs[dates >= cutoff]
     undated = int(dates.isna().sum())
+    return headline_disjoint(
+        pairs[dates < cutoff], pairs[dates >= cutoff], dropped_undated=undated, cutoff=cutoff
+    )
+
+
+def headline_disjoint(train: pd.DataFrame, valid: pd.DataFrame, **fields) -> Split:
+    """A split of train and valid, minus the valid pairs that share a normalised headline with
+    train (counted in ``dropped_for_leakage``); ``fields``: the Split's other fields."""
     leaked = shared_headlines(train, valid)
     keep = ~(
         valid["headline_a"].map(normalise_headline).isin(leaked)
         | valid["headline_b"].map(normalise_headline).isin(leaked)
     )
     return Split(
-        train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()), undated, cutoff
+        train.reset_index(drop=True), valid[keep].reset_index(drop=True), int((~keep).sum()), **fields
     )

@@ -36,18 +36,21 @@ class UpdateResult:
     promoted: bool = False
 
 
-def update_base(settings: Settings) -> ModelVersion | None:
-    """The model an update starts from: the active one, or the base it was itself updated from."""
+def update_base(settings: Settings) -> tuple[ModelVersion, dict] | None:
+    """(row, verified manifest) of the model an update starts from: the active one, or the base
+    it was itself updated from."""
     active = registry.active_version(settings)
     if active is None:
         return None
-    base = (registry.verify_model(settings, active).get("fast_update") or {}).get("base")
+    manifest = registry.verify_model(settings, active)
+    base = (manifest.get("fast_update") or {}).get("base")
     if not base:
-        return active
+        return active, manifest
     try:
-        return registry.get_version(settings, base)
+        row = registry.get_version(settings, base)
     except ValueError:  # the base was removed: start from the update itself
-        return active
+        return active, manifest
+    return row, registry.verify_model(settings, row)
 
 
 def unlearned_pairs(settings: Settings, base_manifest: dict) -> pd.DataFrame:
@@ -85,10 +88,11 @@ def update_and_register(
             None,
             f"the app serves the folder {settings.model_dir}, not a registered version: nothing to update",
         )
-    base = update_base(settings)
-    if base is None:
+    found = update_base(settings)
+    if found is None:
         return UpdateResult(None, "no active model to update")
-    pairs = unlearned_pairs(settings, registry.verify_model(settings, base))
+    base, base_manifest = found
+    pairs = unlearned_pairs(settings, base_manifest)
     if len(pairs) < config.min_pairs:  # said before the model is loaded: that takes seconds
         return UpdateResult(
             None,

@@ -48,10 +48,15 @@ def data_seed_of(config: TrainConfig) -> int:
 def pair_weights(pairs: pd.DataFrame, config: TrainConfig) -> np.ndarray:
     weight = np.ones(len(pairs))
     if config.pair_weighting == "significance":
-        weight = np.abs(2 * pairs["prob_a_better"].to_numpy(float) - 1)
+        weight = significance_weights(pairs)
     weight = np.where(pairs["unrandomised"].to_numpy(bool), weight * config.unrandomised_weight, weight)
     weight = weight * recency_weights(pairs, config.recency_half_life_days)
     return np.where(pairs["editor"].to_numpy(bool), weight * config.editor_weight, weight)
+
+
+def significance_weights(pairs: pd.DataFrame) -> np.ndarray:
+    """|2 P(a better) − 1| per pair: a clear result teaches more than a coin flip. (n,)"""
+    return np.abs(2 * pairs["prob_a_better"].to_numpy(float) - 1)
 
 
 def recency_weights(pairs: pd.DataFrame, half_life_days: float) -> np.ndarray:

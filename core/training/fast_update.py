@@ -30,6 +30,7 @@ from core.basics.stats import log_loss, sigmoid
 from core.data.pairs import pair_contexts
 from core.data.splits import split_newest
 from core.model.scorer import HeadlineScorer
+from core.training.data import significance_weights
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def pair_encodings(
 
 def pair_weights(pairs: pd.DataFrame, config: FastUpdateConfig) -> np.ndarray:
     if config.significance_weighting and "prob_a_better" in pairs:
-        return np.abs(2 * pairs["prob_a_better"].to_numpy(float) - 1) + 1e-3
+        return significance_weights(pairs) + 1e-3  # + 1e-3: a batch of exact ties still has weight
     return np.ones(len(pairs))
 
 
