@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.basics.settings import Settings
@@ -22,6 +23,11 @@ from core.basics.settings import Settings
 # A second writer waits this long for the first instead of failing with "database is locked";
 # importing a large file holds the write lock for a few seconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DriverMissing(SQLAlchemyError):
+    """The URL names a database whose Python driver is not installed (e.g. psycopg for
+    PostgreSQL): a database error like any other, so every page and command says so plainly."""
 
 
 def get_engine(settings: Settings) -> Engine:
@@ -42,6 +48,21 @@ def masked_url(settings: Settings) -> str:
     return make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
 
 
+def database_reason(exc: Exception) -> str:
+    """Why the database cannot be used, in the driver's own words (e.g. 'attempt to write a
+    readonly database') and without the SQL: one line for a page or a command."""
+    original = getattr(exc, "orig", None)
+    if original is not None:
+        reason = str(original)
+    elif isinstance(exc, DriverMissing):
+        reason = str(exc)
+    elif isinstance(exc, OSError) and exc.strerror:  # e.g. the SQLite file's folder cannot be made
+        reason = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        reason = type(exc).__name__
+    return " ".join(reason.split())
+
+
 @cache
 def _sessionmaker(url: str) -> sessionmaker[Session]:
     # Objects stay readable after commit: pages render what a query returned once the
@@ -53,7 +74,13 @@ def _sessionmaker(url: str) -> sessionmaker[Session]:
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except ImportError as exc:  # SQLAlchemy imports the driver here
+            raise DriverMissing(
+                f"its driver {exc.name or parsed.get_driver_name()} is not installed "
+                "(pip install -r requirements-postgres.txt)"
+            ) from exc
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)

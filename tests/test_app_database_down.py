@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,7 @@ DOWN = [
     "SQLite file that cannot be opened",
     "SQLite folder that does not exist and cannot be made",
     "PostgreSQL server not listening",
+    "PostgreSQL driver not installed",
 ]
 
 
@@ -113,11 +115,17 @@ def down_url(down: str, template: Path, tmp_path: Path) -> str:
     return f"postgresql+psycopg://editor@127.0.0.1:{closed_port()}/headline_lab?connect_timeout=5"
 
 
+def break_the_driver(down: str, monkeypatch) -> None:
+    if down == "PostgreSQL driver not installed":  # as on a machine set up without psycopg
+        monkeypatch.setitem(sys.modules, "psycopg", None)
+
+
 @pytest.mark.parametrize("down", DOWN)
 def test_the_models_page_says_what_is_wrong_what_still_works_and_what_to_do(
     down, root, template, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("HEADLINE_LAB_DATABASE_URL", down_url(down, template, tmp_path))
+    break_the_driver(down, monkeypatch)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -127,6 +135,8 @@ def test_the_models_page_says_what_is_wrong_what_still_works_and_what_to_do(
     shown = at.warning if down.startswith("read-only") else at.error
     [message] = [m.value for m in shown if "Compare page" in m.value]
     assert "cannot be used" in message  # what is wrong (the driver's reason follows)
+    if down == "PostgreSQL driver not installed":
+        assert "its driver psycopg is not installed (pip install -r requirements-postgres.txt)" in message
     assert "Drafts are still scored on the Compare page, by model tiny-test" in message  # what works
     assert "check the database (HEADLINE_LAB_DATABASE_URL)" in message  # what to do
     if down.startswith("read-only"):  # the registry is listed, nothing that writes can be clicked

@@ -1,3 +1,5 @@
+import sys
+
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
@@ -190,6 +192,20 @@ def test_cli_exits_2_when_the_format_cannot_be_told(cli_settings, tmp_path, caps
 
     assert main(["import", str(path)]) == 2
     assert "--format" in capsys.readouterr().err
+
+
+def test_cli_refuses_in_one_line_when_the_database_driver_is_not_installed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as on a machine set up without it
+    monkeypatch.setenv("HEADLINE_LAB_DATABASE_URL", "postgresql+psycopg://lab:s3cret@db.example/lab")
+    path = tmp_path / "june_outcomes.csv"
+    path.write_bytes(OUTCOMES_CSV)
+
+    assert main(["import", str(path)]) == 2
+
+    assert capsys.readouterr().err == (
+        "error: the database at postgresql+psycopg://lab:***@db.example/lab cannot be used: its driver "
+        "psycopg is not installed (pip install -r requirements-postgres.txt)\n"
+    )
 
 
 def test_cli_base_imports_the_bundled_archive_once(base_settings, monkeypatch, capsys):

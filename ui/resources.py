@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.basics.settings import Settings, load_settings
 from core.data.importer import base_corpus_imported
 from core.lifecycle.leftovers import remove_stale_tmp_folders
-from db.engine import masked_url, transaction
+from db.engine import database_reason, masked_url, transaction
 from db.migrate import upgrade
 
 # What a database that cannot be opened or written raises (an SQLite folder that cannot be made: OSError).
@@ -98,14 +98,7 @@ def database_problem() -> str | None:
 
 def database_message(exc: Exception) -> str:
     """A plain sentence for a database error: the driver's reason, no SQL, no traceback."""
-    original = getattr(exc, "orig", None)
-    if original is not None:
-        reason = str(original)
-    elif isinstance(exc, OSError) and exc.strerror:  # e.g. the SQLite file's folder cannot be made
-        reason = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    else:
-        reason = type(exc).__name__
-    reason = " ".join(reason.split())
+    reason = database_reason(exc)
     return f"The database at {masked_database_url()} cannot be used: {reason}{'' if reason.endswith(('.', '?', '!')) else '.'}"
 
 

@@ -15,10 +15,10 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.basics.settings import load_settings
-from core.cli.refusal import database_reason, refuse
+from core.cli.refusal import refuse
 from core.lifecycle.leftovers import remove_stale_tmp_folders
 from core.model.manifest import ModelLoadError
-from db.engine import masked_url
+from db.engine import database_reason, masked_url
 from db.migrate import upgrade
 
 COMMANDS = {
