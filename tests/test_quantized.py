@@ -58,6 +58,27 @@ def test_int8_linear_is_close_to_float_linear():
 
 
 @needs_int8
+def test_each_int8_output_row_depends_on_its_own_input_row_alone():
+    torch.manual_seed(1)
+    weight, bias = torch.randn(64, 48) * 0.1, torch.randn(64)
+    layer = Int8Linear(weight, bias)
+    x = torch.randn(5, 48)
+    loud = torch.randn(30, 48) * 40  # companions with a far larger range
+    assert torch.equal(layer(torch.cat([x, loud]))[:5], layer(x))
+    assert torch.equal(layer(x[2:3]), layer(x)[2:3])
+    torch.testing.assert_close(layer(torch.zeros(2, 48)), bias.expand(2, -1))  # a zero row: the bias
+
+
+@needs_int8
+def test_an_int8_score_does_not_move_with_the_texts_scored_beside_it(tiny_folder):
+    scorer = tiny_scorer(tiny_folder, "int8")
+    alone = scorer.score(TEXTS[:1])
+    beside = scorer.score(TEXTS)
+    # float32 matrix products may round differently with the batch's size, nothing more
+    np.testing.assert_allclose(beside[:1], alone, atol=1e-5)
+
+
+@needs_int8
 def test_int8_packed_encoder_stays_close_to_float32(tiny_folder):
     scorer = tiny_scorer(tiny_folder, "fp32")
     ids = scorer.tokenizer_(TEXTS, truncation=True, max_length=64)["input_ids"]
