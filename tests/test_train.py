@@ -162,3 +162,13 @@ def test_archive_pairs_given_to_training_sit_beside_the_editors_weighted(tiny_ba
 def test_a_zero_head_starts_every_headline_at_the_same_score(tiny_base):
     scorer = initial_scorer(TrainConfig(base_model=str(tiny_base), head_init="zero", precision="fp32"))
     assert np.ptp(scorer.score(["one headline", "another one entirely"])) == 0
+
+
+def test_the_token_budget_is_a_training_choice_the_saved_model_keeps(tiny_base, tmp_path):
+    scorer = initial_scorer(TrainConfig(base_model=str(tiny_base), max_tokens=4, precision="fp32"))
+    long = "one two three four five six seven eight"
+    # Words past the fourth token are never read, so they cannot change the score.
+    assert scorer.score([long])[0] == scorer.score([long.replace("eight", "nine")])[0]
+    assert scorer.score([long])[0] != scorer.score([long.replace("one", "nine")])[0]
+    scorer.save_pretrained(tmp_path / "m", {"settings": {}})
+    assert HeadlineScorer.from_pretrained(tmp_path / "m").max_tokens == 4

@@ -52,8 +52,6 @@ class Settings:
     forward_fraction: float = 0.15
     # Bootstrap resamples for 95% intervals in evaluation.
     bootstrap_samples: int = 1000
-    # Max tokens per headline fed to the encoder (headlines are short; 64 covers all).
-    max_tokens: int = 64
     # Retraining from editors' outcomes (Models page, `python -m core train --from-db --register`).
     # Warm start from the active model: it already knows the archive, so one epoch suffices.
     retrain_warm_start: bool = True

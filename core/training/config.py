@@ -50,6 +50,9 @@ class TrainConfig:
     # The checkpoint kept is the last one within this much dev log loss of the best: on a
     # ~2,000-pair dev split smaller differences are noise, and the later one trained longer.
     select_tolerance: float = 0.002
+    # Tokens per headline the encoder reads (headlines are short; 64 covers almost all); the
+    # manifest keeps it, and the scorer truncates to it when serving.
+    max_tokens: int = 64
     frozen_prefixes: tuple[str, ...] = ("encoder.embeddings.",)  # frozen: fewer weights to store
     context: str = "none"  # "excerpt": the encoder reads "headline [SEP] story excerpt"
     precision: str = "auto"  # bf16 autocast where the CPU/GPU supports it

@@ -55,6 +55,7 @@ def initial_scorer(config: TrainConfig) -> HeadlineScorer:
         precision=config.precision,
         frozen_prefixes=config.frozen_prefixes,
         context=config.context,
+        max_tokens=config.max_tokens,
     )
     if config.head_init == "zero":
         nn.init.zeros_(scorer.network_.head.weight)
