@@ -31,7 +31,7 @@ from playwright.sync_api import Page, sync_playwright
 from benchmarks.bench import DRAFTS, write_results
 from core.basics.settings import REPO_ROOT, load_settings
 from core.model.hardware import cpu_kind, describe_cpu
-from tests.browser import free_port, healthy
+from tests.browser import draft_box, free_port, healthy
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -55,7 +55,7 @@ def measure(page: Page, url: str, edits: int) -> dict:
     results: dict = {}
     start = time.perf_counter()
     page.goto(url)
-    page.get_by_label("Draft 1", exact=True).wait_for(state="visible", timeout=120_000)
+    draft_box(page, 1).wait_for(state="visible", timeout=120_000)
     results["first_visit_s"] = time.perf_counter() - start
     # The rest is steady state: the model has loaded (it loads while the editor starts typing).
     page.get_by_text("Model: ready").wait_for(timeout=120_000)
@@ -63,13 +63,13 @@ def measure(page: Page, url: str, edits: int) -> dict:
     count = page.get_by_label("Number of drafts")
     count.fill("10")
     count.press("Enter")
-    page.get_by_label("Draft 10", exact=True).wait_for(state="visible")
+    draft_box(page, 10).wait_for(state="visible")
     for i, draft in enumerate(DRAFTS[:-1]):
-        page.get_by_label(f"Draft {i + 1}", exact=True).fill(draft)
+        draft_box(page, i + 1).fill(draft)
     page.wait_for_timeout(3000)  # let the first nine settle: the paste of the tenth is timed
     page.wait_for_function("!document.body.innerText.includes('Explaining ')", timeout=120_000)
     start = time.perf_counter()
-    page.get_by_label("Draft 10", exact=True).fill(DRAFTS[-1])
+    draft_box(page, 10).fill(DRAFTS[-1])
     page.wait_for_function(
         "document.body.innerText.split('win probability').length - 1 === 10 && "
         f"document.body.innerText.includes({json.dumps(DRAFTS[-1][:30])})",
@@ -87,7 +87,7 @@ def measure(page: Page, url: str, edits: int) -> dict:
     times = []
     for word in EDITS[1 : edits + 1]:
         text = DRAFTS[2].replace("island", word)
-        page.get_by_label("Draft 3", exact=True).fill(text)
+        draft_box(page, 3).fill(text)
         times.append(highlighted(page, text))
     results["one_word_edit_s"] = statistics.median(times)
     results["one_word_edit_all_s"] = times
@@ -147,7 +147,7 @@ def main() -> int:
                 times = []
                 for word in EDITS[1 : args.edits + 1]:
                     text = DRAFTS[2].replace("island", word + "s")
-                    page.get_by_label("Draft 3", exact=True).fill(text)
+                    draft_box(page, 3).fill(text)
                     times.append(highlighted(page, text))
                 results["one_word_edit_during_retrain_s"] = statistics.median(times)
             browser.close()

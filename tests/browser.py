@@ -105,6 +105,12 @@ def screenshot(page: Page, path: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def draft_box(page: Page, number: int):
+    """Compare's text box for draft ``number`` (1-based). By role: the test planner's picker
+    shows its chosen drafts as tags with the same accessible name."""
+    return page.get_by_role("textbox", name=f"Draft {number}", exact=True)
+
+
 def go_to(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
 

@@ -23,6 +23,7 @@ from tests.browser import (
     ROOT,
     TIMEOUT_MS,
     chromium,
+    draft_box,
     fits_the_window,
     go_to,
     no_error_shown,
@@ -68,7 +69,7 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         expect(page.get_by_role("heading", name="Compare drafts")).to_be_visible()
 
         for i, draft in enumerate(DRAFTS):
-            page.get_by_label(f"Draft {i + 1}", exact=True).fill(draft)
+            draft_box(page, i + 1).fill(draft)
         rows = page.get_by_text("win probability", exact=False)
         expect(rows).to_have_count(3)
         highlighted = page.locator(".headline-lab-lime span[title]")  # LIME word spans
@@ -137,7 +138,7 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         screenshot(page, screenshots / "models.png")
 
         go_to(page, "Compare")
-        page.get_by_label("Draft 1", exact=True).fill(SCRIPT_DRAFT)
+        draft_box(page, 1).fill(SCRIPT_DRAFT)
         first = page.locator(".headline-lab-lime", has_text="window.__xss")  # wherever it ranks
         expect(first).to_have_text(SCRIPT_DRAFT)  # the literal text, tags and all
         expect(page.get_by_text("Draft 1 contains markup")).to_be_visible()
@@ -178,7 +179,7 @@ def test_a_bookmarked_page_as_the_first_request_after_a_start_runs_inside_the_ap
 def save_test(page: Page, drafts: list[str], editor: str) -> str:
     """Type drafts on Compare, save them as a test, return its id."""
     for i, draft in enumerate(drafts):
-        page.get_by_label(f"Draft {i + 1}", exact=True).fill(draft)
+        draft_box(page, i + 1).fill(draft)
     expect(page.get_by_text("win probability", exact=False)).to_have_count(len(drafts))
     page.get_by_label("Your name").fill(editor)
     page.get_by_role("button", name="Save as test").click()
