@@ -87,6 +87,7 @@ def test_the_command_and_the_background_job(lab, monkeypatch, capsys):
     assert "registered" in capsys.readouterr().out
     record_outcomes(lab, 5, start=5)
     job = learning.start_update(lab, by="desk")
+    assert learning.start_update(lab, by="desk") is None  # one at a time: it reads every outcome
     deadline = time.monotonic() + 120
     while (status := learning.latest_update(lab))["state"] not in ("done", "failed"):
         assert time.monotonic() < deadline, status

@@ -136,6 +136,16 @@ def job_ids(settings: Settings, kind: str | None = None) -> list[str]:
     return sorted((i for i in ids if kind is None or f"-{kind}-" in i), reverse=True)
 
 
+def running_job(settings: Settings, kind: str, status=read_status) -> str | None:
+    """The newest job of this kind whose worker is still at work (state and process), or None.
+    ``status`` reads a job's status (a kind may settle its dead workers as it reads)."""
+    for job_id in job_ids(settings, kind):
+        current = status(settings, job_id)
+        if current["state"] in RUNNING and current.get("alive"):
+            return job_id
+    return None
+
+
 def request_cancel(settings: Settings, job_id: str) -> None:
     (job_dir(settings, job_id) / "cancel").touch()
 

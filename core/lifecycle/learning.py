@@ -126,9 +126,8 @@ def start_update(settings: Settings, by: str | None = None) -> str | None:
     registered version an update could follow."""
     if settings.model_dir:
         return None
-    for job_id in jobs.job_ids(settings, KIND):
-        if jobs.read_status(settings, job_id).get("alive"):
-            return None  # the running one reads the database when it starts: a later one follows
+    if jobs.running_job(settings, KIND):
+        return None  # the running one reads the database when it starts: a later one follows
     return jobs.start(settings, KIND, ["update"] + (["--by", by] if by else []), {"by": by})
 
 

@@ -57,10 +57,7 @@ def latest_job(settings: Settings) -> str | None:
 
 
 def running_job(settings: Settings) -> str | None:
-    for job_id in jobs.job_ids(settings, KIND):
-        if retrain_status(settings, job_id)["state"] in jobs.RUNNING:
-            return job_id
-    return None
+    return jobs.running_job(settings, KIND, retrain_status)
 
 
 def start_retrain(settings: Settings, by: str | None = None, extra_args: list[str] | tuple = ()) -> str:
