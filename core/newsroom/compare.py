@@ -147,4 +147,24 @@ def track_record(manifest: dict) -> str | None:
         line += (
             f"; {right_clear:.0%} on the {clear:,} clear-cut ones (a significant difference in click rate)"
         )
-    return line + ". A coin flip would be 50%."
+    return line + ". A coin flip would be 50%." + newer_tests_line(manifest)
+
+
+ARCHIVE_TITLES = {"upworthy": "Upworthy", "ars": "Ars Technica"}
+
+
+def newer_tests_line(manifest: dict) -> str:
+    """How its recipe did on tests newer than any it learned from (the manifest's
+    ``forward_evaluation``: a twin trained before each archive's cutoff), or "" without it."""
+    archives = ((manifest or {}).get("forward_evaluation") or {}).get("archives") or {}
+    parts = [
+        f"{m['accuracy_significant']:.0%} ({ARCHIVE_TITLES.get(name, name)})"
+        for name, m in archives.items()
+        if m.get("accuracy_significant") is not None
+    ]
+    if not parts:
+        return ""
+    return (
+        " On each archive's newest tests, newer than any it learned from (as yours will be), the "
+        f"same recipe trained on older tests only picked the clear-cut winner {' and '.join(parts)}."
+    )
