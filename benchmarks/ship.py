@@ -47,12 +47,21 @@ def forward_record(report: dict, name: str) -> dict:
     }
 
 
+# What a manifest written before a setting existed implies: the behaviour of the code then.
+BEFORE_RECORDED = {
+    "dev_split": "test",
+    "recency_half_life_days": 0.0,
+    "head_init": "random",
+    "context": "none",
+}
+
+
 def recipe_mismatches(manifest: dict, config: TrainConfig) -> dict:
     """{setting: (recipe's, folder's)} for settings the folder's manifest records differently
     (``split`` aside: a shipped model trains on the split by test, its twin before the cutoff).
-    Settings added after the folder was trained are not in its manifest and not compared."""
+    A setting the manifest lacks is read as BEFORE_RECORDED says, else not compared."""
     wanted = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as lists, as in a manifest
-    recorded = manifest.get("settings", {})
+    recorded = {**BEFORE_RECORDED, **manifest.get("settings", {})}
     return {
         k: (v, recorded[k])
         for k, v in wanted.items()
