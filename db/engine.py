@@ -77,10 +77,11 @@ def _engine(url: str) -> Engine:
         try:
             return create_engine(url, pool_pre_ping=True)
         except ImportError as exc:  # SQLAlchemy imports the driver here
-            raise DriverMissing(
-                f"its driver {exc.name or parsed.get_driver_name()} is not installed "
-                "(pip install -r requirements-postgres.txt)"
-            ) from exc
+            driver = exc.name or parsed.get_driver_name()
+            # The project pins PostgreSQL's driver; any other database's is the site's choice.
+            postgres = parsed.get_backend_name() == "postgresql"
+            install = "pip install -r requirements-postgres.txt" if postgres else f"pip install {driver}"
+            raise DriverMissing(f"its driver {driver} is not installed ({install})") from exc
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,13 @@ def test_a_postgresql_url_without_its_driver_installed_is_a_plain_database_error
     )
 
 
+def test_another_databases_missing_driver_names_that_driver(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pymysql", None)
+    with pytest.raises(DriverMissing) as refused:
+        get_engine(Settings(database_url="mysql+pymysql://lab@db.example/lab"))
+    assert database_reason(refused.value) == "its driver pymysql is not installed (pip install pymysql)"
+
+
 def test_database_reason_is_the_drivers_words_without_the_sql(tmp_path):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'lab.db'}")
     with pytest.raises(OperationalError) as failed, transaction(settings) as session:
