@@ -70,11 +70,11 @@ with answer:
 
     ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
     verdict = call(ranked, settings.too_close_below)
-    headline_of = dict(zip(ranked["draft"], ranked["headline"]))
+    typed = {d.number: " ".join(d.raw.split()) for d in ready}  # as the editor typed it, tags too
     st.subheader("Predicted winner" if not verdict.too_close else "Too close to call")
     (st.info if verdict.too_close else st.success)(verdict.sentence())
     st.markdown(
-        f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(headline_of[verdict.leader])}**"
+        f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(typed[verdict.leader])}**"
     )
     st.dataframe(
         ranked[["rank", "draft", "win_probability"]],  # the headlines are in the boxes beside

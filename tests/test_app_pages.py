@@ -21,6 +21,7 @@ from db import experiments
 from db.engine import get_sessionmaker
 from db.schema import Outcome, Test
 from tests.app_env import TINY_VERSION, app_environment, copy_database, template_database, tiny_model
+from ui.markdown import escape_markdown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE, RECORD = "pages/compare.py", "pages/record_outcome.py"
@@ -179,6 +180,29 @@ def test_markup_is_shown_as_text_and_too_long_drafts_are_refused(Session):
     assert [w.value for w in at.warning] == [
         "Draft 3: headline too long (301 characters, at most 300) — left out of the comparison."
     ]
+
+
+def test_the_leading_headline_is_named_as_typed_markup_and_all(Session):
+    typed = ["<script>alert('x')</script> Cats", "<img src=x onerror=alert(2)>  Dogs"]
+    at = type_drafts(open_app(), typed)
+
+    [lead] = [m.value for m in at.markdown if m.value.startswith("Leading headline")]
+    number = int(re.search(r"\(draft (\d)\)", lead).group(1))
+    shown = " ".join(typed[number - 1].split())  # spaces collapsed, nothing else changed
+    assert lead.endswith(f"**{escape_markdown(shown)}**")
+
+
+def test_planning_the_test_sizes_each_draft_against_the_leader(Session):
+    at = type_drafts(open_app(), DRAFTS)
+    at.toggle(key="plan_estimate").set_value(True).run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    [usual] = [n for n in at.number_input if n.label == "Usual click rate (%)"]
+    assert 0.01 <= usual.value <= 50  # the archive's median: no outcomes recorded yet
+    plan = next(d.value for d in at.dataframe if "impressions per headline" in d.value.columns)
+    assert len(plan) == 2  # the first two drafts are picked by default
+    assert np.isnan(plan["impressions per headline"].iloc[0])  # the leader's own row: blank
+    assert plan["impressions per headline"].iloc[1] > 0
 
 
 def test_drafts_survive_a_visit_to_another_page(Session):

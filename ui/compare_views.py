@@ -31,18 +31,21 @@ def plan_table(plan: pd.DataFrame) -> None:
     st.dataframe(
         plan,
         hide_index=True,
+        placeholder="",  # the leader's own row has no lift and no sample size
         column_config={
             "draft": st.column_config.NumberColumn("draft", format="%d"),
             "predicted click rate": st.column_config.NumberColumn(
                 format="percent", help="What the model's margin implies at the usual click rate."
             ),
             "lift of the leader over it": st.column_config.NumberColumn(
-                format="percent", help="How much more often the leading draft would be clicked."
+                format="percent",
+                help="How much more often the leading draft would be clicked (blank on the leader's own row).",
             ),
             "impressions per headline": st.column_config.NumberColumn(
                 format="localized",
                 help="Impressions each headline needs so that this lift shows as significant "
-                "8 times in 10 (5% false alarms, split over the comparisons with the leader).",
+                "8 times in 10 (5% false alarms, split over the comparisons with the leader); blank on the "
+                "leader's own row.",
             ),
         },
     )
