@@ -249,11 +249,18 @@ def summary_line(judged: pd.DataFrame) -> str:
     """One sentence: how many tests, how many had a clear winner, how often the model called it."""
     tests = len(judged)
     clear = judged["model_correct"].dropna()
-    line = f"{tests} test(s) with an outcome; {int(judged['significant'].sum())} had a clear winner."
+    significant = int(judged["significant"].sum())
+    line = f"{tests} test(s) with an outcome; {significant} had a clear winner."
     if len(clear):
         line += f" The model picked that winner in {int(clear.sum())} of {len(clear)} ({clear.mean():.0%})."
     else:
         line += " None with a clear winner was forecast by the model yet, so its live accuracy is still open."
+    unforecast = significant - len(clear)
+    if len(clear) and unforecast > 0:  # the sentence's two counts differ: say why
+        line += (
+            f" The other {unforecast} had no forecast saved before the test ran (uploaded, or typed in "
+            "on Record outcome), so they are not counted."
+        )
     return line
 
 
