@@ -256,6 +256,13 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
 
     assert not at.error and at.success[0].value == f"Outcome of test #{test_id} recorded."
     assert any(m.value.startswith("**Winner: You won") for m in at.markdown)
+    assert any(  # the p-value in words first: 120 vs 60 clicks of 1,000 is no fluke
+        c.value.startswith(
+            "Best against runner-up: if the headlines were equally good, a gap this large would "
+            "turn up by chance less than 1 time in 1,000 (p-value"
+        )
+        for c in at.caption
+    )
     (arms,) = [d for d in at.dataframe if "likely range" in d.value.columns]
     # Issue #14: short headings, each explained one hover away; nothing to say is no column, never "None".
     assert shown_columns(arms) == [

@@ -10,7 +10,7 @@ from core.data.loaders import RowsRefused, load_outcomes
 from core.newsroom.entry import count_problems, parse_counts
 from core.newsroom.recording import SavedPrediction, record, saved_prediction
 from core.newsroom.upload import plan_upload
-from core.newsroom.verdict import summarise
+from core.newsroom.verdict import chance_in_words, summarise
 from db import experiments
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
@@ -272,3 +272,18 @@ def test_outcome_helpers_accept_numpy_and_pandas_counts():
     frame = pd.DataFrame({"impressions": np.array([100, 100]), "clicks": np.array([10, 20])})
     counts = parse_counts(list(zip(frame["impressions"], frame["clicks"])))
     assert counts == [(100, 10), (100, 20)] and all(type(v) is int for pair in counts for v in pair)
+
+
+@pytest.mark.parametrize(
+    ("p_value", "odds"),
+    [
+        (2.56e-06, "less than 1 time in 1,000"),
+        (0.0312, "about 1 time in 32"),
+        (0.2, "about 1 time in 5"),
+        (0.7, "as often as not"),
+    ],
+)
+def test_a_p_value_in_words(p_value, odds):
+    assert chance_in_words(p_value) == (
+        f"if the headlines were equally good, a gap this large would turn up by chance {odds}"
+    )

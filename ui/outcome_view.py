@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.newsroom.verdict import OutcomeSummary
+from core.newsroom.verdict import OutcomeSummary, chance_in_words
 from ui.markdown import escape_markdown
 
 PERCENT = "%.1f%%"  # shown from values times 100: "13.0%", never "13%" beside "11.06%"
@@ -46,13 +46,19 @@ def show_outcome(summary: OutcomeSummary) -> None:
     """The result of a test: verdict, p-value, the model's call, and the per-arm table."""
     winner = summary.winner
     if winner is None:
-        st.markdown(f"**No significant winner yet** · p-value {summary.p_value:.3g}")
+        st.markdown("**No significant winner yet**")
     else:
-        st.markdown(
-            f"**Winner: {escape_markdown(summary.headlines[winner])}** · p-value {summary.p_value:.3g}"
-        )
-    if len(summary.headlines) > 2:
-        st.caption(f"Best vs runner-up, Bonferroni-corrected for {len(summary.headlines) - 1} comparisons.")
+        st.markdown(f"**Winner: {escape_markdown(summary.headlines[winner])}**")
+    comparisons = len(summary.headlines) - 1
+    stricter = (
+        f"; the bar is raised for the {comparisons} comparisons with the best (Bonferroni)"
+        if comparisons > 1
+        else ""
+    )
+    st.caption(
+        f"Best against runner-up: {chance_in_words(summary.p_value)} "
+        f"(p-value {summary.p_value:.2g}; a winner is named below 0.05{stricter})."
+    )
     model_line = f"Model: {summary.model_verdict}"
     if summary.predicted_win_probability is not None:
         model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"

@@ -122,6 +122,18 @@ def summarise(
     )
 
 
+def chance_in_words(p_value: float) -> str:
+    """The p-value as an editor reads it: how often a gap this large turns up by chance alone,
+    were the headlines equally good."""
+    if p_value < 0.001:
+        odds = "less than 1 time in 1,000"
+    elif p_value < 0.5:
+        odds = f"about 1 time in {round(1 / p_value):,}"
+    else:
+        odds = "as often as not"
+    return f"if the headlines were equally good, a gap this large would turn up by chance {odds}"
+
+
 def corrected_p_value(clicks: np.ndarray, imps: np.ndarray, best: int, runner_up: int) -> float:
     """Two-proportion z-test p-value of best vs runner-up, times the k - 1 comparisons (capped at 1)."""
     raw = float(two_proportion_p_value(clicks[best], imps[best], clicks[runner_up], imps[runner_up]))
