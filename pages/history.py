@@ -19,6 +19,7 @@ from core.newsroom.history import (
 )
 from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
 from ui import charts, pickers, resources, routing, serving, when
+from ui.words import plural
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -201,8 +202,8 @@ st.subheader("Accuracy over time (cumulative)")
 over_time = accuracy_over_time(judged, arms)
 charts.accuracy_chart(over_time)
 st.caption(
-    f"After the latest outcome: {int(over_time['tests (significant)'].iloc[-1])} significant "
-    f"and {int(over_time['tests (all)'].iloc[-1])} tests in all. Dashed, with squares: what the model "
+    f"After the latest outcome: {plural(int(over_time['tests (significant)'].iloc[-1]), 'significant test')}, "
+    f"{plural(int(over_time['tests (all)'].iloc[-1]), 'test')} in all. Dashed, with squares: what the model "
     "expected, the mean win probability it gave its picks. On all outcomes a calibrated model's accuracy "
     "follows that line and accuracy below it means over-confidence; significant outcomes are the clearer "
     "tests, so there accuracy should sit above it."
@@ -212,9 +213,12 @@ with st.expander("Accuracy after each outcome, with counts"):
         over_time,
         placeholder="",  # before the first test of its kind there is no accuracy yet
         column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in over_time.columns
-            if not c.startswith("tests")
+            "_index": st.column_config.DatetimeColumn("recorded", format="D MMM YYYY, HH:mm"),
+            **{
+                c: st.column_config.NumberColumn(format="percent")
+                for c in over_time.columns
+                if not c.startswith("tests")
+            },
         },
     )
 

@@ -451,6 +451,10 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     assert all(blank_when_missing(d) for d in at.dataframe)  # no "None" in any table on the page
     over_time = table_with(at, "tests (all)")
     assert over_time["tests (all)"].tolist() == [1, 2] and over_time["tests (significant)"].tolist() == [1, 1]
+    assert any(
+        c.value.startswith("After the latest outcome: 1 significant test, 2 tests in all.")
+        for c in at.caption
+    )
     assert table_with(at, "arms")["arms"].sum() == 2  # calibration: the significant test's two arms
 
     at.toggle(key="calibration_all").set_value(True).run()
