@@ -3,6 +3,8 @@ the active model's record on the archive, kept apart from the newsroom's own."""
 
 import streamlit as st
 
+from core.lifecycle import registry
+from core.lifecycle.summary import version_names
 from core.newsroom.history import (
     accuracy_by_version,
     accuracy_over_time,
@@ -44,13 +46,20 @@ def archive_lines() -> list[str]:
 
 
 st.title("History")
+names = version_names(registry.versions(resources.settings()))  # as the Models page names them
+
+
+def named(version: str | None) -> str:
+    return names.get(version, version) if version else "All versions"
+
+
 with resources.session() as session:
     versions = predicting_versions(session)
     with st.sidebar:  # filters for this page, so the answer and the list of tests open the page
         version = st.selectbox(
             "Model version",
             [None, *versions],
-            format_func=lambda v: v or "All versions",
+            format_func=named,
             help="Only the outcomes of tests this model version forecast.",
             key="history_version",
         )
@@ -85,7 +94,7 @@ if not include_late:
 
 st.subheader("Your newsroom's record")
 st.markdown(summary_line(judged))
-filters = [f"model version {version} only"] if version else []
+filters = [f"model version {named(version)} only"] if version else []
 filters += ["predictions made at recording time counted"] if include_late else []
 if filters:
     st.caption(f"Filtered in the sidebar: {'; '.join(filters)}.")
@@ -247,6 +256,7 @@ else:
 
 st.subheader("By model version")
 by_version = accuracy_by_version(judged)
+by_version["version"] = by_version["version"].map(named)
 if by_version.empty:
     st.info("No forecasts with outcomes yet.")
 else:

@@ -17,7 +17,7 @@ from core.basics.settings import load_settings
 from core.model.manifest import write_manifest
 from core.model.scorer import HeadlineScorer
 from core.newsroom.recording import record
-from db import experiments
+from db import experiments, model_versions
 from db.engine import get_sessionmaker
 from db.schema import Outcome, Test
 from tests.app_env import TINY_VERSION, app_environment, copy_database, template_database, tiny_model
@@ -464,6 +464,26 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
     assert at.dataframe[0].value["model"].tolist() == ["v2"]
     assert "Filtered in the sidebar: model version v2 only." in [c.value for c in at.caption]
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
+
+
+def test_history_names_model_versions_as_the_models_page_does(Session):
+    with Session.begin() as session:  # registered twice, as a retrain on 12 newsroom tests would be
+        for version, editor_tests in (("v-old", 0), (TINY_VERSION, 12)):
+            model_versions.add_model_version(
+                session, version, "models/x", "minilm", {"editor_tests": editor_tests}, None, {}, {}
+            )
+        test = experiments.create_test(
+            session, ["Island wins", "Island loses"], None, None, TINY_VERSION, [0, 0], [0.6, 0.4]
+        )
+        record(session, test, [(1000, 100), (1000, 50)], None)
+    at = open_app(HISTORY)
+
+    by_version = next(d.value for d in at.dataframe if "significant tests" in d.value.columns)
+    [name] = by_version["version"].tolist()
+    assert name.startswith("Version 2 · ") and name.endswith(" · archive + 12 newsroom tests")
+    assert at.selectbox(key="history_version").options == ["All versions", name]
+    at.selectbox(key="history_version").set_value(TINY_VERSION).run()
+    assert f"Filtered in the sidebar: model version {name} only." in [c.value for c in at.caption]
 
 
 def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
