@@ -337,7 +337,7 @@ class _OutcomeCells:
         self.problems: list[tuple[int, int, str]] = []
         self.bad_tests: set[str] = set()
         self.rows = np.arange(first_row, first_row + len(body))
-        at = {name: header.index(name) for name in OUTCOMES_REQUIRED}
+        self.at = at = {name: header.index(name) for name in header}  # column of each name
         lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
         skip = np.zeros(len(body), dtype=bool)  # blank lines, and rows refused whole
         for i in np.flatnonzero(lengths != width):  # few: blank lines, rows short or long of cells
@@ -413,19 +413,16 @@ class _OutcomeCells:
         return numbers, plain
 
     def _headline_problems(self, i: int) -> list[str]:
-        return [f"column headline: {p}" for p in headline_problems(self.columns[self._at("headline")][i])]
+        return [f"column headline: {p}" for p in headline_problems(self.columns[self.at["headline"]][i])]
 
     def _count_problems(self, i: int) -> list[str]:
-        impressions = self.columns[self._at("impressions")][i]
-        clicks = self.columns[self._at("clicks")][i]
+        impressions = self.columns[self.at["impressions"]][i]
+        clicks = self.columns[self.at["clicks"]][i]
         problems = count_problems(impressions, clicks)
         if not problems:  # good counts off the plain path ("10,234", "5.0"): their numbers
             self.impressions[i] = whole_number(impressions)[0]
             self.clicks[i] = whole_number(clicks)[0]
         return [f"column {p.column}: {p.message}" for p in problems]
-
-    def _at(self, name: str) -> int:
-        return self.header.index(name)
 
     def kept_frame(self) -> pd.DataFrame:
         """The rows with nothing wrong: spreadsheet ``row``, stripped ``test_id``, cleaned
@@ -434,7 +431,7 @@ class _OutcomeCells:
         frame = pd.DataFrame(
             {
                 "row": self.rows[keep],
-                "test_id": pd.Series(self.columns[self._at("test_id")][keep], dtype="str").str.strip(),
+                "test_id": pd.Series(self.columns[self.at["test_id"]][keep], dtype="str").str.strip(),
                 "headline": self.headlines.iloc[keep].reset_index(drop=True),
                 "impressions": self.impressions[keep],
                 "clicks": self.clicks[keep],
@@ -442,7 +439,7 @@ class _OutcomeCells:
         )
         for name in OUTCOMES_OPTIONAL:
             if name in self.header:
-                frame[name] = pd.Series(self.columns[self._at(name)][keep], dtype="str")
+                frame[name] = pd.Series(self.columns[self.at[name]][keep], dtype="str")
         return frame
 
 
