@@ -16,6 +16,7 @@ from core.data.pairs import build_pairs, swap_sides
 from core.data.splits import Split, newest_cutoff, split_by_test, split_by_time
 
 DATASETS = ("upworthy", "ars")
+ARCHIVE_NAMES = {"upworthy": "Upworthy", "ars": "Ars Technica"}  # as editors read them
 # Which archive tests a model trains on: "test" the training side of the split by test (the
 # validation side stays clean for champion/challenger and History's backtest); "forward" the
 # tests before the forward cutoff; "all" every test.

@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.basics.stats import first_place_probabilities, sigmoid
 from core.basics.text import clean_headline, headline_problems, markup_tags, normalise_headline
+from core.data.datasets import ARCHIVE_NAMES
 
 
 class Scorer(Protocol):
@@ -150,15 +151,12 @@ def track_record(manifest: dict) -> str | None:
     return line + ". A coin flip would be 50%." + newer_tests_line(manifest)
 
 
-ARCHIVE_TITLES = {"upworthy": "Upworthy", "ars": "Ars Technica"}
-
-
 def newer_tests_line(manifest: dict) -> str:
     """How its recipe did on tests newer than any it learned from (the manifest's
     ``forward_evaluation``: a twin trained before each archive's cutoff), or "" without it."""
     archives = ((manifest or {}).get("forward_evaluation") or {}).get("archives") or {}
     parts = [
-        f"{m['accuracy_significant']:.0%} ({ARCHIVE_TITLES.get(name, name)})"
+        f"{m['accuracy_significant']:.0%} ({ARCHIVE_NAMES.get(name, name)})"
         for name, m in archives.items()
         if m.get("accuracy_significant") is not None
     ]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.basics.tables import csv_bytes
+from core.data.datasets import ARCHIVE_NAMES
 
 ARM_COLUMNS = [
     "test_id",
@@ -224,8 +225,6 @@ def export_csv(judged: pd.DataFrame, arms: pd.DataFrame | None = None) -> bytes:
 
 
 # --- for editors: one readable row per test, per-headline export, the archive's record -------
-
-ARCHIVE_NAMES = {"upworthy": "Upworthy", "ars": "Ars Technica"}
 
 
 def archive_record(validation_metrics: dict | None) -> list[str]:
