@@ -73,11 +73,17 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
+def as_recorded(config: TrainConfig) -> dict:
+    """The config's settings as a model's manifest records them (tuples as lists), the free-text
+    note aside: what a trained folder is matched on."""
+    wanted = {k: v for k, v in dataclasses.asdict(config).items() if k != "extra_pairs_note"}
+    return json.loads(json.dumps(wanted))
+
+
 def trained(folder: Path, config: TrainConfig, settings, **train_kwargs) -> tuple[HeadlineScorer, float]:
     """(scorer, training seconds): loaded from folder when it holds a model of this config,
     else trained now (``train_kwargs`` go to :func:`core.training.loop.train`) and saved there."""
-    wanted = {k: v for k, v in dataclasses.asdict(config).items() if k != "extra_pairs_note"}
-    wanted = json.loads(json.dumps(wanted))  # tuples as lists, as in the manifest
+    wanted = as_recorded(config)
     if (folder / "manifest.json").is_file():
         scorer = HeadlineScorer.from_pretrained(folder)
         if {k: scorer.manifest["settings"].get(k) for k in wanted} == wanted:

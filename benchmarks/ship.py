@@ -23,7 +23,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks.recipe import BASELINE, RECIPES
+from benchmarks.recipe import BASELINE, RECIPES, as_recorded
 from core.basics.settings import REPO_ROOT, load_settings
 from core.model.manifest import read_verified_manifest, write_manifest
 from core.training.config import TrainConfig
@@ -60,12 +60,11 @@ def recipe_mismatches(manifest: dict, config: TrainConfig) -> dict:
     """{setting: (recipe's, folder's)} for settings the folder's manifest records differently
     (``split`` aside: a shipped model trains on the split by test, its twin before the cutoff).
     A setting the manifest lacks is read as BEFORE_RECORDED says, else not compared."""
-    wanted = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as lists, as in a manifest
     recorded = {**BEFORE_RECORDED, **manifest.get("settings", {})}
     return {
         k: (v, recorded[k])
-        for k, v in wanted.items()
-        if k in recorded and k not in ("split", "extra_pairs_note") and recorded[k] != v
+        for k, v in as_recorded(config).items()
+        if k in recorded and k != "split" and recorded[k] != v
     }
 
 
