@@ -3,6 +3,7 @@ the active model's record on the archive, kept apart from the newsroom's own."""
 
 import streamlit as st
 
+from core.basics.words import plural
 from core.lifecycle import registry
 from core.lifecycle.summary import version_names
 from core.newsroom.history import (
@@ -21,7 +22,6 @@ from core.newsroom.history import (
 )
 from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
 from ui import charts, pickers, resources, routing, serving, when
-from ui.words import plural
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -86,7 +86,7 @@ if judged.empty:
 late = int(judged["prediction_at_recording"].fillna(False).sum())
 with st.sidebar:
     include_late = st.toggle(
-        f"Count predictions made at recording time ({late} test(s))",
+        f"Count predictions made at recording time ({plural(late, 'test')})",
         help="Tests typed in or uploaded on Record outcome without being saved on Compare first are "
         "scored by the model only then, after they ran: not forecasts, so left out by default.",
         disabled=late == 0,
@@ -141,7 +141,9 @@ COLUMNS = {
         help="The win probability the model gave the headline that won (blank: no clear winner).",
     ),
     "p-value": st.column_config.NumberColumn(
-        format="%.3g", help="How likely a gap this big is by chance alone; below 0.05 counts as clear."
+        format="%.2g",
+        help="How often a gap this big would turn up by chance alone if the headlines were equally good; "
+        "below 0.05 counts as clear (as on Record outcome).",
     ),
     "saved by": st.column_config.TextColumn(help="Who saved the test on Compare."),
     "recorded by": st.column_config.TextColumn(help="Who recorded its outcome."),

@@ -7,6 +7,7 @@ The logic lives in core.lifecycle.registry, core.lifecycle.retrain and core.life
 import pandas as pd
 import streamlit as st
 
+from core.basics.words import plural
 from core.data.editor import editor_pairs
 from core.lifecycle import activation, champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
@@ -158,7 +159,7 @@ else:
     epochs = float((manifest.get("settings") or {}).get("epochs") or 1.0)
     estimate = duration_words(retrain_seconds([manifest], retrain_pairs(manifest, len(outcomes), epochs)))
     st.caption(
-        f"Trains on the archives' training split plus {outcomes['test_id'].nunique()} recorded test(s) "
+        f"Trains on the archives' training split plus {plural(outcomes['test_id'].nunique(), 'recorded test')} "
         f"({len(outcomes)} headline pairs), starting from {start}, in the background: {estimate} on this "
         "machine. The result is registered as a candidate; it serves only after it is compared and promoted.",
         help="Estimated from the training speed recorded when the active model was trained (pairs per second) "

@@ -3,6 +3,7 @@ recorded one corrected (numbers pre-filled, every change kept, the last one undo
 
 import streamlit as st
 
+from core.basics.words import plural
 from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
@@ -146,7 +147,7 @@ def enter_numbers(tests) -> None:
 def changes_and_deletion(test) -> None:
     changes = outcome_changes(test)
     if changes:
-        with st.expander(f"Change history ({len(changes)} recording(s))"):
+        with st.expander(f"Change history ({plural(len(changes), 'recording')})"):
             st.dataframe(
                 [
                     {
@@ -201,7 +202,7 @@ def upload_csv(tests) -> None:
         loaded = load_outcomes(file.getvalue(), source_name="csv")
     except RowsRefused as exc:
         st.error(
-            f"Nothing was recorded: {len(exc.problems)} problem(s) in {file.name}. Fix them and upload again:\n"
+            f"Nothing was recorded: {plural(len(exc.problems), 'problem')} in {file.name}. Fix them and upload again:\n"
             + "\n".join(f"- {p}" for p in exc.problems)
         )
         return
@@ -213,7 +214,7 @@ def upload_csv(tests) -> None:
     planned, problems = plan_upload(loaded.arms, saved)
     if problems:
         st.error(
-            f"Nothing was recorded: {len(problems)} problem(s) in {file.name}:\n"
+            f"Nothing was recorded: {plural(len(problems), 'problem')} in {file.name}:\n"
             + "\n".join(f"- {p}" for p in problems)
         )
         return
@@ -237,7 +238,7 @@ def upload_csv(tests) -> None:
     todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
     same = len(planned) - len(todo)
     if same:
-        st.caption(f"{same} test(s) already have exactly these numbers: they are left as they are.")
+        st.caption(f"Left unchanged, already recorded with exactly these numbers: {plural(same, 'test')}.")
     if not todo:
         st.info("Nothing to record: every test in this file already has these numbers.")
         return
@@ -246,11 +247,12 @@ def upload_csv(tests) -> None:
     confirmed = True
     if replacing:
         st.warning(
-            f"{replacing} test(s) already have a different outcome: recording replaces it "
+            f"{plural(replacing, 'test')} already {'has' if replacing == 1 else 'have'} a different outcome: "
+            "recording replaces it "
             "(the old numbers stay in each test's change history)."
         )
-        confirmed = st.checkbox(f"Replace {replacing} existing outcome(s)", key="upload_replace")
-    if st.button(f"Record {len(todo)} outcome(s)", type="primary", disabled=not confirmed):
+        confirmed = st.checkbox(f"Replace {plural(replacing, 'existing outcome')}", key="upload_replace")
+    if st.button(f"Record {plural(len(todo), 'outcome')}", type="primary", disabled=not confirmed):
         results = []
 
         def store(session, t):
@@ -262,7 +264,7 @@ def upload_csv(tests) -> None:
         if not record_upload(resources.session, file.getvalue(), file.name, [t for t, _ in todo], store):
             st.info(f"{file.name} was recorded before (same contents): nothing added.")
             return
-        st.success(f"Recorded {len(todo)} outcome(s) from {file.name}.")
+        st.success(f"Recorded {plural(len(todo), 'outcome')} from {file.name}.")
         learning.learn_from_outcomes(recorded_by)
         for test_id, summary in results:
             with st.container(border=True):

@@ -359,7 +359,7 @@ def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):
 
     assert len(at.error) == 1
     message = at.error[0].value
-    assert message.startswith("Nothing was recorded: 3 problem(s) in results.csv")
+    assert message.startswith("Nothing was recorded: 3 problems in results.csv")
     assert (
         "- row 3, column clicks: clicks (500) above impressions (100)\n"
         "- row 5, column impressions: impressions is not a number ('many')\n"
@@ -370,7 +370,7 @@ def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):
 
     at.file_uploader[0].set_value(("other.csv", b"test_id,headline,clicks\nt,A,1\n", "text/csv"))
     at.run()
-    assert "missing required column(s): impressions" in at.error[0].value
+    assert "missing required column: impressions" in at.error[0].value
     assert counts(Session) == before
 
 
@@ -392,10 +392,10 @@ def test_an_outcomes_csv_records_on_the_matching_saved_test_and_as_new_tests(Ses
     at.run()
     preview = at.dataframe[0].value
     assert preview["recorded on"].tolist() == [f"test #{saved.id}", "a new test"]
-    (record_button,) = [b for b in at.button if b.label == "Record 2 outcome(s)"]
+    (record_button,) = [b for b in at.button if b.label == "Record 2 outcomes"]
     record_button.click().run()
 
-    assert at.success[0].value == "Recorded 2 outcome(s) from results.csv."
+    assert at.success[0].value == "Recorded 2 outcomes from results.csv."
     _, editor_after, outcomes_after = counts(Session)
     assert (editor_after, outcomes_after) == (editor_before + 1, outcomes_before + 2)
     with Session.begin() as session:
@@ -497,7 +497,7 @@ def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
 
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "100%"
     assert "1 of 1 tests counted here (of 3 listed)" in [c.value for c in at.caption]
-    [summary] = [m.value for m in at.markdown if "test(s) with an outcome" in m.value]
+    [summary] = [m.value for m in at.markdown if "tests with an outcome" in m.value]
     assert summary.endswith(
         "The model picked that winner in 1 of 1 (100%). The other 1 had no forecast saved before the "
         "test ran (uploaded, or typed in on Record outcome), so they are not counted."
@@ -515,10 +515,9 @@ def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_e
         )
         record(session, test, [(1000, 100), (1000, 50)], None)
     at = open_app(HISTORY)
-    assert (
-        "3 test(s) with an outcome; 2 had a clear winner. The model picked that winner in 1 of 2 (50%)."
-        in [m.value for m in at.markdown]
-    )
+    assert "3 tests with an outcome; 2 had a clear winner. The model picked that winner in 1 of 2 (50%)." in [
+        m.value for m in at.markdown
+    ]
     table = at.dataframe[0].value
     assert (
         table.iloc[0]["headlines"] == "Island wins | Island loses"
@@ -735,13 +734,13 @@ def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
     plan = at.dataframe[0].value
     assert plan["what happens"].tolist() == ["replaces"]
     assert plan["now (impressions / clicks)"].tolist() == ["500 / 10 · 500 / 12"]
-    assert "already have a different outcome" in at.warning[0].value
-    (button,) = [b for b in at.button if b.label == "Record 1 outcome(s)"]
+    assert "1 test already has a different outcome" in at.warning[0].value
+    (button,) = [b for b in at.button if b.label == "Record 1 outcome"]
     assert button.disabled
     at.checkbox(key="upload_replace").check().run()
-    [b for b in at.button if b.label == "Record 1 outcome(s)"][0].click().run()
+    [b for b in at.button if b.label == "Record 1 outcome"][0].click().run()
 
-    assert at.success[0].value == "Recorded 1 outcome(s) from results.csv."
+    assert at.success[0].value == "Recorded 1 outcome from results.csv."
     shown = [m.value for m in at.markdown]
     assert f"**Test #{test_id}**" in shown and any(m.startswith("**Winner: Cats win") for m in shown)
     assert any(m.startswith("Model: the model predicted it") for m in shown)

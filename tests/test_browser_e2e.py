@@ -248,10 +248,10 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
             f"test_id,headline,impressions,clicks\nc1,{drafts[0]},2000,100\nc1,{drafts[1]},2000,300\n"
         )
         page.locator("input[type=file]").set_input_files(str(csv))
-        expect(page.get_by_text("already have a different outcome")).to_be_visible()
-        page.get_by_text("Replace 1 existing outcome(s)").click()
-        page.get_by_role("button", name="Record 1 outcome(s)").click()
-        expect(page.get_by_text("Recorded 1 outcome(s) from outcomes.csv.")).to_be_visible()
+        expect(page.get_by_text("1 test already has a different outcome")).to_be_visible()
+        page.get_by_text("Replace 1 existing outcome").click()
+        page.get_by_role("button", name="Record 1 outcome").click()
+        expect(page.get_by_text("Recorded 1 outcome from outcomes.csv.")).to_be_visible()
         expect(page.get_by_text(f"Winner: {drafts[1]}")).to_be_visible()
 
         page.get_by_role("tab", name="Enter numbers").click()

@@ -103,7 +103,7 @@ def test_retrain_compare_promote_score_and_roll_back_in_a_browser(lab, tmp_path)
         serving(page, v1)
         page.get_by_label("Your name", exact=True).fill("ana")
         expect(
-            page.get_by_text("Trains on the archives' training split plus 6 recorded test(s)")
+            page.get_by_text("Trains on the archives' training split plus 6 recorded tests")
         ).to_be_visible()
         page.get_by_role("button", name="Start retraining…").click()
         expect(page.get_by_text("keeps this machine busy. Start it?")).to_be_visible()

@@ -34,7 +34,7 @@ def test_an_update_is_a_candidate_that_names_its_base_and_its_outcomes(lab):
     tests = record_outcomes(lab, 6)
     result = learning.update_and_register(lab, by="desk", auto_promote=False)
     assert result.version and not result.promoted
-    assert "v1 updated on 6 recorded test(s)" in result.message
+    assert "v1 updated on 6 recorded tests" in result.message
     row = registry.get_version(lab, result.version)
     assert row.status == "candidate"
     manifest = registry.verify_model(lab, row)  # sealed and registered like any model
@@ -93,4 +93,4 @@ def test_the_command_and_the_background_job(lab, monkeypatch, capsys):
         assert time.monotonic() < deadline, status
         time.sleep(0.2)
     assert status["id"] == job and status["state"] == "done", status
-    assert "updated on 10 recorded test(s)" in status["message"]
+    assert "updated on 10 recorded tests" in status["message"]

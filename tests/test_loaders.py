@@ -306,7 +306,7 @@ def test_ars_summary_lists_reasons(ars_loaded):
     assert len(lines) == len(ars_loaded.report.skipped)
     zero = ars_loaded.report.skipped["zero impressions"]
     line = next(line for line in lines if line.startswith("zero impressions"))
-    assert f"{len(zero)} row(s)" in line and str(zero[0]) in line
+    assert f"{len(zero)} rows" in line and str(zero[0]) in line
 
 
 # --- Outcomes CSV -------------------------------------------------------------------------------
@@ -551,8 +551,8 @@ def test_load_report_summary_truncates():
     report.skip("empty headline", 20)
     assert report.n_skipped == 15
     assert report.summary(max_rows=3) == [
-        "empty headline: 1 row(s) (rows 20)",
-        "zero impressions: 14 row(s) (rows 2, 3, 4 and 11 more)",
+        "empty headline: 1 row (row 20)",
+        "zero impressions: 14 rows (rows 2, 3, 4 and 11 more)",
     ]
 
 

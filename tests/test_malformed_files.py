@@ -144,19 +144,19 @@ CORPUS: dict[str, tuple[bytes, list[str]]] = {
     "header-and-blank-lines": ((HEADER + "\n\n").encode(), ["header but no rows"]),
     "missing-column": (
         b"test_id,headline,impressions\nt1,A,10\nt1,B,10\n",
-        ["missing required column(s): clicks"],
+        ["missing required column: clicks"],
     ),
     "missing-columns": (
         b"test_id,title,clicks\nt1,A,1\n",
-        ["missing required column(s): headline, impressions"],
+        ["missing required columns: headline, impressions"],
     ),
     "duplicate-column": (
         b"test_id,headline,impressions,clicks,clicks\nt1,A,10,1,9\nt1,B,10,1,9\n",
-        ["column(s) clicks appear more than once"],
+        ["column clicks appears more than once"],
     ),
     "duplicate-columns-padded": (
         b"test_id, headline ,headline,impressions,clicks\nt1,A,B,10,1\n",
-        ["column(s) headline appear more than once"],
+        ["column headline appears more than once"],
     ),
     "unterminated-quote": ((HEADER + 't1,"Delta wins,100,5\n').encode(), ["cannot read the file as CSV"]),
     "stray-quote": ((HEADER + 't1,"Delta" wins,100,5\n').encode(), ["cannot read the file as CSV", "line 2"]),
@@ -249,7 +249,7 @@ def test_a_test_with_a_bad_row_is_not_half_stored_and_the_corrected_file_imports
     fixed = tmp_path / "t9-fixed.csv"
     fixed.write_text(bad.read_text().replace(",500", ",50"))
     code, out, _ = cli_import(database, fixed, monkeypatch, capsys)
-    assert code == 0 and "2 test(s) and 4 arm(s) added" in out
+    assert code == 0 and "2 tests and 4 arms added" in out
     with get_sessionmaker(database).begin() as session:
         t9 = session.scalar(select(Test).where(Test.external_id == "outcomes:t9"))
         assert [(a.headline, a.clicks) for a in t9.arms] == [("Owls win", 10), ("Owls lose", 50)]
@@ -318,7 +318,7 @@ def test_four_processes_importing_one_file_import_it_once(tmp_path):
     assert [code for code, _, _ in results] == [0, 0, 0, 0], results
     assert not any("Traceback" in err for _, _, err in results)
     outs = [out for _, out, _ in results]
-    assert sum("2 test(s) and 4 arm(s) added" in out for out in outs) == 1, outs
+    assert sum("2 tests and 4 arms added" in out for out in outs) == 1, outs
     assert sum("imported before" in out for out in outs) == 3, outs
     assert snapshot(settings)[0] == (1, 2, 4, 0)
 

@@ -1,9 +1,13 @@
-"""ui.words: counts in words."""
-
-from ui.words import plural
+from core.basics.words import noun_for, plural
 
 
 def test_one_is_singular_and_every_other_count_plural():
     assert plural(1, "test") == "1 test"
     assert [plural(n, "significant test") for n in (0, 2)] == ["0 significant tests", "2 significant tests"]
     assert plural(1234, "impression") == "1,234 impressions"
+
+
+def test_irregular_plurals_are_given():
+    assert plural(2, "match", "matches") == "2 matches"
+    assert noun_for(1, "column") == "column" and noun_for(3, "column") == "columns"
+    assert noun_for(-1, "row") == "rows"

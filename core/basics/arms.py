@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from core.basics.words import noun_for, plural
+
 ARM_COLUMNS = [
     "test_id",  # str, unique across sources: "<source>:<id in source>"
     "headline",  # str, cleaned plain text
@@ -102,5 +104,5 @@ class LoadReport:
         for reason, rows in sorted(self.skipped.items()):
             shown = ", ".join(str(r) for r in rows[:max_rows])
             more = f" and {len(rows) - max_rows} more" if len(rows) > max_rows else ""
-            lines.append(f"{reason}: {len(rows)} row(s) (rows {shown}{more})")
+            lines.append(f"{reason}: {plural(len(rows), 'row')} ({noun_for(len(rows), 'row')} {shown}{more})")
         return lines

@@ -7,14 +7,17 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from core.basics.words import noun_for
+
 
 def missing_columns_message(columns: Iterable[object], required: list[str], what: str) -> str | None:
-    """ "<what> is missing required column(s): a, b (found: x, y)", or None when all are there."""
+    """ "<what> is missing required columns: a, b (found: x, y)", or None when all are there."""
     found = [str(c) for c in columns]
     missing = [c for c in required if c not in found]
     if not missing:
         return None
-    return f"{what} is missing required column(s): {', '.join(missing)} (found: {', '.join(found) or 'none'})"
+    columns = noun_for(len(missing), "column")
+    return f"{what} is missing required {columns}: {', '.join(missing)} (found: {', '.join(found) or 'none'})"
 
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from core.basics.settings import load_settings
+from core.basics.words import noun_for
 from core.data.datasets import DATASETS
 from core.evaluation.evaluate import evaluate
 from core.evaluation.predictors import has_model
@@ -34,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         missing = [str(d) for d in args.model if not has_model(d)]
         if missing:
-            print(f"error: no manifest.json in model folder(s): {', '.join(missing)}", file=sys.stderr)
+            folders = noun_for(len(missing), "model folder")
+            print(f"error: no manifest.json in {folders}: {', '.join(missing)}", file=sys.stderr)
             return 2
         model_dirs = args.model
     report, clean = evaluate(args.datasets, model_dirs, settings)

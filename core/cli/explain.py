@@ -17,6 +17,7 @@ from pathlib import Path
 
 from core.basics.settings import load_settings
 from core.basics.text import headline_problems
+from core.basics.words import plural
 from core.lifecycle.registry import active_model_dir
 from core.model.manifest import ModelLoadError
 from core.model.scorer import HeadlineScorer
@@ -68,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
             seconds = round(time.perf_counter() - start, 4)
             out.write(json.dumps({"headline": headline, "weights": weights, "seconds": seconds}) + "\n")
     tmp.replace(args.output)  # a reader never sees half a file
-    print(f"explained {len(headlines)} headline(s) with {scorer.version}: {args.output}", file=sys.stderr)
+    print(
+        f"explained {plural(len(headlines), 'headline')} with {scorer.version}: {args.output}",
+        file=sys.stderr,
+    )
     return 0
 
 

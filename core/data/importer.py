@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.basics.arms import LoadReport
 from core.basics.settings import Settings
+from core.basics.words import plural
 from core.data.loaders import Loaded, load_ars, load_outcomes, load_upworthy
 from db.engine import get_sessionmaker
 from db.imports import ImportResult, find_import, import_arms
@@ -135,14 +136,15 @@ def describe(imported: FileImport) -> list[str]:
     if result.already_imported:
         return [f"{imported.filename} was imported before (same contents): nothing added."]
     lines = [
-        f"{imported.filename} ({imported.fmt}): {report.rows_read} row(s) read, "
-        f"{result.tests_added} test(s) and {result.arms_added} arm(s) added."
+        f"{imported.filename} ({imported.fmt}): {plural(report.rows_read, 'row')} read, "
+        f"{plural(result.tests_added, 'test')} and {plural(result.arms_added, 'arm')} added."
     ]
     if result.tests_existing:
         lines.append(
-            f"{result.tests_existing} test(s) were already in the database and were not added again."
+            f"{plural(result.tests_existing, 'test')} {'was' if result.tests_existing == 1 else 'were'} "
+            "already in the database and not added again."
         )
     if report.n_skipped:
-        lines.append(f"{report.n_skipped} row(s) skipped:")
+        lines.append(f"{plural(report.n_skipped, 'row')} skipped:")
         lines.extend(f"  {line}" for line in report.summary())
     return lines

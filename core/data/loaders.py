@@ -22,6 +22,7 @@ import pandas as pd
 from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_number
 from core.basics.tables import missing_columns_message
 from core.basics.text import clean_headline, clean_headlines, headline_problems, normalise_headlines
+from core.basics.words import noun_for, plural
 from core.data import csv_file
 
 OUTCOMES_REQUIRED = ["test_id", "headline", "impressions", "clicks"]
@@ -58,7 +59,9 @@ class RowsRefused(DataFormatError):
         self._problems = list(problems)
         more = len(problems) - self.SHOWN
         listed = "; ".join(problems[: self.SHOWN]) + (f"; and {more} more" if more > 0 else "")
-        super().__init__(f"Outcomes CSV refused, nothing written: {len(problems)} problem(s): {listed}")
+        super().__init__(
+            f"Outcomes CSV refused, nothing written: {plural(len(problems), 'problem')}: {listed}"
+        )
 
     @property
     def problems(self) -> list[str]:
@@ -301,7 +304,8 @@ def _refuse_duplicate_columns(header: list[str]) -> None:
     twice = sorted({name for name in header if header.count(name) > 1 and name})
     if twice:
         raise DataFormatError(
-            f"Outcomes CSV refused: column(s) {', '.join(twice)} appear more than once in the header; "
+            f"Outcomes CSV refused: {noun_for(len(twice), 'column')} {', '.join(twice)} "
+            f"{'appears' if len(twice) == 1 else 'appear'} more than once in the header; "
             "keep one of each"
         )
 

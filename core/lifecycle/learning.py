@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.basics.settings import Settings
+from core.basics.words import plural
 from core.data.editor import editor_pairs
 from core.evaluation.validation import validation_metrics
 from core.lifecycle import champion, install, jobs, registry
@@ -96,7 +97,7 @@ def update_and_register(
     if len(pairs) < config.min_pairs:  # said before the model is loaded: that takes seconds
         return UpdateResult(
             None,
-            f"nothing to update yet: {len(pairs)} recorded headline pair(s) that {base.version} has not "
+            f"nothing to update yet: {plural(len(pairs), 'recorded headline pair')} that {base.version} has not "
             f"learned from; an update needs {config.min_pairs}",
         )
     scorer = registry.load_model(settings, base)
@@ -107,9 +108,9 @@ def update_and_register(
     child.manifest["validation_metrics"] = validation_metrics(child, settings, split)
     tests = result.report["tests"]
     row = install.publish_model(
-        settings, child, by=by, note=f"fast update of {base.version} from {tests} recorded test(s)"
+        settings, child, by=by, note=f"fast update of {base.version} from {plural(tests, 'recorded test')}"
     )
-    message = f"registered {row.version}: {base.version} updated on {tests} recorded test(s)"
+    message = f"registered {row.version}: {base.version} updated on {plural(tests, 'recorded test')}"
     if not (settings.auto_promote_updates if auto_promote is None else auto_promote):
         return UpdateResult(row.version, message)
     comparison = champion.compare(settings, row.version)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.basics.settings import Settings
+from core.basics.words import plural
 from core.lifecycle import install, jobs, registry
 from core.lifecycle.leftovers import TMP_PREFIX
 from core.training.config import TrainConfig, TrainingCancelled
@@ -134,7 +135,7 @@ def train_and_register(
         # Written before the folders exist, so whoever finds this worker dead can remove them.
         job.update(stage="saving", step=0, total=1, version=version, tmp_dir=str(tmp))
         editors = result.manifest["data_fingerprint"]["editor_tests"]
-        note = f"retrained on the archive plus {editors} editor test(s)"
+        note = f"retrained on the archive plus {plural(editors, 'editor test')}"
         row = install.publish_model(settings, result.scorer, version, tmp, by, note, check)
     except TrainingCancelled:
         job.update(state="cancelled", stage="cancelled", version=None, message="cancelled; nothing was saved")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.basics.tables import csv_bytes
+from core.basics.words import plural
 from core.data.datasets import ARCHIVE_NAMES
 
 ARM_COLUMNS = [
@@ -249,7 +250,7 @@ def summary_line(judged: pd.DataFrame) -> str:
     tests = len(judged)
     clear = judged["model_correct"].dropna()
     significant = int(judged["significant"].sum())
-    line = f"{tests} test(s) with an outcome; {significant} had a clear winner."
+    line = f"{plural(tests, 'test')} with an outcome; {significant} had a clear winner."
     if len(clear):
         line += f" The model picked that winner in {int(clear.sum())} of {len(clear)} ({clear.mean():.0%})."
     else:

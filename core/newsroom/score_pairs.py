@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.basics.tables import missing_columns_message
 from core.basics.text import headline_problems
+from core.basics.words import plural
 
 REQUIRED = ["headline_a", "headline_b"]
 MAX_LISTED = 10
@@ -50,6 +51,8 @@ def read_pairs(path: Path, max_chars: int) -> pd.DataFrame:
     if problems:
         more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
         raise InputError(
-            f"{path}: {len(problems)} unusable headline(s): " + "; ".join(problems[:MAX_LISTED]) + more
+            f"{path}: {plural(len(problems), 'unusable headline')}: "
+            + "; ".join(problems[:MAX_LISTED])
+            + more
         )
     return frame

@@ -1,0 +1,13 @@
+"""Counts in words: "1 test", "2 tests"; one home for every message that counts something."""
+
+from __future__ import annotations
+
+
+def noun_for(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``noun`` when ``count`` is exactly one, else its plural (``noun`` + "s" unless given)."""
+    return noun if count == 1 else (plural_noun or f"{noun}s")
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``count`` with thousands separators, then the noun in the form the count needs."""
+    return f"{count:,} {noun_for(count, noun, plural_noun)}"
