@@ -129,26 +129,36 @@ def call(ranked: pd.DataFrame, too_close_below: float = 0.55) -> Call:
 
 def track_record(manifest: dict) -> str | None:
     """One honest line on how often the model is right, from its manifest's validation figures
-    (archive tests it never trained on), or None when the manifest has none."""
+    (archive tests it never trained on), or None when the manifest has none. Pooled first, then
+    per archive, as the Models and History pages show them."""
     metrics = (manifest or {}).get("validation_metrics") or {}
-    rows = [m for m in metrics.values() if m.get("pairs")]
+    rows = {name: m for name, m in metrics.items() if m.get("pairs")}
     if not rows:
         return None
-    pairs = sum(m["pairs"] for m in rows)
-    clear = sum(m.get("significant_pairs", 0) for m in rows)
-    right = sum(m["accuracy"] * m["pairs"] for m in rows) / pairs
-    line = f"On {pairs:,} archive head-to-heads it never trained on, the model picked the winner {right:.0%} of the time"
+    pairs = sum(m["pairs"] for m in rows.values())
+    right = sum(m["accuracy"] * m["pairs"] for m in rows.values()) / pairs
+    line = (
+        f"On {pairs:,} archive head-to-heads it never trained on, the model picked the winner {right:.0%} "
+        f"of the time{per_archive(rows, 'accuracy', ' (', ')')}"
+    )
+    clear_rows = {name: m for name, m in rows.items() if m.get("significant_pairs")}
+    clear = sum(m["significant_pairs"] for m in clear_rows.values())
     if clear:
         right_clear = (
-            sum(
-                m["accuracy_significant"] * m["significant_pairs"] for m in rows if m.get("significant_pairs")
-            )
-            / clear
+            sum(m["accuracy_significant"] * m["significant_pairs"] for m in clear_rows.values()) / clear
         )
         line += (
-            f"; {right_clear:.0%} on the {clear:,} clear-cut ones (a significant difference in click rate)"
+            f"; {right_clear:.0%} on the {clear:,} clear-cut ones "
+            f"({per_archive(clear_rows, 'accuracy_significant', '', '; ')}a significant difference in click rate)"
         )
     return line + ". A coin flip would be 50%." + newer_tests_line(manifest)
+
+
+def per_archive(rows: dict, key: str, before: str, after: str) -> str:
+    """ "Upworthy 59%, Ars Technica 63%" wrapped in before/after; "" for a single archive."""
+    if len(rows) < 2:
+        return ""
+    return before + ", ".join(f"{ARCHIVE_NAMES.get(n, n)} {m[key]:.0%}" for n, m in rows.items()) + after
 
 
 def newer_tests_line(manifest: dict) -> str:
