@@ -18,14 +18,21 @@ def accuracy_chart(over_time: pd.DataFrame) -> None:
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("recorded_at:T", title="recorded", axis=alt.Axis(format="%Y-%m-%d %H:%M")),
+            # No fixed label format: Vega-Lite picks the unit the tick spacing needs (a fixed
+            # "%Y-%m-%d %H:%M" repeated one label when outcomes were seconds apart).
+            x=alt.X("recorded_at:T", title="recorded", axis=alt.Axis(labelOverlap=True)),
             y=alt.Y("share:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("counted on:N"),
             strokeDash=alt.StrokeDash(
                 "line:N", sort=["accuracy", "expected"], title=None, legend=alt.Legend(symbolType="stroke")
             ),
             shape=alt.Shape("line:N", sort=["accuracy", "expected"], legend=None),  # one outcome: points only
-            tooltip=["recorded_at:T", "counted on:N", "line:N", alt.Tooltip("share:Q", format=".0%")],
+            tooltip=[
+                alt.Tooltip("recorded_at:T", title="recorded", format="%d %b %Y %H:%M:%S"),
+                "counted on:N",
+                "line:N",
+                alt.Tooltip("share:Q", format=".0%"),
+            ],
         )
     )
     st.altair_chart(chart)
