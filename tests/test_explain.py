@@ -54,5 +54,25 @@ def test_html_without_weights_is_escaped_text():
     )
 
 
+def test_markup_letters_get_no_weight_and_no_colour():
+    """<b>Mayor</b>: LIME explains what the model reads, so the tag's "b" is no word of it."""
+    seen = []
+
+    def recording(texts):
+        seen.extend(texts)
+        return keyword_model(texts)
+
+    w = word_weights("<b>Amazing</b> mayor &amp; a boring plan b", recording, num_samples=100)
+    assert set(w) == {"Amazing", "mayor", "a", "boring", "plan", "b"}
+    assert not any("<" in t or "amp" in t for t in seen)  # no perturbed string kept the markup
+    html = highlight_html("<b>Amazing</b> plan b &amp; more", {"b": 0.5, "amp": 0.5, "Amazing": 0.2})
+    assert html.count("<span title=") == 2  # "Amazing" and the word "b", not the tags or entity
+    assert (
+        '<span title="+0.500" style="background:rgba(34,160,70,0.75);border-radius:3px;padding:0 2px">b</span>'
+        in html
+    )
+    assert re.sub(r"</?span[^>]*>", "", html) == escape("<b>Amazing</b> plan b &amp; more")
+
+
 def test_empty_headline_has_no_weights():
     assert word_weights("   ", keyword_model) == {}

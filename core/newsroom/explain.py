@@ -15,9 +15,13 @@ from collections.abc import Callable
 import numpy as np
 from lime.lime_text import LimeTextExplainer
 
+from core.basics.text import clean_headline
+
 # LIME's own default word splitter; the renderer must split the same way.
 SPLIT_EXPRESSION = r"\W+"
 _TOKENS = re.compile(r"(\W+)")
+# Tags and character entities as typed: shown, never highlighted (the model never reads them).
+_MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")
 
 
 def deduplicated(classifier_fn: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
@@ -37,9 +41,10 @@ def word_weights(
     random_state: int = 0,
 ) -> dict[str, float]:
     """{word: weight}: positive pushes the headline's win probability up, negative down."""
-    # Explain the text as typed (the scorer cleans each perturbed string itself), so the
-    # renderer can show exactly what the editor wrote, markup included, escaped.
-    text = str(headline).strip()
+    # Explain the text the model reads (tags removed, entities decoded): perturbing the typed
+    # text would drop letters of a tag ("b" of <b>) and credit the change to a "word" the model
+    # never sees. The renderer shows the typed text and skips its markup.
+    text = clean_headline(headline)
     words = [w for w in re.split(SPLIT_EXPRESSION, text) if w]
     if not words:
         return {}
@@ -59,6 +64,11 @@ def _background(weight: float, scale: float) -> str:
     return f"rgba({rgb},{alpha:.2f})"
 
 
+def _pieces(segment: str) -> list[str]:
+    """A tag or entity whole; other text split into words and the gaps between them."""
+    return [segment] if _MARKUP.fullmatch(segment) else _TOKENS.split(segment)
+
+
 def highlight_html(headline: str, weights: dict[str, float]) -> str:
     """The headline as HTML, each word's background scaled by its LIME weight.
 
@@ -67,11 +77,11 @@ def highlight_html(headline: str, weights: dict[str, float]) -> str:
     text = str(headline).strip()
     scale = max((abs(w) for w in weights.values()), default=0.0)
     parts = []
-    for piece in _TOKENS.split(text):
+    for piece in (p for segment in _MARKUP.split(text) for p in _pieces(segment)):
         if not piece:
             continue
         escaped = html.escape(piece)
-        weight = weights.get(piece)
+        weight = None if _MARKUP.fullmatch(piece) else weights.get(piece)
         if weight is None or not piece.strip() or re.fullmatch(SPLIT_EXPRESSION, piece):
             parts.append(escaped)
             continue
