@@ -6,6 +6,27 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+# Per unit: the d3 label format for ticks that far apart, and the steps a tick may take. A
+# 24-hour clock, as the tables; seconds only when outcomes are seconds apart.
+TIME_UNITS = {
+    "second": ("%H:%M:%S", pd.Timedelta(seconds=1), (1, 2, 5, 10, 15, 30)),
+    "minute": ("%H:%M", pd.Timedelta(minutes=1), (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720)),
+    "day": ("%-d %b", pd.Timedelta(days=1), (1, 2, 7, 14)),
+    "month": ("%b %Y", pd.Timedelta(days=30), (1, 2, 3, 6, 12)),
+}
+
+
+def time_axis(times: pd.Series, ticks: int = 6) -> alt.Axis:
+    """A time axis with about ``ticks`` labels, each distinct: the unit and step come from the
+    span of ``times`` (a fixed "%Y-%m-%d %H:%M" repeated a label for outcomes seconds apart,
+    and Vega-Lite's own choice used a 12-hour clock with no am/pm)."""
+    span = (times.max() - times.min()) if len(times) else pd.Timedelta(0)
+    for unit, (fmt, size, steps) in TIME_UNITS.items():
+        step = next((s for s in steps if span / (size * s) <= ticks), None)
+        if step is not None:
+            return alt.Axis(format=fmt, tickCount={"interval": unit, "step": step}, labelOverlap=True)
+    return alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}, labelOverlap=True)
+
 
 def accuracy_chart(over_time: pd.DataFrame) -> None:
     """Cumulative accuracy after each outcome, one line per way of counting (solid), each
@@ -18,9 +39,7 @@ def accuracy_chart(over_time: pd.DataFrame) -> None:
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            # No fixed label format: Vega-Lite picks the unit the tick spacing needs (a fixed
-            # "%Y-%m-%d %H:%M" repeated one label when outcomes were seconds apart).
-            x=alt.X("recorded_at:T", title="recorded", axis=alt.Axis(labelOverlap=True)),
+            x=alt.X("recorded_at:T", title="recorded", axis=time_axis(long["recorded_at"])),
             y=alt.Y("share:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("counted on:N"),
             strokeDash=alt.StrokeDash(
