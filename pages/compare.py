@@ -5,6 +5,7 @@ import streamlit as st
 from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
 from core.newsroom.testbook import save_ranked_drafts
 from ui import compare_views, markdown, resources, routing
+from ui.percent import WHOLE_PERCENT, in_percent_points
 
 routing.through_app(__file__)
 
@@ -77,7 +78,9 @@ with answer:
         f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(typed[verdict.leader])}**"
     )
     st.dataframe(
-        ranked[["rank", "draft", "win_probability"]],  # the headlines are in the boxes beside
+        in_percent_points(
+            ranked[["rank", "draft", "win_probability"]], "win_probability"
+        ),  # headlines: beside
         hide_index=True,
         width="stretch",
         column_config={
@@ -87,9 +90,9 @@ with answer:
                 "chance it wins",
                 help="The model's chance that this draft gets the most clicks of all these drafts "
                 "in an A/B test. They add up to 100%; with many drafts each share is small.",
-                format="percent",
+                format=WHOLE_PERCENT,
                 min_value=0.0,
-                max_value=1.0,
+                max_value=100.0,
             ),
         },
     )

@@ -22,6 +22,7 @@ from core.newsroom.history import (
 )
 from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
 from ui import charts, pickers, resources, routing, serving, when
+from ui.percent import WHOLE_PERCENT, in_percent_points
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -137,7 +138,7 @@ COLUMNS = {
     "test": st.column_config.NumberColumn("test", format="#%d", help="The test's number on Record outcome."),
     "recorded": st.column_config.TextColumn(help="When the outcome was recorded, in your time zone."),
     "model's P(winner)": st.column_config.NumberColumn(
-        format="percent",
+        format=WHOLE_PERCENT,
         help="The win probability the model gave the headline that won (blank: no clear winner).",
     ),
     "p-value": st.column_config.NumberColumn(
@@ -154,6 +155,7 @@ COLUMNS = {
 }
 EDITOR_COLUMNS = ["date", "headlines", "winner", "model's pick", "model right?"]
 DETAIL_COLUMNS = [c for c in COLUMNS if c not in EDITOR_COLUMNS] + ["headlines"]
+shown = in_percent_points(shown, "model's P(winner)")
 st.dataframe(shown, hide_index=True, placeholder="", column_order=EDITOR_COLUMNS, column_config=COLUMNS)
 with st.expander("More about each test: number, time, p-value, names, model version"):
     st.dataframe(shown, hide_index=True, placeholder="", column_order=DETAIL_COLUMNS, column_config=COLUMNS)
@@ -172,7 +174,7 @@ with st.expander("A test's headlines, one by one", expanded=False):
         ["headline", "impressions", "clicks", "rate", "win_probability", "winner"]
     ]
     st.dataframe(
-        detail,
+        in_percent_points(detail, "win_probability"),
         hide_index=True,
         placeholder="",
         column_config={
@@ -186,7 +188,7 @@ with st.expander("A test's headlines, one by one", expanded=False):
             ),
             "win_probability": st.column_config.NumberColumn(
                 "model's chance",
-                format="percent",
+                format=WHOLE_PERCENT,
                 help="The model's chance, given when the test was saved, that this headline would get the most "
                 "clicks (blank: no forecast).",
             ),
@@ -206,7 +208,9 @@ significant, overall = st.columns(2)
 for column, (name, row) in zip((significant, overall), summary.iterrows()):
     value = "–" if row["tests"] == 0 else f"{row['accuracy']:.0%}"
     column.metric(f"Accuracy on {name}", value, help=helps[name])
-    column.caption(f"{int(row['hits'])} of {int(row['tests'])} tests counted here (of {len(judged)} listed)")
+    column.caption(
+        f"{int(row['hits'])} of {plural(int(row['tests']), 'test')} counted here (of {len(judged)} listed)"
+    )
 lines = archive_lines()
 if lines:
     with st.expander("The archive (not your newsroom): how the active model did on past A/B tests"):

@@ -6,8 +6,8 @@ import streamlit as st
 
 from core.newsroom.verdict import OutcomeSummary, chance_in_words
 from ui.markdown import escape_markdown
+from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
 
-PERCENT = "%.1f%%"  # shown from values times 100: "13.0%", never "13%" beside "11.06%"
 # Every column of the per-arm table: a short heading (it fits a 1280 px window beside the
 # sidebar) and what it means in plain words, one hover away.
 ARM_COLUMNS = {
@@ -20,7 +20,7 @@ ARM_COLUMNS = {
     ),
     "click rate": st.column_config.NumberColumn(
         width=75,
-        format=PERCENT,
+        format=RATE_PERCENT,
         help="Clicks ÷ impressions: the share of readers shown this headline who clicked it.",
     ),
     "likely range": st.column_config.TextColumn(
@@ -30,7 +30,7 @@ ARM_COLUMNS = {
     ),
     "model's chance": st.column_config.NumberColumn(
         width=105,
-        format=PERCENT,
+        format=WHOLE_PERCENT,
         help="The model's chance, given when the test was saved, that this headline would get the most clicks.",
     ),
     "more needed": st.column_config.NumberColumn(
@@ -77,7 +77,7 @@ def show_outcome(summary: OutcomeSummary) -> None:
 def arm_table(summary: OutcomeSummary) -> None:
     """One row per headline; every column carries its plain-words tooltip, no cell reads "None"."""
     table = summary.table()
-    shown = table.assign(**{c: table[c] * 100 for c in ("click rate", "model's chance") if c in table})
+    shown = in_percent_points(table, *(c for c in ("click rate", "model's chance") if c in table))
     st.dataframe(
         shown,
         hide_index=True,
