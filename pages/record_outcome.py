@@ -202,7 +202,8 @@ def upload_csv(tests) -> None:
         loaded = load_outcomes(file.getvalue(), source_name="csv")
     except RowsRefused as exc:
         st.error(
-            f"Nothing was recorded: {plural(len(exc.problems), 'problem')} in {file.name}. Fix them and upload again:\n"
+            f"Nothing was recorded: {plural(len(exc.problems), 'problem')} in {file.name}. "
+            f"Fix {'it' if len(exc.problems) == 1 else 'them'} and upload again:\n"
             + "\n".join(f"- {p}" for p in exc.problems)
         )
         return
@@ -248,8 +249,8 @@ def upload_csv(tests) -> None:
     if replacing:
         st.warning(
             f"{plural(replacing, 'test')} already {'has' if replacing == 1 else 'have'} a different outcome: "
-            "recording replaces it "
-            "(the old numbers stay in each test's change history)."
+            f"recording replaces {'it' if replacing == 1 else 'them'} (the old numbers stay in "
+            f"{'its' if replacing == 1 else 'each test’s'} change history)."
         )
         confirmed = st.checkbox(f"Replace {plural(replacing, 'existing outcome')}", key="upload_replace")
     if st.button(f"Record {plural(len(todo), 'outcome')}", type="primary", disabled=not confirmed):

@@ -496,11 +496,11 @@ def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
     at = open_app(HISTORY)
 
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "100%"
-    assert "1 of 1 tests counted here (of 3 listed)" in [c.value for c in at.caption]
+    assert "1 of 1 test counted here (of 3 listed)" in [c.value for c in at.caption]
     [summary] = [m.value for m in at.markdown if "tests with an outcome" in m.value]
     assert summary.endswith(
-        "The model picked that winner in 1 of 1 (100%). The other 1 had no forecast saved before the "
-        "test ran (uploaded, or typed in on Record outcome), so they are not counted."
+        "The model picked that winner in 1 of 1 (100%). The other one had no forecast saved before the "
+        "test ran (uploaded, or typed in on Record outcome), so it is not counted."
     )
     assert at.dataframe[0].value["predicted at recording"].tolist() == [True, False, False]
     at.toggle(key="count_late_predictions").set_value(True).run()

@@ -15,6 +15,7 @@ from core.newsroom.history import (
     export_csv,
     forecasts_only,
     judged_outcomes,
+    summary_line,
 )
 from core.newsroom.recording import record
 from db import experiments
@@ -214,4 +215,26 @@ def test_predictions_made_at_recording_are_listed_but_not_counted(Session):
     assert accuracy_over_time(judged, arms)["expected (significant)"].iloc[-1] == pytest.approx(0.8)
     assert accuracy_over_time(forecasts, forecast_arms)["expected (significant)"].iloc[-1] == pytest.approx(
         0.75
+    )
+
+
+def test_summary_line_counts_in_words_and_says_why_some_clear_winners_are_not_counted():
+    judged = pd.DataFrame(
+        {
+            "significant": [True, True, True, False],
+            "model_correct": pd.array([True, pd.NA, pd.NA, pd.NA], dtype="boolean"),
+        }
+    )
+    assert summary_line(judged) == (
+        "4 tests with an outcome; 3 had a clear winner. The model picked that winner in 1 of 1 (100%). "
+        "The other 2 had no forecast saved before the test ran (uploaded, or typed in on Record outcome), "
+        "so they are not counted."
+    )
+    one = summary_line(judged.iloc[:2])
+    assert one.startswith("2 tests with an outcome; 2 had a clear winner.") and one.endswith(
+        "so it is not counted."
+    )
+    assert summary_line(judged.iloc[3:]) == (
+        "1 test with an outcome; 0 had a clear winner. None with a clear winner was forecast by the model yet, "
+        "so its live accuracy is still open."
     )

@@ -258,8 +258,9 @@ def summary_line(judged: pd.DataFrame) -> str:
     unforecast = significant - len(clear)
     if len(clear) and unforecast > 0:  # the sentence's two counts differ: say why
         line += (
-            f" The other {unforecast} had no forecast saved before the test ran (uploaded, or typed in "
-            "on Record outcome), so they are not counted."
+            f" {'The other one' if unforecast == 1 else f'The other {unforecast}'} had no forecast saved "
+            "before the test ran (uploaded, or typed in on Record outcome), so "
+            f"{'it is' if unforecast == 1 else 'they are'} not counted."
         )
     return line
 
