@@ -20,7 +20,7 @@ from core.lifecycle.summary import (
     version_names,
 )
 from core.model.manifest import ModelLoadError
-from ui import resources, routing, serving
+from ui import resources, routing, serving, when
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -93,9 +93,6 @@ if rows:
         "Share of held-out archive headline pairs where it picked the headline with more clicks "
         "(50% is a coin toss)."
     )
-    log_loss_help = (
-        "How far its win probabilities were from what happened; lower is better (0.693 = a coin toss)."
-    )
     table = pd.DataFrame([editor_summary(r, named(r.version)) for r in rows])
     st.dataframe(
         table,
@@ -106,17 +103,31 @@ if rows:
                 for c in table.columns
                 if c.endswith(" accuracy")
             },
-            **{
-                c: st.column_config.NumberColumn(format="%.3f", help=log_loss_help)
-                for c in table.columns
-                if c.endswith(" log loss")
-            },
-            "newsroom tests": st.column_config.NumberColumn(help="Your recorded outcomes it was trained on."),
+            "archive tests": st.column_config.NumberColumn(
+                format="localized",
+                help="Past A/B tests from the Upworthy and Ars Technica archives it learned from.",
+            ),
+            "newsroom tests": st.column_config.NumberColumn(
+                format="localized", help="Your recorded outcomes it was trained on."
+            ),
         },
     )
 with st.expander("For engineers: code, base model, seeds, raw ids, database"):
     if rows:
-        st.dataframe(pd.DataFrame([engineer_summary(r, named(r.version)) for r in rows]), hide_index=True)
+        engineers = pd.DataFrame([engineer_summary(r, named(r.version)) for r in rows])
+        log_loss_help = (
+            "How far its win probabilities were from what happened on held-out archive pairs; lower is "
+            "better (0.693 = a coin toss)."
+        )
+        st.dataframe(
+            engineers,
+            hide_index=True,
+            column_config={
+                c: st.column_config.NumberColumn(format="%.3f", help=log_loss_help)
+                for c in engineers.columns
+                if c.endswith(" log loss")
+            },
+        )
     current = serving.model()
     st.caption(f"Serving model folder `{current.directory}`, raw version `{current.version}`.")
     st.caption(f"Database: `{resources.masked_database_url()}`")
@@ -257,7 +268,13 @@ with st.expander("Registry log"):
         st.stop()
     st.dataframe(
         [
-            {"at": e.at, "version": named(e.version), "action": e.action, "by": e.by, "note": e.note}
+            {
+                "at": when.local(e.at),
+                "version": named(e.version),
+                "action": e.action,
+                "by": e.by,
+                "note": e.note,
+            }
             for e in log
         ],
         hide_index=True,

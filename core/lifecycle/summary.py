@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from core.data.datasets import ARCHIVE_NAMES
 from db.schema import ModelVersion
 
 STATUS_WORDS = {"active": "serving now", "candidate": "candidate (not serving)", "retired": "retired"}
@@ -23,7 +24,8 @@ def _name(number: int, row: ModelVersion) -> str:
 
 
 def editor_summary(row: ModelVersion, name: str | None = None) -> dict:
-    """One line of the editors' versions table: name, status, data and headline metrics."""
+    """One line of the editors' versions table: name, status, data and accuracy per archive
+    (log loss is in the engineers' table: the editors' fits a 1280 px window)."""
     data, metrics = row.data_fingerprint or {}, row.metrics or {}
     summary = {
         "version": name or row.version,
@@ -32,8 +34,7 @@ def editor_summary(row: ModelVersion, name: str | None = None) -> dict:
         "newsroom tests": data.get("editor_tests"),
     }
     for set_name, m in metrics.items():
-        summary[f"{set_name} accuracy"] = m.get("accuracy")
-        summary[f"{set_name} log loss"] = m.get("log_loss")
+        summary[f"{ARCHIVE_NAMES.get(set_name, set_name)} accuracy"] = m.get("accuracy")
     return summary
 
 
@@ -57,8 +58,8 @@ def version_summary(row: ModelVersion) -> dict:
 
 
 def engineer_summary(row: ModelVersion, name: str | None = None) -> dict:
-    """The engineers' columns: raw version id, when, git commit, base model, seeds."""
-    return {
+    """The engineers' columns: raw version id, when, git commit, base model, seeds, log loss."""
+    summary = {
         "version": name or row.version,
         "raw version id": row.version,
         "created (UTC)": row.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -67,6 +68,9 @@ def engineer_summary(row: ModelVersion, name: str | None = None) -> dict:
         "seeds": _seeds(row),
         "folder": row.path,
     }
+    for set_name, m in (row.metrics or {}).items():
+        summary[f"{set_name} log loss"] = m.get("log_loss")
+    return summary
 
 
 def retrain_seconds(manifests: Sequence[dict], pairs: int) -> float | None:
