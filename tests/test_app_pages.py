@@ -341,6 +341,8 @@ def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Sessi
     assert all(p.at_recording for p in test.predictions)  # scored after it ran: flagged
     assert test.latest_outcome.prediction_at_recording is True
     assert test.latest_outcome.winner_arm_id == test.arms[1].id
+    [model_line] = [m.value for m in at.markdown if m.value.startswith("Model: ")]
+    assert "scored these headlines only now, after the test ran: not a forecast" in model_line
 
 
 def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -48,6 +48,7 @@ def record(
     saved = saved_prediction(test)
     predicted = saved.win_probabilities if saved else None
     summary = summarise([arm.headline for arm in test.arms], counts, predicted, alpha)
+    summary = replace(summary, after_the_test=bool(saved and saved.at_recording))
     arm_ids = [arm.id for arm in test.arms]
 
     def arm_id(index: int | None) -> int | None:

@@ -36,6 +36,9 @@ class OutcomeSummary:
     predicted_win_probability: float | None  # the model's win probability of the winner
     model_correct: bool | None  # None: no predictions, or no significant winner yet
     more_impressions: list[int] | None  # per arm, for a clear result; None if decided or unknowable
+    # The model scored the headlines only as this outcome was recorded (uploaded, or typed in on
+    # Record outcome without a saved test): after the test ran, so not a forecast.
+    after_the_test: bool = False
 
     @property
     def verdict(self) -> str:
@@ -49,7 +52,13 @@ class OutcomeSummary:
             return "no model prediction was saved"
         if self.model_correct is None:
             return "undecided (no significant winner yet)"
-        return "the model predicted it" if self.model_correct else "the model picked another headline"
+        call = "the model predicted it" if self.model_correct else "the model picked another headline"
+        if self.after_the_test:
+            call += (
+                ", though it scored these headlines only now, after the test ran: not a forecast, so "
+                "History leaves it out of the model's accuracy unless asked"
+            )
+        return call
 
     def table(self) -> pd.DataFrame:
         """One row per arm, as editors read it: counts, the click rate and the range it very
