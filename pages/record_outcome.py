@@ -27,6 +27,8 @@ settings = resources.settings()
 model = serving.model()
 FLASH = "record_flash"  # a message that survives the rerun after an undo or a deletion
 VERDICT = "record_verdict"  # (test id, message, verdict) of the outcome just recorded
+UPLOADED = "record_uploaded"  # (message, [(test id, verdict)]) of the file just recorded
+UPLOADS = "record_uploads"  # files recorded this session: a new file picker after each
 
 
 def label(test) -> str:
@@ -195,7 +197,17 @@ def upload_csv(tests) -> None:
         "which the model scores now (after it ran: left out of live accuracy unless asked). "
         "If any row is bad, nothing is recorded."
     )
-    file = st.file_uploader("Outcomes CSV", type=["csv"])
+    just_recorded = st.session_state.pop(UPLOADED, None)
+    if just_recorded is not None:  # shown once, above an empty file picker
+        message, results = just_recorded
+        st.success(message)
+        for test_id, summary in results:
+            with st.container(border=True):
+                st.markdown(f"**Test #{test_id}**")
+                outcome_view.show_outcome(summary)
+    file = st.file_uploader(
+        "Outcomes CSV", type=["csv"], key=f"outcomes_csv_{st.session_state.get(UPLOADS, 0)}"
+    )
     if file is None:
         return
     try:  # the same strict check as `python -m core import`: any problem refuses the whole file
@@ -265,12 +277,12 @@ def upload_csv(tests) -> None:
         if not record_upload(resources.session, file.getvalue(), file.name, [t for t, _ in todo], store):
             st.info(f"{file.name} was recorded before (same contents): nothing added.")
             return
-        st.success(f"Recorded {plural(len(todo), 'outcome')} from {file.name}.")
+        # The file's plan, warning and button would still show what was just done: a rerun
+        # with a fresh file picker shows the verdicts instead.
+        st.session_state[UPLOADED] = (f"Recorded {plural(len(todo), 'outcome')} from {file.name}.", results)
+        st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
         learning.learn_from_outcomes(recorded_by)
-        for test_id, summary in results:
-            with st.container(border=True):
-                st.markdown(f"**Test #{test_id}**")
-                outcome_view.show_outcome(summary)
+        st.rerun()
 
 
 st.title("Record an outcome")

@@ -747,6 +747,13 @@ def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
     assert f"**Test #{test_id}**" in shown and any(m.startswith("**Winner: Cats win") for m in shown)
     assert any(m.startswith("Model: the model predicted it") for m in shown)
 
+    # Done: the plan, the warning and the button are gone, the file picker is empty.
+    assert not [d for d in at.dataframe if "what happens" in d.value.columns] and not at.warning
+    assert not [b for b in at.button if b.label.startswith("Record ")]
+    assert at.file_uploader[0].value is None
+    at.run()  # the verdicts were shown once
+    assert not at.success
+    at.file_uploader[0].upload("results.csv", OUTCOMES_CSV, "text/csv")
     at.run()  # the same file again: nothing to replace
     assert at.dataframe[0].value["what happens"].tolist() == ["unchanged"]
     assert any("Nothing to record" in i.value for i in at.info)
