@@ -6,26 +6,22 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-# Per unit: the d3 label format for ticks that far apart, and the steps a tick may take. A
-# 24-hour clock, as the tables; seconds only when outcomes are seconds apart.
-TIME_UNITS = {
-    "second": ("%H:%M:%S", pd.Timedelta(seconds=1), (1, 2, 5, 10, 15, 30)),
-    "minute": ("%H:%M", pd.Timedelta(minutes=1), (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720)),
-    "day": ("%-d %b", pd.Timedelta(days=1), (1, 2, 7, 14)),
-    "month": ("%b %Y", pd.Timedelta(days=30), (1, 2, 3, 6, 12)),
-}
+# (longest span, d3 label format): Vega-Lite places its ticks at least about a twentieth of
+# the span apart, so each format is used only while that spacing exceeds its finest unit:
+# labels never repeat. A 24-hour clock, as the tables.
+TIME_FORMATS = (
+    (pd.Timedelta(minutes=20), "%H:%M:%S"),
+    (pd.Timedelta(days=20), "%-d %b %H:%M"),
+    (pd.Timedelta(days=600), "%-d %b"),
+)
 
 
-def time_axis(times: pd.Series, ticks: int = 6) -> alt.Axis:
-    """A time axis with about ``ticks`` labels, each distinct: the unit and step come from the
-    span of ``times`` (a fixed "%Y-%m-%d %H:%M" repeated a label for outcomes seconds apart,
-    and Vega-Lite's own choice used a 12-hour clock with no am/pm)."""
-    span = (times.max() - times.min()) if len(times) else pd.Timedelta(0)
-    for unit, (fmt, size, steps) in TIME_UNITS.items():
-        step = next((s for s in steps if span / (size * s) <= ticks), None)
-        if step is not None:
-            return alt.Axis(format=fmt, tickCount={"interval": unit, "step": step}, labelOverlap=True)
-    return alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}, labelOverlap=True)
+def time_format(times: pd.Series) -> str:
+    """The d3 format for time labels over the span of ``times`` (a fixed "%Y-%m-%d %H:%M"
+    repeated a label for outcomes seconds apart; Vega-Lite's own choice used a 12-hour clock
+    with no am/pm)."""
+    span = times.max() - times.min() if len(times) else pd.Timedelta(0)
+    return next((fmt for longest, fmt in TIME_FORMATS if span <= longest), "%b %Y")
 
 
 def accuracy_chart(over_time: pd.DataFrame) -> None:
@@ -39,7 +35,11 @@ def accuracy_chart(over_time: pd.DataFrame) -> None:
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("recorded_at:T", title="recorded", axis=time_axis(long["recorded_at"])),
+            x=alt.X(
+                "recorded_at:T",
+                title="recorded",
+                axis=alt.Axis(format=time_format(long["recorded_at"]), labelOverlap=True),
+            ),
             y=alt.Y("share:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("counted on:N"),
             strokeDash=alt.StrokeDash(
