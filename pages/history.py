@@ -227,15 +227,26 @@ st.caption(
     "tests, so there accuracy should sit above it."
 )
 with st.expander("Accuracy after each outcome, with counts"):
+    shares = [c for c in over_time.columns if not c.startswith("tests")]
     st.dataframe(
-        over_time,
+        in_percent_points(over_time, *shares),
         placeholder="",  # before the first test of its kind there is no accuracy yet
         column_config={
             "_index": st.column_config.DatetimeColumn("recorded", format="D MMM YYYY, HH:mm"),
             **{
-                c: st.column_config.NumberColumn(format="percent")
+                c: st.column_config.NumberColumn(
+                    format=WHOLE_PERCENT,
+                    help="Share of the tests so far where the model's pick won."
+                    if c.startswith("accuracy")
+                    else "The mean win probability the model gave its picks in those tests: the accuracy "
+                    "a calibrated model would have.",
+                )
+                for c in shares
+            },
+            **{
+                c: st.column_config.NumberColumn(help="Tests counted so far.")
                 for c in over_time.columns
-                if not c.startswith("tests")
+                if c.startswith("tests")
             },
         },
     )
@@ -252,13 +263,21 @@ if calibrated.empty:
 else:
     charts.calibration_chart(calibrated)
     st.dataframe(
-        calibrated,
+        in_percent_points(calibrated, "predicted", "observed"),
         placeholder="",
         column_config={
-            "predicted": st.column_config.NumberColumn(format="percent", help="Mean win probability given."),
-            "observed": st.column_config.NumberColumn(
-                format="percent", help="How often those headlines won."
+            "_index": st.column_config.TextColumn(
+                "predicted win probability",
+                help="Headlines grouped by the win probability the model gave them.",
             ),
+            "predicted": st.column_config.NumberColumn(
+                format=WHOLE_PERCENT,
+                help="The mean win probability the model gave the headlines in this group.",
+            ),
+            "observed": st.column_config.NumberColumn(
+                format=WHOLE_PERCENT, help="How often those headlines actually won."
+            ),
+            "arms": st.column_config.NumberColumn("headlines", help="How many headlines fall in this group."),
         },
     )
     st.caption("A calibrated model's observed win rate matches its predicted win probability in each bin.")

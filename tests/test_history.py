@@ -144,7 +144,7 @@ def test_calibration_bins_predicted_probabilities_against_observed_wins(Session)
 
     significant = calibration(arms, bins=5)
     # significant tests with predictions: 0.7 won, 0.3 lost, 0.8 lost, 0.2 won
-    assert significant.index.tolist() == ["0.0–0.2", "0.2–0.4", "0.6–0.8"]
+    assert significant.index.tolist() == ["0%–20%", "20%–40%", "60%–80%"]
     assert significant["arms"].tolist() == [1, 1, 2]
     assert significant["observed"].tolist() == [1.0, 0.0, 0.5]
     assert significant["predicted"].tolist() == pytest.approx([0.2, 0.3, 0.75])

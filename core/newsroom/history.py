@@ -167,7 +167,7 @@ def calibration(arms: pd.DataFrame, bins: int = 5, significant_only: bool = True
         data = data[data["significant"].astype(bool)]
     won = (data["winner"] if significant_only else data["best"]).astype(float)
     edges = np.linspace(0.0, 1.0, bins + 1)
-    labels = [f"{low:.1f}–{high:.1f}" for low, high in zip(edges[:-1], edges[1:])]
+    labels = [f"{low:.0%}–{high:.0%}" for low, high in zip(edges[:-1], edges[1:])]  # as the page speaks
     binned = pd.cut(data["win_probability"].astype(float), edges, labels=labels, include_lowest=True)
     table = (
         pd.DataFrame({"bin": binned, "predicted": data["win_probability"].astype(float), "won": won})
