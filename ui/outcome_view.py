@@ -51,13 +51,13 @@ def show_outcome(summary: OutcomeSummary) -> None:
         st.markdown(f"**Winner: {escape_markdown(summary.headlines[winner])}**")
     comparisons = len(summary.headlines) - 1
     stricter = (
-        f"; the bar is raised for the {comparisons} comparisons with the best (Bonferroni)"
+        f", a bar raised because the best was compared with {comparisons} others (a Bonferroni correction)"
         if comparisons > 1
         else ""
     )
     st.caption(
-        f"Best against runner-up: {chance_in_words(summary.p_value)} "
-        f"(p-value {summary.p_value:.2g}; a winner is named below 0.05{stricter})."
+        f"Best against runner-up: {chance_in_words(summary.p_value)}. "
+        f"p-value {summary.p_value:.2g}: a winner is named below 0.05{stricter}."
     )
     model_line = f"Model: {summary.model_verdict}"
     if summary.predicted_win_probability is not None:
@@ -66,8 +66,8 @@ def show_outcome(summary: OutcomeSummary) -> None:
     needed = summary.more_impressions
     if needed is not None and max(needed) > 0:
         st.caption(
-            f"A clear result would need roughly {max(needed):,} more impressions per arm "
-            "at the observed click rates."
+            f"A clear result would need roughly {max(needed):,} more impressions per headline "
+            "at the click rates seen so far."
         )
     elif winner is None and needed is None:
         st.caption("The observed click rates are equal: more impressions alone cannot tell these apart.")
