@@ -59,15 +59,15 @@ GLOSSARY = [
         "right / wrong / no clear winner yet / not a forecast (scored only after the test ran).",
     ),
     (
-        "Accuracy on clear results",
-        "Of the tests with a significant winner, the share where the model's pick was that winner. 50% is a coin "
+        "Accuracy on significant outcomes",
+        "Of the tests with a significant (clear) winner, the share where the model's pick was that winner. 50% is a coin "
         "toss between two headlines.",
         "Right on 15 of 20 clear tests: 75%.",
     ),
     (
         "Accuracy on all outcomes",
         "Of all tests, the share where the model's pick had the best observed click rate, even if the gap may be "
-        "luck. Noisier than accuracy on clear results.",
+        "luck. Noisier than accuracy on significant outcomes.",
         "Best rate picked in 60 of 100 tests: 60%.",
     ),
     (

@@ -773,7 +773,7 @@ def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Se
         "Bonferroni",
         "Impressions needed",
         "Calibration",
-        "Accuracy on clear results",
+        "Accuracy on significant outcomes",
         "Log loss",
         "McNemar",
     ):
