@@ -190,6 +190,25 @@ def changes_and_deletion(test) -> None:
             done(f"Test #{test.id} was deleted.")
 
 
+# The upload's plan, one row per test in the file: each column in plain words, one hover away.
+PLAN_COLUMNS = {
+    "CSV test": st.column_config.TextColumn(help="The test_id the file gives this test."),
+    "rows": st.column_config.TextColumn(help="The file's rows (counting the header as row 1) of this test."),
+    "headlines": st.column_config.NumberColumn(help="How many headlines the test had."),
+    "recorded on": st.column_config.TextColumn(
+        help="The saved test whose headlines match, or a new test when none does."
+    ),
+    "what happens": st.column_config.TextColumn(
+        help="first outcome: the test had none yet · replaces: it had other numbers (you are asked first) · "
+        "unchanged: it already has exactly these · new test: saved now, scored by the model after it ran."
+    ),
+    "now (impressions / clicks)": st.column_config.TextColumn(
+        help="What is recorded for it now, per headline."
+    ),
+    "from the file": st.column_config.TextColumn(help="What the file gives, per headline."),
+}
+
+
 def upload_csv(tests) -> None:
     st.caption(
         "Columns: test_id, headline, impressions, clicks (optional: image_id, date, excerpt). "
@@ -247,6 +266,7 @@ def upload_csv(tests) -> None:
             for t, change in zip(planned, changes)
         ],
         hide_index=True,
+        column_config=PLAN_COLUMNS,
     )
     todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
     same = len(planned) - len(todo)

@@ -735,6 +735,7 @@ def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
     at.run()
     plan = at.dataframe[0].value
     assert plan["what happens"].tolist() == ["replaces"]
+    assert all(tooltips(at.dataframe[0]).values())  # every column of the plan explained
     assert plan["now (impressions / clicks)"].tolist() == ["500 / 10 · 500 / 12"]
     assert "1 test already has a different outcome" in at.warning[0].value
     (button,) = [b for b in at.button if b.label == "Record 1 outcome"]
