@@ -29,8 +29,12 @@ serving.sidebar(serving.model())
 CALLS = ["right", "wrong", "no clear winner yet", "not a forecast", "no forecast"]
 
 
-def archive_section(lines: list[str]) -> None:
-    st.markdown("**The archive (not your newsroom): how the active model did on past A/B tests**")
+ARCHIVE_TITLE = "The archive (not your newsroom): how the active model did on past A/B tests"
+
+
+def archive_section(lines: list[str], titled: bool = True) -> None:
+    if titled:  # in an expander, its label is the title
+        st.markdown(f"**{ARCHIVE_TITLE}**")
     for line in lines:
         st.markdown(f"- {line}")
     st.caption(
@@ -213,8 +217,8 @@ for column, (name, row) in zip((significant, overall), summary.iterrows()):
     )
 lines = archive_lines()
 if lines:
-    with st.expander("The archive (not your newsroom): how the active model did on past A/B tests"):
-        archive_section(lines)
+    with st.expander(ARCHIVE_TITLE):
+        archive_section(lines, titled=False)
 
 st.subheader("Accuracy over time (cumulative)")
 over_time = accuracy_over_time(judged, arms)

@@ -36,7 +36,13 @@ def plan_section(model: Model, ranked: pd.DataFrame, settings: Settings) -> None
     if len(chosen) < 2:
         st.info("Pick at least two drafts.")
         return
-    if not st.toggle("Estimate", key="plan_estimate", help="Scores ~600 archive tests once per model."):
+    if not st.toggle(
+        "Estimate",
+        key="plan_estimate",
+        help="Sizes the test from the gap the model predicts between the drafts. The first time for each "
+        "model it learns how score gaps turn into click-rate gaps from about 600 archive tests, which "
+        "takes a few seconds.",
+    ):
         return
     k, archive_rate = _calibration(f"{model.directory}@{model.version}", model.scorer)
     with resources.session() as session:
