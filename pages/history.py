@@ -22,7 +22,7 @@ from core.newsroom.history import (
 )
 from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
 from ui import charts, pickers, resources, routing, serving, when
-from ui.percent import WHOLE_PERCENT, in_percent_points
+from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -178,7 +178,7 @@ with st.expander("A test's headlines, one by one", expanded=False):
         ["headline", "impressions", "clicks", "rate", "win_probability", "winner"]
     ]
     st.dataframe(
-        in_percent_points(detail, "win_probability"),
+        in_percent_points(detail, "rate", "win_probability"),
         hide_index=True,
         placeholder="",
         column_config={
@@ -188,7 +188,7 @@ with st.expander("A test's headlines, one by one", expanded=False):
             ),
             "clicks": st.column_config.NumberColumn(format="localized", help="How many of them clicked it."),
             "rate": st.column_config.NumberColumn(
-                "click rate", format="percent", help="Clicks ÷ impressions."
+                "click rate", format=RATE_PERCENT, help="Clicks ÷ impressions."
             ),
             "win_probability": st.column_config.NumberColumn(
                 "model's chance",
@@ -236,7 +236,12 @@ with st.expander("Accuracy after each outcome, with counts"):
         in_percent_points(over_time, *shares),
         placeholder="",  # before the first test of its kind there is no accuracy yet
         column_config={
-            "_index": st.column_config.DatetimeColumn("recorded", format="D MMM YYYY, HH:mm"),
+            "_index": st.column_config.DatetimeColumn(
+                "recorded",
+                format="D MMM YYYY, HH:mm",
+                timezone=when.zone_name(),
+                help="When the outcome was recorded, in your time zone.",
+            ),
             **{
                 c: st.column_config.NumberColumn(
                     format=WHOLE_PERCENT,

@@ -6,6 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
+
 
 def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
     """Cell (row, column): the chance the row's draft beats the column's draft in a test."""
@@ -29,16 +31,16 @@ def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
 
 def plan_table(plan: pd.DataFrame) -> None:
     st.dataframe(
-        plan,
+        in_percent_points(plan, "predicted click rate", "lift of the leader over it"),
         hide_index=True,
         placeholder="",  # the leader's own row has no lift and no sample size
         column_config={
             "draft": st.column_config.NumberColumn("draft", format="%d"),
             "predicted click rate": st.column_config.NumberColumn(
-                format="percent", help="What the model's margin implies at the usual click rate."
+                format=RATE_PERCENT, help="What the model's margin implies at the usual click rate."
             ),
             "lift of the leader over it": st.column_config.NumberColumn(
-                format="percent",
+                format=WHOLE_PERCENT,
                 help="How much more often the leading draft would be clicked (blank on the leader's own row).",
             ),
             "impressions per headline": st.column_config.NumberColumn(

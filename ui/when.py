@@ -16,6 +16,11 @@ def _zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def zone_name() -> str:
+    """The editor's time zone as an IANA name ("Europe/Berlin"), for Streamlit's datetime columns."""
+    return _zone().key
+
+
 def local(moment: datetime | pd.Timestamp | None) -> str:
     """ "30 Nov 2026, 04:21" in the editor's time zone; "" when unknown."""
     if moment is None or pd.isna(moment):
