@@ -3,7 +3,7 @@ recorded one corrected (numbers pre-filled, every change kept, the last one undo
 
 import streamlit as st
 
-from core.basics.words import plural
+from core.basics.words import noun_for, plural
 from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
@@ -234,7 +234,7 @@ def upload_csv(tests) -> None:
     except RowsRefused as exc:
         st.error(
             f"Nothing was recorded: {plural(len(exc.problems), 'problem')} in {file.name}. "
-            f"Fix {'it' if len(exc.problems) == 1 else 'them'} and upload again:\n"
+            f"Fix {noun_for(len(exc.problems), 'it', 'them')} and upload again:\n"
             + "\n".join(f"- {p}" for p in exc.problems)
         )
         return
@@ -280,9 +280,9 @@ def upload_csv(tests) -> None:
     confirmed = True
     if replacing:
         st.warning(
-            f"{plural(replacing, 'test')} already {'has' if replacing == 1 else 'have'} a different outcome: "
-            f"recording replaces {'it' if replacing == 1 else 'them'} (the old numbers stay in "
-            f"{'its' if replacing == 1 else 'each test’s'} change history)."
+            f"{plural(replacing, 'test')} already {noun_for(replacing, 'has', 'have')} a different outcome: "
+            f"recording replaces {noun_for(replacing, 'it', 'them')} (the old numbers stay in "
+            f"{noun_for(replacing, 'its', 'each test’s')} change history)."
         )
         confirmed = st.checkbox(f"Replace {plural(replacing, 'existing outcome')}", key="upload_replace")
     if st.button(f"Record {plural(len(todo), 'outcome')}", type="primary", disabled=not confirmed):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.basics.arms import LoadReport
 from core.basics.settings import Settings
-from core.basics.words import plural
+from core.basics.words import noun_for, plural
 from core.data.loaders import Loaded, load_ars, load_outcomes, load_upworthy
 from db.engine import get_sessionmaker
 from db.imports import ImportResult, find_import, import_arms
@@ -141,7 +141,7 @@ def describe(imported: FileImport) -> list[str]:
     ]
     if result.tests_existing:
         lines.append(
-            f"{plural(result.tests_existing, 'test')} {'was' if result.tests_existing == 1 else 'were'} "
+            f"{plural(result.tests_existing, 'test')} {noun_for(result.tests_existing, 'was', 'were')} "
             "already in the database and not added again."
         )
     if report.n_skipped:

@@ -305,7 +305,7 @@ def _refuse_duplicate_columns(header: list[str]) -> None:
     if twice:
         raise DataFormatError(
             f"Outcomes CSV refused: {noun_for(len(twice), 'column')} {', '.join(twice)} "
-            f"{'appears' if len(twice) == 1 else 'appear'} more than once in the header; "
+            f"{noun_for(len(twice), 'appears', 'appear')} more than once in the header; "
             "keep one of each"
         )
 

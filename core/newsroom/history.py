@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.basics.tables import csv_bytes
-from core.basics.words import plural
+from core.basics.words import noun_for, plural
 from core.data.datasets import ARCHIVE_NAMES
 
 ARM_COLUMNS = [
@@ -258,9 +258,9 @@ def summary_line(judged: pd.DataFrame) -> str:
     unforecast = significant - len(clear)
     if len(clear) and unforecast > 0:  # the sentence's two counts differ: say why
         line += (
-            f" {'The other one' if unforecast == 1 else f'The other {unforecast}'} had no forecast saved "
+            f" The other {noun_for(unforecast, 'one', str(unforecast))} had no forecast saved "
             "before the test ran (uploaded, or typed in on Record outcome), so "
-            f"{'it is' if unforecast == 1 else 'they are'} not counted."
+            f"{noun_for(unforecast, 'it is', 'they are')} not counted."
         )
     return line
 
