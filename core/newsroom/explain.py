@@ -64,9 +64,16 @@ def _background(weight: float, scale: float) -> str:
     return f"rgba({rgb},{alpha:.2f})"
 
 
-def _pieces(segment: str) -> list[str]:
-    """A tag or entity whole; other text split into words and the gaps between them."""
-    return [segment] if _MARKUP.fullmatch(segment) else _TOKENS.split(segment)
+def _highlighted(piece: str, weights: dict[str, float], scale: float) -> str:
+    """One word or gap of text, escaped; a word with a weight in its coloured span."""
+    escaped = html.escape(piece)
+    weight = weights.get(piece)
+    if weight is None or not piece.strip() or re.fullmatch(SPLIT_EXPRESSION, piece):
+        return escaped
+    return (
+        f'<span title="{weight:+.3f}" style="background:{_background(weight, scale)};'
+        f'border-radius:3px;padding:0 2px">{escaped}</span>'
+    )
 
 
 def highlight_html(headline: str, weights: dict[str, float]) -> str:
@@ -77,16 +84,9 @@ def highlight_html(headline: str, weights: dict[str, float]) -> str:
     text = str(headline).strip()
     scale = max((abs(w) for w in weights.values()), default=0.0)
     parts = []
-    for piece in (p for segment in _MARKUP.split(text) for p in _pieces(segment)):
-        if not piece:
-            continue
-        escaped = html.escape(piece)
-        weight = None if _MARKUP.fullmatch(piece) else weights.get(piece)
-        if weight is None or not piece.strip() or re.fullmatch(SPLIT_EXPRESSION, piece):
-            parts.append(escaped)
-            continue
-        parts.append(
-            f'<span title="{weight:+.3f}" style="background:{_background(weight, scale)};'
-            f'border-radius:3px;padding:0 2px">{escaped}</span>'
-        )
+    for i, segment in enumerate(_MARKUP.split(text)):
+        if i % 2:  # split's odd items are the captured tags and entities: shown as typed, never coloured
+            parts.append(html.escape(segment))
+        else:
+            parts.extend(_highlighted(piece, weights, scale) for piece in _TOKENS.split(segment) if piece)
     return '<span class="headline-lab-lime">' + "".join(parts) + "</span>"
