@@ -161,13 +161,21 @@ def ensemble_weights(z_model: np.ndarray, z_tfidf: np.ndarray, y: np.ndarray) ->
     return fit.coef_.ravel()
 
 
-def posthoc_rows(name: str, scorer, z: dict, base_z: dict, forward: dict, settings) -> list[dict]:
+def posthoc_rows(
+    name: str,
+    scorer,
+    z: dict,
+    z_dev: np.ndarray,
+    base_z: dict,
+    forward: dict,
+    dev: pd.DataFrame,
+    tfidf,
+    settings,
+) -> list[dict]:
     """The recipe plus the TF-IDF ensemble, with one temperature per source, and with a head
-    residual per source (the product's fast update, fitted on that source's dev slice)."""
-    _, fit, dev = pairs_fit_dev(TIME_DEV, settings)
-    tfidf = TfidfPairLR().fit(fit)
+    residual per source (the product's fast update, fitted on that source's dev slice).
+    z_dev: the recipe's margins on the dev slice; tfidf: fitted on the training side of it."""
     y_dev = dev["label"].to_numpy(int)
-    z_dev = margins(scorer, dev)
 
     def z_tfidf(pairs: pd.DataFrame) -> np.ndarray:  # its pairwise logit: a score difference
         return tfidf.headline_scores(list(pairs["headline_a"])) - tfidf.headline_scores(
@@ -198,9 +206,10 @@ def posthoc_rows(name: str, scorer, z: dict, base_z: dict, forward: dict, settin
     return rows
 
 
-def ensemble_rows(z_all: dict, dev_z: dict, base_z: dict, forward: dict, settings) -> list[dict]:
+def ensemble_rows(
+    z_all: dict, dev_z: dict, base_z: dict, forward: dict, dev: pd.DataFrame, settings
+) -> list[dict]:
     """One row per ENSEMBLES entry whose members were all measured in this run."""
-    _, _, dev = pairs_fit_dev(TIME_DEV, settings)
     y_dev = dev["label"].to_numpy(int)
     rows = []
     for name, members in ENSEMBLES.items():
@@ -280,20 +289,14 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=None, help="recipe names to (re)run; default all")
     args = parser.parse_args()
     settings = load_settings()
-    forward = {name: forward_split(name, settings).valid for name in DATASETS}
+    splits = {a: forward_split(a, settings) for a in DATASETS}
+    forward = {a: split.valid for a, split in splits.items()}
     names = [n for n in RECIPES if args.only is None or n in args.only or n == BASELINE]
-    _, _, time_dev = pairs_fit_dev(TIME_DEV, settings)
+    _, fit, dev = pairs_fit_dev(TIME_DEV, settings)  # the slice every post-hoc variant is fitted on
+    tfidf = TfidfPairLR().fit(fit)
     z_all, dev_z, rows = {}, {}, []
-    for name in names + [None]:  # None: after the last recipe, the ensembles of those measured
-        if name is None:
-            rows += ensemble_rows(z_all, dev_z, z_all[BASELINE], forward, settings)
-        else:
-            scorer, seconds = trained(WORK / slug(name), RECIPES[name], settings)
-            z_all[name] = {a: margins(scorer, p) for a, p in forward.items()}
-            dev_z[name] = margins(scorer, time_dev)
-            rows.append(row(name, z_all[name], z_all[BASELINE], forward, settings, seconds))
-            if RECIPES[name].dev_split == "time":
-                rows += posthoc_rows(name, scorer, z_all[name], z_all[BASELINE], forward, settings)
+
+    def save() -> None:  # after every recipe: a kill keeps the rest
         for r in rows:
             r["passes_rule"] = r["recipe"] != BASELINE and passes_rule(r)
         report = {
@@ -302,18 +305,31 @@ def main() -> int:
             "bootstrap_samples": settings.bootstrap_samples,
             "forward_sets": {
                 a: {
-                    "cutoff": forward_split(a, settings).cutoff,
+                    "cutoff": splits[a].cutoff,
                     "pairs": len(p),
                     "significant": int(p["significant"].sum()),
                     "tests": int(p["test_id"].nunique()),
-                    "dropped_for_leakage": forward_split(a, settings).dropped_for_leakage,
+                    "dropped_for_leakage": splits[a].dropped_for_leakage,
                 }
                 for a, p in forward.items()
             },
             "recipes": {n: dataclasses.asdict(RECIPES[n]) for n in names},
             "rows": rows,
         }
-        write_results("recipe", report, markdown(report))  # after every recipe: a kill keeps the rest
+        write_results("recipe", report, markdown(report))
+
+    for name in names:
+        scorer, seconds = trained(WORK / slug(name), RECIPES[name], settings)
+        z_all[name] = {a: margins(scorer, p) for a, p in forward.items()}
+        dev_z[name] = margins(scorer, dev)
+        rows.append(row(name, z_all[name], z_all[BASELINE], forward, settings, seconds))
+        if RECIPES[name].dev_split == "time":
+            rows += posthoc_rows(
+                name, scorer, z_all[name], dev_z[name], z_all[BASELINE], forward, dev, tfidf, settings
+            )
+        save()
+    rows += ensemble_rows(z_all, dev_z, z_all[BASELINE], forward, dev, settings)
+    save()
     return 0
 
 
