@@ -17,6 +17,13 @@ from core.data.splits import Split, newest_cutoff, split_by_test, split_by_time
 
 DATASETS = ("upworthy", "ars")
 ARCHIVE_NAMES = {"upworthy": "Upworthy", "ars": "Ars Technica"}  # as editors read them
+
+
+def archive_name(source: str) -> str:
+    """The archive's name as editors read it; any other source (a newsroom's) as it is."""
+    return ARCHIVE_NAMES.get(source, source)
+
+
 # Which archive tests a model trains on: "test" the training side of the split by test (the
 # validation side stays clean for champion/challenger and History's backtest); "forward" the
 # tests before the forward cutoff; "all" every test.

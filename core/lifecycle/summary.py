@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from core.data.datasets import ARCHIVE_NAMES
+from core.data.datasets import archive_name
 from db.schema import ModelVersion
 
 STATUS_WORDS = {"active": "serving now", "candidate": "candidate (not serving)", "retired": "retired"}
@@ -34,7 +34,7 @@ def editor_summary(row: ModelVersion, name: str | None = None) -> dict:
         "newsroom tests": data.get("editor_tests"),
     }
     for set_name, m in metrics.items():
-        summary[f"{ARCHIVE_NAMES.get(set_name, set_name)} accuracy"] = m.get("accuracy")
+        summary[f"{archive_name(set_name)} accuracy"] = m.get("accuracy")
     return summary
 
 

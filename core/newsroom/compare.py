@@ -16,7 +16,7 @@ import pandas as pd
 
 from core.basics.stats import first_place_probabilities, sigmoid
 from core.basics.text import clean_headline, headline_problems, markup_tags, normalise_headline
-from core.data.datasets import ARCHIVE_NAMES
+from core.data.datasets import archive_name
 
 
 class Scorer(Protocol):
@@ -158,7 +158,7 @@ def per_archive(rows: dict, key: str, before: str, after: str) -> str:
     """ "Upworthy 59%, Ars Technica 63%" wrapped in before/after; "" for a single archive."""
     if len(rows) < 2:
         return ""
-    return before + ", ".join(f"{ARCHIVE_NAMES.get(n, n)} {m[key]:.0%}" for n, m in rows.items()) + after
+    return before + ", ".join(f"{archive_name(n)} {m[key]:.0%}" for n, m in rows.items()) + after
 
 
 def newer_tests_line(manifest: dict) -> str:
@@ -166,7 +166,7 @@ def newer_tests_line(manifest: dict) -> str:
     ``forward_evaluation``: a twin trained before each archive's cutoff), or "" without it."""
     archives = ((manifest or {}).get("forward_evaluation") or {}).get("archives") or {}
     parts = [
-        f"{m['accuracy_significant']:.0%} ({ARCHIVE_NAMES.get(name, name)})"
+        f"{m['accuracy_significant']:.0%} ({archive_name(name)})"
         for name, m in archives.items()
         if m.get("accuracy_significant") is not None
     ]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from core.basics.tables import csv_bytes
 from core.basics.words import noun_for, plural
-from core.data.datasets import ARCHIVE_NAMES
+from core.data.datasets import archive_name
 
 ARM_COLUMNS = [
     "test_id",
@@ -236,7 +236,7 @@ def archive_record(validation_metrics: dict | None) -> list[str]:
         if not m or m.get("pairs") is None or m.get("accuracy") is None:
             continue
         line = (
-            f"On {int(m['pairs']):,} headline pairs from {ARCHIVE_NAMES.get(name, name)} archive tests it had "
+            f"On {int(m['pairs']):,} headline pairs from {archive_name(name)} archive tests it had "
             f"never seen, it picked the winner {m['accuracy']:.0%} of the time"
         )
         if m.get("accuracy_significant") is not None and m.get("significant_pairs"):
