@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 import core.model.quantized as quantized
 import core.model.scorer as scorer_module
-from core.model.packed_encoder import PackedBert
+from core.model.packed_encoder import LINEAR_LAYERS, PackedBert
 from core.model.quantized import Int8Linear, int8_supported, quantize_rows
 from core.model.scorer import HeadlineScorer
 from tests.tiny_model import make_tiny_base
@@ -128,3 +128,17 @@ def test_auto_takes_int8_exactly_on_cpus_without_native_bf16_that_run_it(tiny_fo
         monkeypatch.setattr(scorer_module, "has_native_bf16", lambda v=native_bf16: v)
         monkeypatch.setattr(scorer_module, "int8_supported", lambda v=int8_runs: v)
         assert tiny_scorer(tiny_folder, "auto")._use_int8() is expected
+
+
+@needs_int8
+def test_the_int8_path_quantises_every_linear_layer_unless_told_to_keep_some_float(tiny_folder):
+    scorer = tiny_scorer(tiny_folder, "fp32")
+    ids = scorer.tokenizer_(TEXTS, truncation=True, max_length=64)["input_ids"]
+    encoder = scorer.network_.encoder
+    fp32 = PackedBert(encoder).mean_pooled(ids)
+    every = PackedBert(encoder).mean_pooled(ids, int8=True)
+    ffn_out_float = PackedBert(encoder, float_layers=("ffn_out",)).mean_pooled(ids, int8=True)
+    assert not torch.equal(every, ffn_out_float)  # the FFN output layer is int8 by default
+    assert (ffn_out_float - fp32).abs().mean() < (every - fp32).abs().mean()  # one rounding fewer
+    all_float = PackedBert(encoder, float_layers=LINEAR_LAYERS).mean_pooled(ids, int8=True)
+    torch.testing.assert_close(all_float, fp32, atol=1e-6, rtol=1e-6)  # nothing left in int8

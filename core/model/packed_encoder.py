@@ -40,11 +40,19 @@ def supports(encoder: nn.Module) -> bool:
     )
 
 
-class PackedBert:
-    """Mean-pooled BERT embeddings of token-id lists, without padding. Inference only."""
+LINEAR_LAYERS = ("qkv", "att_out", "ffn_in", "ffn_out")  # each layer's four products
 
-    def __init__(self, encoder: nn.Module) -> None:
+
+class PackedBert:
+    """Mean-pooled BERT embeddings of token-id lists, without padding. Inference only.
+
+    float_layers: names from LINEAR_LAYERS that stay float32 on the int8 path (none by
+    default; benchmarks/int8_layers.py measures the choice).
+    """
+
+    def __init__(self, encoder: nn.Module, float_layers: tuple[str, ...] = ()) -> None:
         self.encoder = encoder
+        self.float_layers = float_layers
 
     # ----- weights ------------------------------------------------------------------------
     def _weights(self, dtype: torch.dtype, int8: bool = False) -> dict:
@@ -64,28 +72,25 @@ class PackedBert:
         emb = self.encoder.embeddings
         device = emb.word_embeddings.weight.device
 
-        def linear(weight: torch.Tensor, bias: torch.Tensor, dtype: torch.dtype):
-            return Int8Linear(weight, bias) if int8 else _FloatLinear(weight, bias, dtype)
+        def linear(name: str, dense: nn.Linear | list[nn.Linear]):
+            dense = dense if isinstance(dense, list) else [dense]
+            weight, bias = torch.cat([m.weight for m in dense]), torch.cat([m.bias for m in dense])
+            if int8 and name not in self.float_layers:
+                return Int8Linear(weight, bias)
+            return _FloatLinear(weight, bias, dtype)
 
         with torch.no_grad():
             layers = []
             for layer in self.encoder.encoder.layer:
                 att = layer.attention
-                qkv = [att.self.query, att.self.key, att.self.value]
                 layers.append(
                     {
-                        "qkv": linear(  # Q, K and V in one product: (3h, h)
-                            torch.cat([m.weight for m in qkv]), torch.cat([m.bias for m in qkv]), dtype
-                        ),
-                        "att_out": linear(att.output.dense.weight, att.output.dense.bias, dtype),
+                        # Q, K and V in one product: (3h, h)
+                        "qkv": linear("qkv", [att.self.query, att.self.key, att.self.value]),
+                        "att_out": linear("att_out", att.output.dense),
                         "att_ln": att.output.LayerNorm,
-                        "ffn_in": linear(
-                            layer.intermediate.dense.weight, layer.intermediate.dense.bias, dtype
-                        ),
-                        # Stays float even on the int8 path: its input (GELU outputs) has a long
-                        # tail that one int8 scale per matrix resolves poorly; quantised too, it
-                        # cost 1.1 points of significant-pair accuracy on Ars (numeric-paths.md).
-                        "ffn_out": _FloatLinear(layer.output.dense.weight, layer.output.dense.bias, dtype),
+                        "ffn_in": linear("ffn_in", layer.intermediate.dense),
+                        "ffn_out": linear("ffn_out", layer.output.dense),
                         "ffn_ln": layer.output.LayerNorm,
                     }
                 )

@@ -20,10 +20,11 @@ products saturate above 32,767: with 8-bit inputs and weights up to 127 they do 
 (``reduce_range``) instead; here weights get 7 bits (|q| <= 63, so 2 x 255 x 63 = 32,130
 cannot saturate) and inputs keep 8.
 
-The packed encoder uses it for Q/K/V, the attention output and the FFN input (two thirds
-of the matrix work); the FFN output layer, LayerNorm, softmax, GELU, embeddings and pooling
-stay float32. benchmarks/results/numeric-paths.md has the validation accuracy of this path
-beside fp32's.
+The packed encoder uses it for every linear layer (Q/K/V, the attention output, the FFN's
+input and output: nearly all of the matrix work); LayerNorm, softmax, GELU, embeddings and
+pooling stay float32. The FFN output layer was float32 while inputs had one scale per matrix:
+the long tail of its inputs (GELU outputs) cost 1.1 points on Ars then. benchmarks/results/numeric-paths.md
+has the validation accuracy of this path beside fp32's.
 
 The quantised-tensor functions are deprecated in recent PyTorch (they warn); torch is
 pinned in requirements.txt and tests/test_quantized.py fails loudly if they change.
