@@ -50,6 +50,46 @@ def archive_lines() -> list[str]:
     return archive_record((model.scorer.manifest if model.scorer else {}).get("validation_metrics"))
 
 
+def over_time_section(over_time) -> None:
+    charts.accuracy_chart(over_time)
+    st.caption(
+        f"After the latest outcome: {plural(int(over_time['tests (significant)'].iloc[-1]), 'significant test')}, "
+        f"{plural(int(over_time['tests (all)'].iloc[-1]), 'test')} in all. Dashed, with squares: what the model "
+        "expected, the mean win probability it gave its picks. On all outcomes a calibrated model's accuracy "
+        "follows that line and accuracy below it means over-confidence; significant outcomes are the clearer "
+        "tests, so there accuracy should sit above it."
+    )
+    with st.expander("Accuracy after each outcome, with counts", key="history_over_time"):
+        shares = [c for c in over_time.columns if not c.startswith("tests")]
+        st.dataframe(
+            in_percent_points(over_time, *shares),
+            placeholder="",  # before the first test of its kind there is no accuracy yet
+            column_config={
+                "_index": st.column_config.DatetimeColumn(
+                    "recorded",
+                    format="D MMM YYYY, HH:mm",
+                    timezone=when.zone_name(),
+                    help="When the outcome was recorded, in your time zone.",
+                ),
+                **{
+                    c: st.column_config.NumberColumn(
+                        format=WHOLE_PERCENT,
+                        help="Share of the tests so far where the model's pick won."
+                        if c.startswith("accuracy")
+                        else "The mean win probability the model gave its picks in those tests: the accuracy "
+                        "a calibrated model would have.",
+                    )
+                    for c in shares
+                },
+                **{
+                    c: st.column_config.NumberColumn(help="Tests counted so far.")
+                    for c in over_time.columns
+                    if c.startswith("tests")
+                },
+            },
+        )
+
+
 st.title("History")
 try:  # the versions as the Models page names them
     names = version_names(registry.versions(resources.settings()))
@@ -97,6 +137,7 @@ with st.sidebar:
         disabled=late == 0,
         key="count_late_predictions",
     )
+all_arms = arms  # a test's own headlines show every chance the model gave, forecast or not
 if not include_late:
     judged, arms = forecasts_only(judged, arms)
 
@@ -104,16 +145,16 @@ st.subheader("Your newsroom's record")
 st.markdown(summary_line(judged))
 filters = [f"model version {named(version)} only"] if version else []
 filters += ["predictions made at recording time counted"] if include_late else []
+filter_note = st.empty()  # always there: a note that comes and goes would shift, and so close, the expanders
 if filters:
-    st.caption(f"Filtered in the sidebar: {'; '.join(filters)}.")
+    filter_note.caption(f"Filtered in the sidebar: {'; '.join(filters)}.")
 
 st.subheader("Tests with outcomes")
 table = editor_table(judged, arms)
 table["date"] = table["recorded"].map(when.local_day)
 table["recorded"] = table["recorded"].map(when.local)
-find, which = st.columns([2, 3])
-text = find.text_input("Search headlines or names", key="history_search", placeholder="e.g. island, ana, #12")
-calls = which.multiselect(
+text = st.text_input("Search headlines or names", key="history_search", placeholder="e.g. island, ana, #12")
+calls = st.multiselect(  # a row of its own: all five calls fit at 1280 px
     "Model's call", CALLS, default=CALLS, key="history_calls", help="Keep only tests where the model was…"
 )
 shown = search(table, text, calls)
@@ -145,8 +186,7 @@ COLUMNS = {
         format=WHOLE_PERCENT,
         help="The win probability the model gave the headline that won (blank: no clear winner).",
     ),
-    "p-value": st.column_config.NumberColumn(
-        format="%.2g",
+    "p-value": st.column_config.TextColumn(
         help="How often a gap this big would turn up by chance alone if the headlines were equally good; "
         "below 0.05 counts as clear (as on Record outcome).",
     ),
@@ -161,7 +201,7 @@ EDITOR_COLUMNS = ["date", "headlines", "winner", "model's pick", "model right?"]
 DETAIL_COLUMNS = [c for c in COLUMNS if c not in EDITOR_COLUMNS] + ["headlines"]
 shown = in_percent_points(shown, "model's P(winner)")
 st.dataframe(shown, hide_index=True, placeholder="", column_order=EDITOR_COLUMNS, column_config=COLUMNS)
-with st.expander("More about each test: number, time, p-value, names, model version"):
+with st.expander("More about each test: number, time, p-value, names, model version", key="history_more"):
     st.dataframe(shown, hide_index=True, placeholder="", column_order=DETAIL_COLUMNS, column_config=COLUMNS)
 st.download_button(
     "Export CSV",
@@ -171,12 +211,18 @@ st.download_button(
     help="One row per headline: the test's verdict, then impressions, clicks and click rate.",
 )
 
-with st.expander("A test's headlines, one by one", expanded=False):
+with st.expander("A test's headlines, one by one", key="history_headlines"):
     by_id = dict(zip(table["test"], table["headlines"]))
     chosen = pickers.pick_id("Test", list(by_id), lambda t: f"#{t} · {by_id[t][:90]}", key="history_detail")
-    detail = arms[arms["test_id"] == chosen][
-        ["headline", "impressions", "clicks", "rate", "win_probability", "winner"]
-    ]
+    detail = all_arms[all_arms["test_id"] == chosen]
+    after = detail["at_recording"].astype(bool).any()  # scored only as the outcome was recorded
+    detail = detail[["headline", "impressions", "clicks", "rate", "win_probability", "winner"]]
+    if after:
+        st.caption(
+            "The model scored these headlines only as the outcome was recorded, after the test ran: "
+            "its chances below are not a forecast, and the accuracy figures leave this test out unless "
+            "the sidebar says to count it."
+        )
     st.dataframe(
         in_percent_points(detail, "rate", "win_probability"),
         hide_index=True,
@@ -193,8 +239,9 @@ with st.expander("A test's headlines, one by one", expanded=False):
             "win_probability": st.column_config.NumberColumn(
                 "model's chance",
                 format=WHOLE_PERCENT,
-                help="The model's chance, given when the test was saved, that this headline would get the most "
-                "clicks (blank: no forecast).",
+                help="The model's chance that this headline would get the most clicks: given when the test "
+                "was saved, or, for a test not saved on Compare first, as its outcome was recorded "
+                "(blank: the model gave none).",
             ),
             "winner": st.column_config.CheckboxColumn(help="The clear (significant) winner."),
         },
@@ -217,48 +264,18 @@ for column, (name, row) in zip((significant, overall), summary.iterrows()):
     )
 lines = archive_lines()
 if lines:
-    with st.expander(ARCHIVE_TITLE):
+    with st.expander(ARCHIVE_TITLE, key="history_archive"):
         archive_section(lines, titled=False)
 
 st.subheader("Accuracy over time (cumulative)")
 over_time = accuracy_over_time(judged, arms)
-charts.accuracy_chart(over_time)
-st.caption(
-    f"After the latest outcome: {plural(int(over_time['tests (significant)'].iloc[-1]), 'significant test')}, "
-    f"{plural(int(over_time['tests (all)'].iloc[-1]), 'test')} in all. Dashed, with squares: what the model "
-    "expected, the mean win probability it gave its picks. On all outcomes a calibrated model's accuracy "
-    "follows that line and accuracy below it means over-confidence; significant outcomes are the clearer "
-    "tests, so there accuracy should sit above it."
-)
-with st.expander("Accuracy after each outcome, with counts"):
-    shares = [c for c in over_time.columns if not c.startswith("tests")]
-    st.dataframe(
-        in_percent_points(over_time, *shares),
-        placeholder="",  # before the first test of its kind there is no accuracy yet
-        column_config={
-            "_index": st.column_config.DatetimeColumn(
-                "recorded",
-                format="D MMM YYYY, HH:mm",
-                timezone=when.zone_name(),
-                help="When the outcome was recorded, in your time zone.",
-            ),
-            **{
-                c: st.column_config.NumberColumn(
-                    format=WHOLE_PERCENT,
-                    help="Share of the tests so far where the model's pick won."
-                    if c.startswith("accuracy")
-                    else "The mean win probability the model gave its picks in those tests: the accuracy "
-                    "a calibrated model would have.",
-                )
-                for c in shares
-            },
-            **{
-                c: st.column_config.NumberColumn(help="Tests counted so far.")
-                for c in over_time.columns
-                if c.startswith("tests")
-            },
-        },
+if over_time.empty:
+    st.info(
+        "No forecasts with outcomes yet: the tests listed were scored only as their outcomes were recorded. "
+        "Save the next test on Compare before it runs."
     )
+else:
+    over_time_section(over_time)
 
 st.subheader("Calibration")
 include_all = st.toggle(

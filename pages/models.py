@@ -7,6 +7,7 @@ The logic lives in core.lifecycle.registry, core.lifecycle.retrain and core.life
 import pandas as pd
 import streamlit as st
 
+from core.basics.stats import p_value_text
 from core.basics.words import plural
 from core.data.editor import editor_pairs
 from core.lifecycle import activation, champion, registry, retrain
@@ -220,7 +221,7 @@ else:
         t = comparison.test
         st.markdown(
             f"McNemar test (exact; see Help): only the active model right on **{t.champion_only}** pairs, only the candidate "
-            f"on **{t.challenger_only}**; p = **{t.p_value:.3g}**"
+            f"on **{t.challenger_only}**; p = **{p_value_text(t.p_value)}**"
         )
         for check in comparison.checks:
             st.markdown(f"{'✅' if check.passed else '❌'} {check.rule}: {check.detail}")
@@ -278,4 +279,17 @@ with st.expander("Registry log"):
             for e in log
         ],
         hide_index=True,
+        # Widths that add up to less than the page at 1280 px: no sideways scrolling.
+        column_config={
+            "at": st.column_config.TextColumn(width=150, help="When it happened, in your time zone."),
+            "version": st.column_config.TextColumn(width=170, help="The model version it concerned."),
+            "action": st.column_config.TextColumn(
+                width=100,
+                help="register: trained and stored · promote: made active after passing the comparison · "
+                "override: made active without passing it, with a reason · rollback: an earlier version made "
+                "active again",
+            ),
+            "by": st.column_config.TextColumn(width=100, help="Who did it, as they gave their name."),
+            "note": st.column_config.TextColumn(width=300, help="What they wrote about why."),
+        },
     )

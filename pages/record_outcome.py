@@ -199,8 +199,9 @@ PLAN_COLUMNS = {
         help="The saved test whose headlines match, or a new test when none does."
     ),
     "what happens": st.column_config.TextColumn(
+        width=120,  # wider than its values ("replaces"), so the heading is not cut
         help="first outcome: the test had none yet · replaces: it had other numbers (you are asked first) · "
-        "unchanged: it already has exactly these · new test: saved now, scored by the model after it ran."
+        "unchanged: it already has exactly these · new test: saved now, scored by the model after it ran.",
     ),
     "now (impressions / clicks)": st.column_config.TextColumn(
         help="What is recorded for it now, per headline."

@@ -259,7 +259,7 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
     assert any(  # the p-value in words first: 120 vs 60 clicks of 1,000 is no fluke
         c.value.startswith(
             "Best against runner-up: if the headlines were equally good, a gap this large would "
-            "turn up by chance less than 1 time in 1,000. p-value 2.8e-06: a winner is named below 0.05."
+            "turn up by chance less than 1 time in 1,000. p-value < 0.001: a winner is named below 0.05."
         )
         for c in at.caption
     )
@@ -505,8 +505,29 @@ def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
         "test ran (uploaded, or typed in on Record outcome), so it is not counted."
     )
     assert at.dataframe[0].value["predicted at recording"].tolist() == [True, False, False]
+    assert table_with(at, "tests (all)")["tests (all)"].tolist() == [1, 2]  # the late one adds no row
+    # Its own headlines still show the chances the model gave, said to be no forecast.
+    [picker] = [b for b in at.selectbox if b.key.startswith("history_detail")]
+    picker.set_value(test.id).run()
+    assert table_with(at, "win_probability")["win_probability"].tolist() == [30, 70]  # in percent points
+    assert any(c.value.startswith("The model scored these headlines only as the outcome") for c in at.caption)
     at.toggle(key="count_late_predictions").set_value(True).run()
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "50%"
+    assert table_with(at, "tests (all)")["tests (all)"].tolist() == [1, 2, 3]
+
+
+def test_history_without_a_single_forecast_says_so_instead_of_a_chart(Session):
+    with Session.begin() as session:  # only tests typed in on Record outcome: none is a forecast
+        test = experiments.create_test(
+            session, ["C", "D"], None, "ana", "v2", [0, 0], [0.3, 0.7], predicted_at_recording=True
+        )
+        record(session, test, [(1000, 100), (1000, 50)], "bo")
+    at = open_app(HISTORY)
+
+    assert not at.exception and not at.error
+    assert any(i.value.startswith("No forecasts with outcomes yet") for i in at.info)
+    assert not [d for d in at.dataframe if "tests (all)" in d.value.columns]
+    assert at.dataframe[0].value["p-value"].tolist() == ["< 0.001"]  # 100 vs 50 clicks of 1,000
 
 
 def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_export(Session):

@@ -102,19 +102,26 @@ def test_accuracy_by_version_says_what_each_model_got_right(Session):
 def test_accuracy_over_time_is_cumulative_in_recording_order(Session):
     over_time = accuracy_over_time(*history(Session))
 
-    assert over_time["accuracy (significant)"].tolist() == [1.0, 0.5, 0.5, 0.5, 0.5]
-    assert over_time["tests (significant)"].tolist() == [1, 2, 2, 2, 2]
-    assert over_time["accuracy (all)"].tolist() == pytest.approx([1.0, 0.5, 2 / 3, 0.5, 0.5])
-    assert over_time["tests (all)"].tolist() == [1, 2, 3, 4, 4]
+    # Four rows: the fifth outcome (a test saved without a model) counts nowhere, adds none.
+    assert over_time["accuracy (significant)"].tolist() == [1.0, 0.5, 0.5, 0.5]
+    assert over_time["tests (significant)"].tolist() == [1, 2, 2, 2]
+    assert over_time["accuracy (all)"].tolist() == pytest.approx([1.0, 0.5, 2 / 3, 0.5])
+    assert over_time["tests (all)"].tolist() == [1, 2, 3, 4]
     assert over_time.index.is_monotonic_increasing
+
+
+def test_accuracy_over_time_has_no_rows_while_no_outcome_counts(Session):
+    judged, arms = forecasts_only(*history(Session))
+    nothing_forecast = judged.assign(model_correct=pd.NA, hit_best=pd.NA)
+    assert accuracy_over_time(nothing_forecast, arms).empty
 
 
 def test_expected_accuracy_is_the_mean_win_probability_of_the_picks_in_the_same_tests(Session):
     over_time = accuracy_over_time(*history(Session))
 
     # Picks: 0.7 (hit), 0.8 (miss), then undecided tests picked at 0.6 and 0.55.
-    assert over_time["expected (significant)"].tolist() == pytest.approx([0.7, 0.75, 0.75, 0.75, 0.75])
-    assert over_time["expected (all)"].tolist() == pytest.approx([0.7, 0.75, 0.7, 0.6625, 0.6625])
+    assert over_time["expected (significant)"].tolist() == pytest.approx([0.7, 0.75, 0.75, 0.75])
+    assert over_time["expected (all)"].tolist() == pytest.approx([0.7, 0.75, 0.7, 0.6625])
     # Expected 75%, right on half the significant outcomes: over-confident so far.
     assert (over_time["accuracy (significant)"] < over_time["expected (significant)"]).iloc[-1]
 

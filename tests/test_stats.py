@@ -9,7 +9,13 @@ import pytest
 from scipy import integrate
 from scipy import stats as sps
 
-from core.basics.stats import impressions_needed, prob_a_beats_b, two_proportion_p_value, wilson_interval
+from core.basics.stats import (
+    impressions_needed,
+    p_value_text,
+    prob_a_beats_b,
+    two_proportion_p_value,
+    wilson_interval,
+)
 
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
 Z80 = 0.8416212335729143  # standard normal 80% quantile
@@ -242,3 +248,12 @@ def test_first_place_probabilities_are_a_softmax_that_sums_to_one():
     assert p.sum() == pytest.approx(1.0) and p.argmax() == 2  # no overflow on large scores
     q = first_place_probabilities(np.array([0.0, np.log(3.0)]))
     np.testing.assert_allclose(q, [0.25, 0.75])
+
+
+def test_p_values_print_in_plain_decimals_never_in_scientific_notation():
+    assert p_value_text(3.9e-13) == "< 0.001"
+    assert p_value_text(0.000999) == "< 0.001"
+    assert p_value_text(0.001) == "0.001"
+    assert p_value_text(0.0321) == "0.032"
+    assert p_value_text(0.05) == "0.05"
+    assert p_value_text(1.0) == "1"

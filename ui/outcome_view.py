@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.basics.stats import p_value_text
 from core.newsroom.verdict import OutcomeSummary, chance_in_words
 from ui.markdown import escape_markdown
 from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
@@ -57,7 +58,7 @@ def show_outcome(summary: OutcomeSummary) -> None:
     )
     st.caption(
         f"Best against runner-up: {chance_in_words(summary.p_value)}. "
-        f"p-value {summary.p_value:.2g}: a winner is named below 0.05{stricter}."
+        f"p-value {p_value_text(summary.p_value)}: a winner is named below 0.05{stricter}."
     )
     model_line = f"Model: {summary.model_verdict}"
     if summary.predicted_win_probability is not None:

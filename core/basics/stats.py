@@ -16,6 +16,12 @@ def two_proportion_p_value(clicks_a, imps_a, clicks_b, imps_b) -> np.ndarray:
     return 2 * stats.norm.sf(np.abs(z))
 
 
+def p_value_text(p_value: float) -> str:
+    """A p-value as the pages print it: two significant digits, "< 0.001" below a thousandth
+    (an editor reads 3.9e-13 as a typo; the exact value changes nothing they decide)."""
+    return "< 0.001" if p_value < 0.001 else f"{p_value:.2g}"
+
+
 # Gauss-Hermite nodes for prob_a_beats_b: 32 give |error| < 1e-4 down to single-digit counts.
 _HERMITE_NODES, _HERMITE_WEIGHTS = np.polynomial.hermite.hermgauss(32)
 

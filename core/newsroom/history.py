@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.basics.stats import p_value_text
 from core.basics.tables import csv_bytes
 from core.basics.words import noun_for, plural
 from core.data.datasets import archive_name
@@ -127,8 +128,9 @@ def accuracy_by_version(judged: pd.DataFrame) -> pd.DataFrame:
 
 
 def accuracy_over_time(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
-    """Cumulative accuracy after each recorded outcome, and what the model expected it to be,
-    indexed by when the outcome was recorded.
+    """Cumulative accuracy after each recorded outcome that counts (the model forecast the
+    test), and what the model expected it to be, indexed by when the outcome was recorded.
+    Empty when no outcome counts yet.
 
     Columns, on significant outcomes and on all (NaN until the first test of its kind):
     accuracy; expected, the mean win probability the model gave its picks in the same tests;
@@ -137,7 +139,8 @@ def accuracy_over_time(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame
     model is over-confident. Significant outcomes are the clearer tests: there a calibrated
     model's accuracy sits above it.
     """
-    ordered = judged.sort_values(["recorded_at", "outcome_id"])
+    ordered = judged[judged["hit_best"].notna() | judged["model_correct"].notna()]
+    ordered = ordered.sort_values(["recorded_at", "outcome_id"])  # an uncounted one adds no row
     confidence = ordered["predicted_arm_id"].map(arms.set_index("arm_id")["win_probability"])
     confidence = confidence.astype(float).to_numpy()  # (tests,) the pick's win probability
     frame = pd.DataFrame(index=pd.DatetimeIndex(ordered["recorded_at"], name="recorded_at"))
@@ -297,7 +300,7 @@ def editor_table(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
             "model right?": model_call(ordered).to_numpy() if len(ordered) else [],
             "test": ordered["test_id"].to_numpy(),
             "model's P(winner)": ordered["predicted_win_probability"].to_numpy(),
-            "p-value": ordered["p_value"].to_numpy(),
+            "p-value": ordered["p_value"].map(p_value_text).to_numpy(),
             "saved by": ordered["created_by"].fillna("").to_numpy(),
             "recorded by": ordered["recorded_by"].fillna("").to_numpy(),
             "model": ordered["model_version"].fillna("").to_numpy(),
