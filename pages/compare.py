@@ -50,12 +50,14 @@ with inputs:
     for draft in drafts:
         if draft.problem and typed_any:
             st.warning(f"Draft {draft.number}: {draft.problem} — left out of the comparison.")
+        if draft.problem or not draft.saved_differently:
+            continue
+        saved = f"it is scored and saved as plain text: “{markdown.escape_markdown(draft.text)}”."
         if draft.markup:
             tags = markdown.escape_markdown(", ".join(draft.markup))
-            st.caption(
-                f"Draft {draft.number} contains markup ({tags}): shown as text; "
-                "the model scores it without the tags."
-            )
+            st.caption(f"Draft {draft.number} contains markup ({tags}), shown as typed; {saved}")
+        else:
+            st.caption(f"Draft {draft.number}: {saved}")
 
 ready = scorable(drafts)
 with answer:

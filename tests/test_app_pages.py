@@ -176,10 +176,23 @@ def test_markup_is_shown_as_text_and_too_long_drafts_are_refused(Session):
     # with the highlight spans removed, what is left is exactly the escaped draft
     texts = {re.sub(r"</?span[^>]*>", "", body) for body in bodies}
     assert html.escape("<script>alert('x')</script> Cats") in texts
-    assert any("Draft 1 contains markup" in c.value for c in at.caption)
+    assert (  # markdown-escaped: the tags show as typed, never as markup
+        r"Draft 1 contains markup (\<script\>, \</script\>), shown as typed; it is scored and saved as "
+        r"plain text: “alert\('x'\) Cats”." in [c.value for c in at.caption]
+    )
     assert [w.value for w in at.warning] == [
         "Draft 3: headline too long (301 characters, at most 300) — left out of the comparison."
     ]
+
+
+def test_inline_formatting_is_said_to_be_saved_as_plain_text(Session):
+    at = type_drafts(open_app(), ["<b>Mayor</b> resigns after vote", "Fish &amp; chips", "Plain   spaced"])
+
+    notes = [c.value for c in at.caption if c.value.startswith("Draft ")]
+    assert notes == [
+        "Draft 1: it is scored and saved as plain text: “Mayor resigns after vote”.",
+        "Draft 2: it is scored and saved as plain text: “Fish & chips”.",
+    ]  # extra spaces alone change nothing an editor would notice: no note for draft 3
 
 
 def test_the_leading_headline_is_named_as_typed_markup_and_all(Session):

@@ -37,6 +37,13 @@ class Draft:
         """What the model sees and what a saved test stores."""
         return clean_headline(self.raw)
 
+    @property
+    def saved_differently(self) -> bool:
+        """The text saved is not the text typed (beyond spacing): tags removed, or character
+        references such as ``&amp;`` decoded. The page says so, since Record outcome and
+        History show the saved text."""
+        return self.text != " ".join(self.raw.split())
+
 
 def checked_drafts(raws: Sequence[str | None], max_chars: int = 300) -> list[Draft]:
     """Every draft with its problem (empty, too long, a repeat) and markup note."""
