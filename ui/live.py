@@ -9,16 +9,20 @@ import streamlit as st
 
 from core.newsroom.explain import word_weights
 from core.newsroom.explain_queue import ExplanationQueue, abandonable
+from core.newsroom.proba_memory import RememberedProba
 from ui.resources import settings
 from ui.serving import Model
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _queue(model_key: str, _scorer, samples: int, seed: int) -> ExplanationQueue:
-    # One queue (one worker thread) per model and LIME setting, shared by every session.
+    # One queue (one worker thread) per model and LIME setting, shared by every session, with
+    # one memory of the model's scores: a one-word edit re-scores only the new perturbations.
+    remembered = RememberedProba(_scorer.predict_proba)
+
     def compute(key: tuple[str, str | None], check) -> dict[str, float]:
         headline, context = key
-        classify = abandonable(partial(_scorer.predict_proba, context=context), check)
+        classify = abandonable(partial(remembered, context=context), check)
         return word_weights(headline, classify, samples, seed)
 
     return ExplanationQueue(compute)
