@@ -72,6 +72,12 @@ with answer:
         st.stop()
 
     ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
+    # Highlights are asked for at once, in rank order: the background thread starts on them
+    # while this run draws the answer.
+    by_number = {d.number: d for d in ready}
+    keys = [live.explanation_key(by_number[int(n)].raw, model, excerpt) for n in ranked["draft"]]
+    queue = live.explanation_queue(model)
+    first = queue.request(keys)
     verdict = call(ranked, settings.too_close_below)
     typed = {d.number: " ".join(d.raw.split()) for d in ready}  # as the editor typed it, tags too
     st.subheader("Predicted winner" if not verdict.too_close else "Too close to call")
@@ -103,11 +109,6 @@ with answer:
         st.caption(f"How often is it right? {record}")
 
 st.subheader("Why: the words that move each draft")
-order = [int(d) for d in ranked["draft"]]
-by_number = {d.number: d for d in ready}
-keys = [live.explanation_key(by_number[n].raw, model, excerpt) for n in order]
-queue = live.explanation_queue(model)
-first = queue.request(keys)
 
 
 @st.fragment(run_every=None if first.complete else 0.15)
@@ -117,7 +118,9 @@ def explanations() -> None:
     Once all are in it goes on redrawing them until the editor's next change: a full rerun here
     to stop the polling could swallow a click on "Save as test" made at that moment.
     """
-    progress = queue.progress(keys)
+    # Asked again at every poll, not only read: a run that asked for other drafts and was then
+    # cut short by the next keystroke would otherwise leave these unwanted, "Explaining" forever.
+    progress = queue.request(keys)
     if progress.pending:
         st.caption(f"Explaining {len(progress.done) + 1} of {len(keys)}… scores above are final.")
     for row, key in zip(ranked.itertuples(), keys):

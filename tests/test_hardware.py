@@ -34,3 +34,20 @@ def test_onednn_bf16_answer_matches_what_torch_can_run():
 def test_description_names_the_cpu_and_its_kind():
     text = hardware.describe_cpu()
     assert hardware.cpu_model() in text and hardware.cpu_kind() in text
+
+
+def test_threads_set_on_a_background_thread_leave_the_callers_alone():
+    import threading
+
+    before = torch.get_num_threads()
+    seen = {}
+
+    def background() -> None:
+        hardware.use_threads_here(1)
+        seen["background"] = torch.get_num_threads()
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    worker.join()
+    assert seen["background"] == 1
+    assert torch.get_num_threads() == before  # the page's thread keeps its cores

@@ -7,6 +7,7 @@ from functools import partial
 
 import streamlit as st
 
+from core.model.hardware import use_threads_here
 from core.newsroom.explain import word_weights
 from core.newsroom.explain_queue import ExplanationQueue, abandonable
 from core.newsroom.proba_memory import RememberedProba
@@ -15,7 +16,7 @@ from ui.serving import Model
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _queue(model_key: str, _scorer, samples: int, seed: int) -> ExplanationQueue:
+def _queue(model_key: str, _scorer, samples: int, seed: int, threads: int) -> ExplanationQueue:
     # One queue (one worker thread) per model and LIME setting, shared by every session, with
     # one memory of the model's scores: a one-word edit re-scores only the new perturbations.
     remembered = RememberedProba(_scorer.predict_proba)
@@ -25,13 +26,13 @@ def _queue(model_key: str, _scorer, samples: int, seed: int) -> ExplanationQueue
         classify = abandonable(partial(remembered, context=context), check)
         return word_weights(headline, classify, samples, seed)
 
-    return ExplanationQueue(compute)
+    return ExplanationQueue(compute, thread_setup=partial(use_threads_here, threads))
 
 
 def explanation_queue(model: Model) -> ExplanationQueue:
     config = settings()
     key = f"{model.directory}@{model.version}"
-    return _queue(key, model.scorer, config.lime_samples, config.lime_seed)
+    return _queue(key, model.scorer, config.lime_samples, config.lime_seed, config.lime_threads)
 
 
 def explanation_key(headline: str, model: Model, excerpt: str | None) -> tuple[str, str | None]:

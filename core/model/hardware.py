@@ -50,6 +50,13 @@ def onednn_bf16_supported() -> bool:
     return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
+def use_threads_here(threads: int) -> None:
+    """Torch's CPU threads for work started from the calling thread only: OpenMP keeps this
+    setting per thread, so a background thread can take one core and leave the others to the
+    thread serving the page (checked in tests/test_hardware.py)."""
+    torch.set_num_threads(max(1, threads))
+
+
 def cpu_kind() -> str:
     """ "amx", "avx512" or "avx2" (or "other"): the name the speed results are filed under."""
     flags = cpu_flags()

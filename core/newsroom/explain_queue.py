@@ -42,9 +42,15 @@ class ExplanationQueue:
     it between chunks of work (see :func:`abandonable`).
     """
 
-    def __init__(self, compute: Callable[[Hashable, Callable[[], None]], Weights], capacity: int = 2000):
+    def __init__(
+        self,
+        compute: Callable[[Hashable, Callable[[], None]], Weights],
+        capacity: int = 2000,
+        thread_setup: Callable[[], None] | None = None,
+    ):
         self.compute = compute
         self.capacity = capacity
+        self.thread_setup = thread_setup  # run first on the worker thread (e.g. its torch threads)
         self._lock = threading.Condition()
         self._wanted: list[Hashable] = []
         self._results: OrderedDict[Hashable, Weights] = OrderedDict()
@@ -79,6 +85,8 @@ class ExplanationQueue:
         return check
 
     def _work(self) -> None:
+        if self.thread_setup is not None:
+            self.thread_setup()
         while True:
             with self._lock:
                 while not self._wanted:

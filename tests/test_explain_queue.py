@@ -1,0 +1,108 @@
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from core.newsroom.explain_queue import Abandoned, ExplanationQueue, abandonable
+
+
+def wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_keys_are_explained_in_the_order_asked_and_reported_as_they_finish():
+    order = []
+
+    def compute(key, check):
+        order.append(key)
+        return {key: 1.0}
+
+    queue = ExplanationQueue(compute)
+    first = queue.request(["b", "a", "b"])
+    assert first.pending == ["b", "a"] and not first.complete
+    wait_until(lambda: queue.progress(["b", "a"]).complete)
+    assert order == ["b", "a"]
+    assert queue.progress(["a"]).done == {"a": {"a": 1.0}}
+    assert queue.request(["a", "b"]).complete  # explained once: asking again computes nothing
+    assert order == ["b", "a"]
+
+
+def test_a_draft_changed_while_it_is_explained_is_abandoned_at_its_next_check():
+    started, release = threading.Event(), threading.Event()
+    finished = []
+
+    def compute(key, check):
+        if key == "old":
+            started.set()
+            release.wait(10)
+            check()  # raises: "old" is no longer wanted
+        finished.append(key)
+        return {}
+
+    queue = ExplanationQueue(compute)
+    queue.request(["old"])
+    assert started.wait(10)
+    queue.request(["new"])  # the editor typed on
+    release.set()
+    wait_until(lambda: queue.progress(["new"]).complete)
+    assert finished == ["new"]
+    assert queue.progress(["old"]).pending == ["old"]  # neither done nor failed
+
+
+def test_one_failing_draft_is_reported_and_the_others_are_still_explained():
+    def compute(key, check):
+        if key == "bad":
+            raise ValueError("no words")
+        return {"ok": 1.0}
+
+    queue = ExplanationQueue(compute)
+    queue.request(["bad", "good"])
+    wait_until(lambda: queue.progress(["bad", "good"]).complete)
+    progress = queue.progress(["bad", "good"])
+    assert progress.failed == {"bad": "ValueError: no words"} and list(progress.done) == ["good"]
+
+
+def test_only_the_most_recent_explanations_are_kept():
+    queue = ExplanationQueue(lambda key, check: {}, capacity=2)
+    for key in ("a", "b", "c"):
+        queue.request([key])
+        wait_until(lambda key=key: queue.progress([key]).complete)
+    assert list(queue.progress(["a", "b", "c"]).done) == ["b", "c"]
+
+
+def test_thread_setup_runs_on_the_worker_thread_before_any_work():
+    threads = {}
+
+    def setup() -> None:
+        threads["setup"] = threading.current_thread()
+
+    def compute(key, check):
+        threads["compute"] = threading.current_thread()
+        return {}
+
+    queue = ExplanationQueue(compute, thread_setup=setup)
+    queue.request(["x"])
+    wait_until(lambda: queue.progress(["x"]).complete)
+    assert threads["setup"] is threads["compute"] is not threading.current_thread()
+
+
+def test_abandonable_scores_in_chunks_and_checks_before_each():
+    calls, checks = [], []
+
+    def classify(texts):
+        calls.append(len(texts))
+        return np.column_stack([np.zeros(len(texts)), np.ones(len(texts))])
+
+    predict = abandonable(classify, lambda: checks.append(1), chunk=4)
+    assert predict([f"t{i}" for i in range(10)]).shape == (10, 2)
+    assert calls == [4, 4, 2] and len(checks) == 3
+
+    def unwanted():
+        raise Abandoned("x")
+
+    with pytest.raises(Abandoned):
+        abandonable(classify, unwanted, chunk=4)(["a"])
