@@ -39,8 +39,9 @@ class Settings:
     # less than this probability: within the model's noise.
     too_close_below: float = 0.55
     # LIME: perturbed samples per explanation and a fixed seed for reproducible highlights.
-    # 250 agree with a 5,000-sample explanation at mean Spearman 0.978 and top-3 words 0.96 over
-    # 50 archive headlines (benchmarks/results/lime-fidelity.md), at a quarter of 1,000's cost.
+    # 250 agree with a 5,000-sample explanation at mean Spearman 0.976 and top-3 words 0.94 over
+    # 50 archive headlines on the int8 path (benchmarks/results/lime-fidelity.md), at a quarter
+    # of 1,000's cost.
     lime_samples: int = 250
     lime_seed: int = 0
     # Torch threads of the background thread that computes highlights; the page's own scoring
@@ -73,8 +74,8 @@ class Settings:
     # fast update of the active model's head runs in the background (about a second of fitting
     # plus encoding the recorded headlines) and is registered as a candidate, once at least
     # this many recorded headline pairs are new to the model. Off by default: in the replayed
-    # newsroom year (benchmarks/results/replay.md) it did not beat the static model (Ars -1.8,
-    # Upworthy -0.1 points on significant pairs, both within noise).
+    # newsroom year (benchmarks/results/replay.md) it did not beat the static model (Ars -1.2,
+    # Upworthy -0.3 points on significant pairs, both within noise).
     learn_after_recording: bool = False
     update_min_pairs: int = 10
     # Promote such an update by itself when the champion/challenger rule says it is not worse.
