@@ -285,7 +285,12 @@ include_all = st.toggle(
 )
 calibrated = calibration(arms, significant_only=not include_all)
 if calibrated.empty:
-    st.info("No predicted arms in these tests yet.")
+    st.info(
+        "No headline the model forecast is in a test with a clear winner yet. Switch on “Include tests "
+        "without a significant winner” above to see the others."
+        if not include_all
+        else "No headline the model forecast has an outcome yet."
+    )
 else:
     charts.calibration_chart(calibrated)
     st.dataframe(
@@ -319,7 +324,7 @@ else:
         "changed. Few tests per version mean wide margins of error: compare versions after a few dozen tests."
     )
     st.dataframe(
-        by_version,
+        in_percent_points(by_version, "accuracy (significant)", "accuracy (all)"),
         hide_index=True,
         placeholder="",  # a version without a significant test has no accuracy there yet
         column_config={
@@ -329,10 +334,10 @@ else:
             ),
             "significant tests": st.column_config.NumberColumn(help="Of those, tests with a clear winner."),
             "accuracy (significant)": st.column_config.NumberColumn(
-                format="percent", help="How often its top pick was the clear winner."
+                format=WHOLE_PERCENT, help="How often its top pick was the clear winner."
             ),
             "accuracy (all)": st.column_config.NumberColumn(
-                format="percent", help="How often its top pick had the best observed click rate."
+                format=WHOLE_PERCENT, help="How often its top pick had the best observed click rate."
             ),
         },
     )

@@ -279,17 +279,17 @@ with st.expander("Registry log"):
             for e in log
         ],
         hide_index=True,
-        # Widths that add up to less than the page at 1280 px: no sideways scrolling.
+        # Widths that add up to less than the 784 px the page has at 1280 px: no sideways scrolling.
         column_config={
-            "at": st.column_config.TextColumn(width=150, help="When it happened, in your time zone."),
+            "at": st.column_config.TextColumn(width=140, help="When it happened, in your time zone."),
             "version": st.column_config.TextColumn(width=170, help="The model version it concerned."),
             "action": st.column_config.TextColumn(
-                width=100,
+                width=90,
                 help="register: trained and stored · promote: made active after passing the comparison · "
                 "override: made active without passing it, with a reason · rollback: an earlier version made "
                 "active again",
             ),
-            "by": st.column_config.TextColumn(width=100, help="Who did it, as they gave their name."),
-            "note": st.column_config.TextColumn(width=300, help="What they wrote about why."),
+            "by": st.column_config.TextColumn(width=90, help="Who did it, as they gave their name."),
+            "note": st.column_config.TextColumn(width=270, help="What they wrote about why."),
         },
     )

@@ -261,7 +261,7 @@ def upload_csv(tests) -> None:
                 "headlines": len(t.headlines),
                 "recorded on": f"test #{t.saved_test_id}" if t.saved_test_id else "a new test",
                 "what happens": change.action,
-                "now (impressions / clicks)": describe_counts(change.old),
+                "now (impressions / clicks)": describe_counts(change.old) or "nothing yet",
                 "from the file": describe_counts(t.counts),
             }
             for t, change in zip(planned, changes)

@@ -471,6 +471,8 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
         for c in at.caption
     )
     assert table_with(at, "arms")["arms"].sum() == 2  # calibration: the significant test's two arms
+    by_version = table_with(at, "significant tests").set_index("version")
+    assert by_version.loc["v1", "accuracy (significant)"] == 100  # percent points, shown "100%"
 
     at.toggle(key="calibration_all").set_value(True).run()
     assert table_with(at, "arms")["arms"].sum() == 4
@@ -541,6 +543,9 @@ def test_history_without_a_single_forecast_says_so_instead_of_a_chart(Session):
     assert any(i.value.startswith("No forecasts with outcomes yet") for i in at.info)
     assert not [d for d in at.dataframe if "tests (all)" in d.value.columns]
     assert at.dataframe[0].value["p-value"].tolist() == ["< 0.001"]  # 100 vs 50 clicks of 1,000
+    assert any(
+        i.value.startswith("No headline the model forecast is in a test with a clear") for i in at.info
+    )
 
 
 def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_export(Session):
