@@ -198,7 +198,8 @@ COLUMNS = {
     ),
 }
 EDITOR_COLUMNS = ["date", "headlines", "winner", "model's pick", "model right?"]
-DETAIL_COLUMNS = [c for c in COLUMNS if c not in EDITOR_COLUMNS] + ["headlines"]
+# The test's number, then its headlines (so the row is known), then the rest, which may scroll.
+DETAIL_COLUMNS = ["test", "headlines"] + [c for c in COLUMNS if c not in EDITOR_COLUMNS and c != "test"]
 shown = in_percent_points(shown, "model's P(winner)")
 st.dataframe(shown, hide_index=True, placeholder="", column_order=EDITOR_COLUMNS, column_config=COLUMNS)
 with st.expander("More about each test: number, time, p-value, names, model version", key="history_more"):

@@ -14,7 +14,7 @@ def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
     long = matrix.rename_axis("draft").reset_index().melt(id_vars="draft", var_name="against", value_name="p")
     order = list(matrix.index)
     base = alt.Chart(long).encode(
-        x=alt.X("against:N", sort=order, title="against"),
+        x=alt.X("against:N", sort=order, title="against", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("draft:N", sort=order, title=None),
     )
     cells = base.mark_rect().encode(
@@ -26,7 +26,8 @@ def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
         ],
     )
     text = base.mark_text(fontSize=13).encode(text=alt.Text("p:Q", format=".0%"))
-    st.altair_chart(cells + text, width="stretch")
+    # Rows tall enough to read the percentages in them, however many drafts there are.
+    st.altair_chart((cells + text).properties(height=alt.Step(36)), width="stretch")
 
 
 def plan_table(plan: pd.DataFrame) -> None:
