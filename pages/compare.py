@@ -72,12 +72,6 @@ with answer:
         st.stop()
 
     ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
-    # Highlights are asked for at once, in rank order: the background thread starts on them
-    # while this run draws the answer.
-    by_number = {d.number: d for d in ready}
-    keys = [live.explanation_key(by_number[int(n)].raw, model, excerpt) for n in ranked["draft"]]
-    queue = live.explanation_queue(model)
-    first = queue.request(keys)
     verdict = call(ranked, settings.too_close_below)
     typed = {d.number: " ".join(d.raw.split()) for d in ready}  # as the editor typed it, tags too
     st.subheader("Predicted winner" if not verdict.too_close else "Too close to call")
@@ -109,6 +103,12 @@ with answer:
         st.caption(f"How often is it right? {record}")
 
 st.subheader("Why: the words that move each draft")
+# Asked for here, just before the fragment that shows them (in rank order). Asked for before the
+# answer was drawn, a browser test left the page without its save form about 1 run in 8.
+by_number = {d.number: d for d in ready}
+keys = [live.explanation_key(by_number[int(n)].raw, model, excerpt) for n in ranked["draft"]]
+queue = live.explanation_queue(model)
+first = queue.request(keys)
 
 
 @st.fragment(run_every=None if first.complete else 0.15)
