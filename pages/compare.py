@@ -73,7 +73,7 @@ with answer:
 
     ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
     verdict = call(ranked, settings.too_close_below)
-    typed = {d.number: " ".join(d.raw.split()) for d in ready}  # as the editor typed it, tags too
+    typed = {d.number: d.typed for d in ready}
     st.subheader("Predicted winner" if not verdict.too_close else "Too close to call")
     (st.info if verdict.too_close else st.success)(verdict.sentence())
     st.markdown(

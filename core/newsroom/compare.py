@@ -38,11 +38,16 @@ class Draft:
         return clean_headline(self.raw)
 
     @property
+    def typed(self) -> str:
+        """As the editor typed it, tags and all, with runs of spaces collapsed."""
+        return " ".join(self.raw.split())
+
+    @property
     def saved_differently(self) -> bool:
         """The text saved is not the text typed (beyond spacing): tags removed, or character
         references such as ``&amp;`` decoded. The page says so, since Record outcome and
         History show the saved text."""
-        return self.text != " ".join(self.raw.split())
+        return self.text != self.typed
 
 
 def checked_drafts(raws: Sequence[str | None], max_chars: int = 300) -> list[Draft]:
