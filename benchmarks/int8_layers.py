@@ -26,7 +26,7 @@ from pathlib import Path
 
 from benchmarks.bench import DRAFTS, TWELVE_WORDS, median_seconds, write_results
 from benchmarks.lime_fidelity import ROOT, SEED, evaluate, load_headlines, load_scorer, reference_weights
-from benchmarks.numeric_paths import MAX_DROP_POINTS, accuracies
+from benchmarks.numeric_paths import MAX_DROP_POINTS, accuracies, worst_drop_points
 from core.basics.settings import load_settings
 from core.model.hardware import cpu_kind, describe_cpu
 from core.model.packed_encoder import PackedBert
@@ -111,7 +111,7 @@ def main() -> int:
         variants[name] = {
             "float_layers": list(VARIANTS[name]),
             "accuracy": accuracy,
-            "worst_drop_points": min(100 * (accuracy[k] - fp32_accuracy[k]) for k in ACCURACY_KEYS),
+            "worst_drop_points": worst_drop_points(accuracy, fp32_accuracy),
             "lime_fidelity": evaluate(scorer, headlines, reference, samples, repeat=1),
         }
     for name, times in alternating_times(scorers, samples, args.rounds).items():

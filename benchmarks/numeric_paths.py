@@ -47,6 +47,12 @@ def accuracies(scorer) -> dict[str, float]:
     return result
 
 
+def worst_drop_points(accuracy: dict[str, float], fp32_accuracy: dict[str, float]) -> float:
+    """The largest fall, in points, of any accuracy figure against fp32's (the shipping rule's
+    measure: a path ships only if it is above -MAX_DROP_POINTS)."""
+    return min(100 * (accuracy[k] - fp32_accuracy[k]) for k in fp32_accuracy if not k.endswith("pairs"))
+
+
 def markdown(report: dict) -> str:
     samples = report["lime_samples"]
     lines = [
@@ -109,9 +115,7 @@ def main() -> int:
                 "accuracy": accuracy,
             }
             if fp32_accuracy is not None:
-                row["worst_drop_points"] = min(
-                    100 * (accuracy[k] - fp32_accuracy[k]) for k in accuracy if not k.endswith("pairs")
-                )
+                row["worst_drop_points"] = worst_drop_points(accuracy, fp32_accuracy)
             print(json.dumps(row), flush=True)
             rows.append(row)
     model = args.model.resolve()
