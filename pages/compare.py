@@ -29,13 +29,17 @@ with inputs:
         persist_state="session",
     )
     raws = [
-        st.text_input(f"Draft {i + 1}", key=f"draft_{i}", live="200ms", persist_state="session")
+        st.text_input(
+            f"Draft {i + 1}",
+            key=f"draft_{i}",
+            live=f"{settings.draft_debounce_ms}ms",
+            persist_state="session",
+        )
         for i in range(int(count))
     ]
     excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
     # Imported and loaded after the boxes are drawn: torch takes seconds to import on a first
     # visit, and the editor can start typing meanwhile.
-    from core.newsroom.explain import highlight_html
     from ui import live, planning_view, serving
 
     model = serving.model()
@@ -109,9 +113,10 @@ by_number = {d.number: d for d in ready}
 keys = [live.explanation_key(by_number[int(n)].raw, model, excerpt) for n in ranked["draft"]]
 queue = live.explanation_queue(model)
 first = queue.request(keys)
+slots = live.HighlightSlots(queue, keys, [by_number[int(n)].raw for n in ranked["draft"]])
 
 
-@st.fragment(run_every=None if first.complete else 0.15)
+@st.fragment(run_every=None if first.complete else settings.highlight_poll_s)
 def explanations() -> None:
     """Highlights as they arrive, in rank order; polls while any draft is unexplained.
 
@@ -120,10 +125,8 @@ def explanations() -> None:
     """
     # Asked again at every poll, not only read: a run that asked for other drafts and was then
     # cut short by the next keystroke would otherwise leave these unwanted, "Explaining" forever.
-    progress = queue.request(keys)
-    if progress.pending:
-        st.caption(f"Explaining {len(progress.done) + 1} of {len(keys)}… scores above are final.")
-    for row, key in zip(ranked.itertuples(), keys):
+    slots.begin(queue.request(keys))
+    for rank, row in enumerate(ranked.itertuples()):
         with st.container(border=True):
             st.markdown(
                 f"**Draft {row.draft}** · rank **{row.rank}** of {len(ranked)} · "
@@ -131,12 +134,13 @@ def explanations() -> None:
                 help="Green words push this draft's chance up, red words push it down; hover a "
                 "word for its weight (the change in win probability against a typical headline).",
             )
-            st.html(highlight_html(by_number[row.draft].raw, progress.done.get(key, {})))
-            if key in progress.failed:
-                st.caption("This draft could not be explained; its score above still holds.")
+            slots.draw(rank)
 
 
 explanations()
+# A one-word edit leaves one draft to explain (~0.2 s): wait for it here and redraw its
+# highlight in this run rather than on the next poll. What follows stays on screen meanwhile.
+slots.fill_soon(settings.highlight_wait_s, settings.highlight_wait_pending)
 
 with st.expander("Head to head: each pair of drafts"):
     st.caption("Each cell is the chance that the row's draft gets more clicks than the column's draft.")

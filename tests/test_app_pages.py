@@ -146,6 +146,24 @@ def test_typing_drafts_shows_each_score_rank_win_probability_and_highlight(Sessi
     assert ">believe<" in by_draft[1] and ">purr<" in by_draft[3]
 
 
+@pytest.mark.parametrize("wait_s, word, drawn_at_once", [(30.0, "dance", True), (0.0, "jump", False)])
+def test_a_one_word_edit_gets_its_highlight_in_the_same_run(
+    Session, monkeypatch, wait_s, word, drawn_at_once
+):
+    # The run after an edit waits for the one draft left to explain (highlight_wait_s) and
+    # redraws it; without the wait it shows "Explaining" and the highlight comes a poll later.
+    monkeypatch.setenv("HEADLINE_LAB_HIGHLIGHT_WAIT_S", str(wait_s))
+    at = type_drafts(open_app(), DRAFTS)
+    edited = DRAFTS[1].replace("thing", word)  # a word of its own: explanations are cached
+    at.text_input(key="draft_1").set_value(edited).run()
+    assert not at.exception, [e.value for e in at.exception]
+    body = next(b for b in highlights(at) if word in b)
+    explaining = [c.value for c in at.caption if c.value.startswith("Explaining")]
+    assert ('<span title="' in body) is drawn_at_once
+    assert (explaining == []) is drawn_at_once
+    assert '<span title="' in next(b for b in highlights(explained(at)) if f">{word}<" in b)
+
+
 def test_nothing_typed_asks_for_drafts(Session):
     at = open_app()
     assert [i.value for i in at.info] == ["Type at least two drafts to compare them."]

@@ -106,3 +106,46 @@ def test_abandonable_scores_in_chunks_and_checks_before_each():
 
     with pytest.raises(Abandoned):
         abandonable(classify, unwanted, chunk=4)(["a"])
+
+
+def test_wait_returns_as_soon_as_the_keys_are_explained():
+    release = threading.Event()
+
+    def compute(key, check):
+        release.wait(10)
+        return {key: 1.0}
+
+    queue = ExplanationQueue(compute)
+    queue.request(["a"])
+    threading.Timer(0.05, release.set).start()
+    start = time.monotonic()
+    progress = queue.wait(["a"], timeout_s=10)
+    assert progress.complete and progress.done == {"a": {"a": 1.0}}
+    assert time.monotonic() - start < 5  # woken by the result, not by the timeout
+
+
+def test_wait_gives_up_after_its_timeout_with_the_key_still_pending():
+    release = threading.Event()
+
+    def compute(key, check):
+        release.wait(10)
+        return {}
+
+    queue = ExplanationQueue(compute)
+    queue.request(["slow"])
+    start = time.monotonic()
+    progress = queue.wait(["slow"], timeout_s=0.1)
+    assert progress.pending == ["slow"]
+    assert 0.1 <= time.monotonic() - start < 5
+    release.set()
+    wait_until(lambda: queue.progress(["slow"]).complete)
+
+
+def test_wait_reports_a_failure_as_finished():
+    def compute(key, check):
+        raise ValueError("no words")
+
+    queue = ExplanationQueue(compute)
+    queue.request(["bad"])
+    progress = queue.wait(["bad"], timeout_s=10)
+    assert progress.complete and "no words" in progress.failed["bad"]

@@ -3,13 +3,14 @@ typing never waits for them (core.newsroom.explain_queue)."""
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 import streamlit as st
 
 from core.model.hardware import use_threads_here
-from core.newsroom.explain import word_weights
-from core.newsroom.explain_queue import ExplanationQueue, abandonable
+from core.newsroom.explain import highlight_html, word_weights
+from core.newsroom.explain_queue import ExplanationQueue, Progress, abandonable
 from core.newsroom.proba_memory import RememberedProba
 from ui.resources import settings
 from ui.serving import Model
@@ -40,3 +41,64 @@ def explanation_key(headline: str, model: Model, excerpt: str | None) -> tuple[s
     reads_excerpt = model.scorer is not None and model.scorer.context == "excerpt"
     context = ((excerpt or "").strip() or None) if reads_excerpt else None
     return (headline, context)
+
+
+class HighlightSlots:
+    """Each draft's highlight on Compare, drawn with what the queue has finished, and
+    redrawn in place when more is in.
+
+    The highlight fragment draws the note (``begin``) and then each draft's highlight in rank
+    order (``draw``); the end of the page's run may redraw them after a short wait
+    (``fill_soon``), so that a one-word edit's highlight comes in the same run, not a poll
+    later. Each element is drawn directly and later replaced through the handle Streamlit
+    returns: an empty placeholder filled afterwards would blank every highlight for a moment
+    at each poll.
+    """
+
+    def __init__(self, queue: ExplanationQueue, keys: list, headlines: list[str]) -> None:
+        self.queue = queue
+        self.keys = keys  # one per draft, in rank order
+        self.headlines = headlines  # as typed, in the same order
+
+    def begin(self, progress: Progress) -> None:
+        """Start a drawing at the "Explaining…" line."""
+        self.progress_ = progress
+        self.note_ = self._note(st, progress)
+        self.drawn_ = []
+
+    def draw(self, rank: int) -> None:
+        """The highlight of the draft ranked ``rank`` (0-based), and why it is missing if it failed."""
+        key, headline = self.keys[rank], self.headlines[rank]
+        area = st.html(highlight_html(headline, self.progress_.done.get(key, {})))
+        failed = st.caption(FAILED) if key in self.progress_.failed else st.empty()
+        self.drawn_.append((area, failed))
+
+    def fill_soon(self, timeout_s: float, most_pending: int) -> None:
+        """Wait up to ``timeout_s`` and redraw, when at most ``most_pending`` drafts lack a
+        highlight (typing changes one draft at a time; a paste of many waits for the polls)."""
+        if timeout_s <= 0 or not getattr(self, "drawn_", None):
+            return
+        pending = self.queue.progress(self.keys).pending
+        if not pending or len(pending) > most_pending:
+            return
+        deadline = time.monotonic() + timeout_s
+        progress = self.queue.wait(self.keys, min(WAIT_STEP_S, timeout_s))
+        while progress.pending and (left := deadline - time.monotonic()) > 0:
+            # A write: where Streamlit ends this run if the editor has typed again meanwhile.
+            self.note_ = self._note(self.note_, progress)
+            progress = self.queue.wait(self.keys, min(WAIT_STEP_S, left))
+        self._note(self.note_, progress)
+        for (area, failed), key, headline in zip(self.drawn_, self.keys, self.headlines):
+            area.html(highlight_html(headline, progress.done.get(key, {})))
+            if key in progress.failed:
+                failed.caption(FAILED)
+
+    def _note(self, where, progress: Progress):
+        if not progress.pending:
+            return where.empty()
+        done = len(progress.done) + 1
+        return where.caption(f"Explaining {done} of {len(self.keys)}… scores above are final.")
+
+
+WAIT_STEP_S = 0.05  # fill_soon waits in steps this long, so that typing can cut it short
+FAILED = "This draft could not be explained; its score above still holds."

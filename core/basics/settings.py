@@ -44,6 +44,17 @@ class Settings:
     # of 1,000's cost.
     lime_samples: int = 250
     lime_seed: int = 0
+    # Compare reruns this many milliseconds after the editor's last keystroke in a draft box,
+    # and its highlight area looks for finished explanations every this many seconds.
+    draft_debounce_ms: int = 100
+    highlight_poll_s: float = 0.15
+    # After drawing the highlights, Compare's run waits up to this long when at most
+    # ``highlight_wait_pending`` drafts lack one (a one-word edit), and redraws them at once
+    # instead of on the next poll; typing again ends the wait. With 200 ms of debounce and no
+    # wait a one-word edit's highlight took 0.8-0.9 s in the browser, with 100 ms and this wait
+    # 0.6 s (benchmarks/results/browser-latency-avx2.md).
+    highlight_wait_s: float = 0.4
+    highlight_wait_pending: int = 1
     # Torch threads of the background thread that computes highlights; the page's own scoring
     # keeps all cores. With 2 of 2 cores it fought the page's thread for them, and a one-word
     # edit's explanation took 0.7-1.2 s in the running app instead of 0.16 s alone.

@@ -11,6 +11,7 @@ explained twice.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,20 @@ class ExplanationQueue:
             self._lock.notify_all()
             return self._progress(keys)
 
+    def wait(self, keys: Sequence[Hashable], timeout_s: float) -> Progress:
+        """Progress on these keys once all are done or failed, or after ``timeout_s``.
+
+        Call after :meth:`request`. Lets a page that needs one quick explanation (a one-word
+        edit) draw it in the same run instead of on its next poll.
+        """
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            progress = self._progress(keys)
+            while progress.pending and (left := deadline - time.monotonic()) > 0:
+                self._lock.wait(left)
+                progress = self._progress(keys)
+            return progress
+
     def progress(self, keys: Sequence[Hashable]) -> Progress:
         with self._lock:
             return self._progress(keys)
@@ -110,6 +125,7 @@ class ExplanationQueue:
                         self._results.popitem(last=False)
                 elif error is not None:
                     self._failed[key] = error
+                self._lock.notify_all()  # wakes wait()
 
 
 def abandonable(
