@@ -51,9 +51,9 @@ class HighlightSlots:
     order (``draw``), and may redraw them after a short wait (``fill_soon``), so that a
     one-word edit's highlight comes in the same run, not a poll later. The wait belongs inside
     the fragment: after it, in the page's run, a browser test found the page without its save
-    form in 3 of 12 runs. Each element is drawn directly and later replaced through the handle Streamlit
-    returns: an empty placeholder filled afterwards would blank every highlight for a moment
-    at each poll.
+    form in 3 of 12 runs. Each element is drawn directly and later replaced through the
+    handle Streamlit returns: an empty placeholder filled afterwards would blank every
+    highlight for a moment at each poll.
     """
 
     def __init__(self, queue: ExplanationQueue, keys: list, headlines: list[str]) -> None:
