@@ -8,6 +8,7 @@ from functools import partial
 
 import streamlit as st
 
+from core.basics.words import plural
 from core.model.hardware import use_threads_here
 from core.newsroom.explain import highlight_html, word_weights
 from core.newsroom.explain_queue import ExplanationQueue, Progress, abandonable
@@ -62,7 +63,7 @@ class HighlightSlots:
         self.headlines = headlines  # as typed, in the same order
 
     def begin(self, progress: Progress) -> None:
-        """Start a drawing at the "Explaining…" line."""
+        """Start a drawing at the progress line ("Explaining the words…")."""
         self.progress_ = progress
         self.note_ = self._note(st, progress)
         self.drawn_ = []
@@ -95,10 +96,14 @@ class HighlightSlots:
                 failed.caption(FAILED)
 
     def _note(self, where, progress: Progress):
+        """One caption line, always there: a line that came and went moved the highlights below
+        it up and down at every pause in typing."""
+        total = len(self.keys)
         if not progress.pending:
-            return where.empty()
-        done = len(progress.done) + 1
-        return where.caption(f"Explaining {done} of {len(self.keys)}… scores above are final.")
+            return where.caption(f"All {plural(total, 'draft')} explained. Hover a word for its weight.")
+        return where.caption(
+            f"Explaining the words… {len(progress.done)} of {total} drafts done; the scores above are final."
+        )
 
 
 WAIT_STEP_S = 0.05  # fill_soon waits in steps this long, so that typing can cut it short
