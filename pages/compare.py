@@ -135,12 +135,14 @@ def explanations() -> None:
                 "word for its weight (the change in win probability against a typical headline).",
             )
             slots.draw(rank)
-    # A one-word edit leaves one draft to explain (~0.2 s): wait for it here and redraw its
-    # highlight in this run rather than on the next poll. What follows stays on screen meanwhile.
+    # A one-word edit leaves one draft to explain (~0.2 s): a poll waits for it and redraws
+    # its highlight as soon as it is in, rather than on a later poll.
     slots.fill_soon(settings.highlight_wait_s, settings.highlight_wait_pending)
 
 
+slots.in_page_run = True  # the fragment's first drawing, inside the page's run: it never waits
 explanations()
+slots.in_page_run = False
 
 with st.expander("Head to head: each pair of drafts"):
     st.caption("Each cell is the chance that the row's draft gets more clicks than the column's draft.")
