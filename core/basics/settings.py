@@ -48,11 +48,12 @@ class Settings:
     # and its highlight area looks for finished explanations every this many seconds.
     draft_debounce_ms: int = 100
     highlight_poll_s: float = 0.15
-    # After drawing the highlights, Compare's run waits up to this long when at most
-    # ``highlight_wait_pending`` drafts lack one (a one-word edit), and redraws them at once
-    # instead of on the next poll; typing again ends the wait. With 200 ms of debounce and no
-    # wait a one-word edit's highlight took 0.8-0.9 s in the browser, with 100 ms and this wait
-    # 0.6 s (benchmarks/results/browser-latency-avx2.md).
+    # A poll of Compare's highlights waits up to this long when at most
+    # ``highlight_wait_pending`` drafts lack one (a one-word edit), and redraws them as soon as
+    # they are in instead of on a later poll; typing again ends the wait; the page's own run
+    # never waits. With 200 ms of debounce and no wait a one-word edit's highlight took
+    # 0.90-0.93 s in the browser, with 100 ms and this wait 0.77-0.78 s
+    # (benchmarks/results/browser-latency-avx2.md).
     highlight_wait_s: float = 0.4
     highlight_wait_pending: int = 1
     # Torch threads of the background thread that computes highlights; the page's own scoring
