@@ -77,11 +77,12 @@ with answer:
 
     ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
     verdict = call(ranked, settings.too_close_below)
-    typed = {d.number: d.typed for d in ready}
+    by_number = {d.number: d for d in ready}
+    in_rank = [by_number[int(n)] for n in ranked["draft"]]
     st.subheader("Predicted winner" if not verdict.too_close else "Too close to call")
     (st.info if verdict.too_close else st.success)(verdict.sentence())
     st.markdown(
-        f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(typed[verdict.leader])}**"
+        f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(by_number[verdict.leader].typed)}**"
     )
     st.dataframe(
         in_percent_points(
@@ -109,11 +110,10 @@ with answer:
 st.subheader("Why: the words that move each draft")
 # Asked for here, just before the fragment that shows them (in rank order). Asked for before the
 # answer was drawn, a browser test left the page without its save form about 1 run in 8.
-by_number = {d.number: d for d in ready}
-keys = [live.explanation_key(by_number[int(n)].raw, model, excerpt) for n in ranked["draft"]]
+keys = [live.explanation_key(d.raw, model, excerpt) for d in in_rank]
 queue = live.explanation_queue(model)
 first = queue.request(keys)
-slots = live.HighlightSlots(queue, keys, [by_number[int(n)].raw for n in ranked["draft"]])
+slots = live.HighlightSlots(queue, keys, [d.raw for d in in_rank])
 
 
 @st.fragment(run_every=None if first.complete else settings.highlight_poll_s)

@@ -18,7 +18,8 @@ def slots_script(in_page_run: bool, wait_s: float) -> None:
 
     keys = [("Cat does a dance", None), ("Cat does a thing", None)]
     queue = ExplanationQueue(compute)
-    queue._results[keys[1]] = {"thing": 0.1}  # explained before the edit
+    queue.request([keys[1]])  # explained before the edit
+    assert queue.wait([keys[1]], 10).complete
     slots = HighlightSlots(queue, keys, [k[0] for k in keys])
     slots.in_page_run = in_page_run
     slots.begin(queue.request(keys))

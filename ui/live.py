@@ -82,18 +82,14 @@ class HighlightSlots:
     def fill_soon(self, timeout_s: float, most_pending: int) -> None:
         """Wait up to ``timeout_s`` and redraw, when at most ``most_pending`` drafts lack a
         highlight (typing changes one draft at a time; a paste of many waits for the polls)."""
-        if timeout_s <= 0 or self.in_page_run or not getattr(self, "drawn_", None):
-            return
-        pending = self.queue.progress(self.keys).pending
-        if not pending or len(pending) > most_pending:
+        progress = self.queue.progress(self.keys)
+        if timeout_s <= 0 or self.in_page_run or not progress.pending or len(progress.pending) > most_pending:
             return
         deadline = time.monotonic() + timeout_s
-        progress = self.queue.wait(self.keys, min(WAIT_STEP_S, timeout_s))
         while progress.pending and (left := deadline - time.monotonic()) > 0:
+            progress = self.queue.wait(self.keys, min(WAIT_STEP_S, left))
             # A write: where Streamlit ends this run if the editor has typed again meanwhile.
             self.note_ = self._note(self.note_, progress)
-            progress = self.queue.wait(self.keys, min(WAIT_STEP_S, left))
-        self._note(self.note_, progress)
         for (area, failed), key, headline in zip(self.drawn_, self.keys, self.headlines):
             area.html(highlight_html(headline, progress.done.get(key, {})))
             if key in progress.failed:
