@@ -108,41 +108,19 @@ with answer:
         st.caption(f"How often is it right? {record}")
 
 st.subheader("Why: the words that move each draft")
-# Asked for here, just before the fragment that shows them (in rank order). Asked for before the
-# answer was drawn, a browser test left the page without its save form about 1 run in 8.
+# Asked for only now that the answer is drawn; each highlight is filled in at the end of this run.
 keys = [live.explanation_key(d.raw, model, excerpt) for d in in_rank]
-queue = live.explanation_queue(model)
-first = queue.request(keys)
-slots = live.HighlightSlots(queue, keys, [d.raw for d in in_rank])
-
-
-@st.fragment(run_every=None if first.complete else settings.highlight_poll_s)
-def explanations() -> None:
-    """Highlights as they arrive, in rank order; polls while any draft is unexplained.
-
-    Once all are in it goes on redrawing them until the editor's next change: a full rerun here
-    to stop the polling could swallow a click on "Save as test" made at that moment.
-    """
-    # Asked again at every poll, not only read: a run that asked for other drafts and was then
-    # cut short by the next keystroke would otherwise leave these unwanted, "Explaining" forever.
-    slots.begin(queue.request(keys))
-    for rank, row in enumerate(ranked.itertuples()):
-        with st.container(border=True):
-            st.markdown(
-                f"**Draft {row.draft}** · rank **{row.rank}** of {len(ranked)} · "
-                f"win probability **{row.win_probability:.0%}**",
-                help="Green words push this draft's chance up, red words push it down; hover a "
-                "word for its weight (the change in win probability against a typical headline).",
-            )
-            slots.draw(rank)
-    # A one-word edit leaves one draft to explain (~0.2 s): a poll waits for it and redraws
-    # its highlight as soon as it is in, rather than on a later poll.
-    slots.fill_soon(settings.highlight_wait_s, settings.highlight_wait_pending)
-
-
-slots.in_page_run = True  # the fragment's first drawing, inside the page's run: it never waits
-explanations()
-slots.in_page_run = False
+slots = live.HighlightSlots(live.explanation_queue(model), keys, [d.raw for d in in_rank])
+slots.begin()
+for rank, row in enumerate(ranked.itertuples()):
+    with st.container(border=True):
+        st.markdown(
+            f"**Draft {row.draft}** · rank **{row.rank}** of {len(ranked)} · "
+            f"win probability **{row.win_probability:.0%}**",
+            help="Green words push this draft's chance up, red words push it down; hover a "
+            "word for its weight (the change in win probability against a typical headline).",
+        )
+        slots.draw(rank)
 
 with st.expander("Head to head: each pair of drafts"):
     st.caption("Each cell is the chance that the row's draft gets more clicks than the column's draft.")
@@ -163,3 +141,7 @@ with st.form("save_test"):
         st.success(
             f"Saved as test #{test.id}. Record its outcome on the Record outcome page once it has run."
         )
+
+# Last, so that the save form and everything else is on the page while the editor reads: the
+# highlights still being explained appear above as each arrives (typing again ends the wait).
+slots.fill(settings.highlight_wait_s)

@@ -153,9 +153,8 @@ def job_progress(job_id: str) -> None:
 
 
 running = retrain.running_job(settings)
-if running:
-    job_progress(running)
-else:
+progress_area = st.container()  # filled at the end of the page, below
+if not running:
     last_id = retrain.latest_job(settings)
     if last_id:
         last = retrain.retrain_status(settings, last_id)
@@ -266,7 +265,7 @@ with st.expander("Registry log"):
         log = registry.events(settings)
     except resources.DATABASE_ERRORS as exc:  # gone since the versions were read
         resources.show_database_error(exc)
-        st.stop()
+        log = []
     st.dataframe(
         [
             {
@@ -293,3 +292,10 @@ with st.expander("Registry log"):
             "note": st.column_config.TextColumn(width=270, help="What they wrote about why."),
         },
     )
+
+# The progress fragment is called last, into its place above: its timed rerun reaching the server
+# just as a page run ends makes Streamlit drop the rest of that run's output unsent
+# (streamlit#9921), and after the last element there is nothing left to drop.
+if running:
+    with progress_area:
+        job_progress(running)

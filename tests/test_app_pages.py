@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -78,16 +77,7 @@ def blank_when_missing(table) -> bool:
 def type_drafts(at: AppTest, drafts: list[str]) -> AppTest:
     for i, draft in enumerate(drafts):
         at.text_input(key=f"draft_{i}").set_value(draft)
-    return explained(at.run())
-
-
-def explained(at: AppTest, seconds: float = 60) -> AppTest:
-    """Rerun until the background explanations are all shown (the browser polls instead)."""
-    deadline = time.monotonic() + seconds
-    while any(c.value.startswith("Explaining") for c in at.caption) and time.monotonic() < deadline:
-        time.sleep(0.1)
-        at.run()
-    return at
+    return at.run()  # the run ends once every highlight is drawn (highlight_wait_s)
 
 
 def draft_rows(at: AppTest) -> list[str]:
@@ -146,22 +136,26 @@ def test_typing_drafts_shows_each_score_rank_win_probability_and_highlight(Sessi
     assert ">believe<" in by_draft[1] and ">purr<" in by_draft[3]
 
 
-def test_the_page_run_never_waits_for_a_highlight_and_its_polls_bring_it(Session, monkeypatch):
-    # Only the highlight fragment's own reruns wait (tests/test_live.py): a page run made longer
-    # by the wait left the browser's page without its save form now and then.
-    monkeypatch.setenv("HEADLINE_LAB_HIGHLIGHT_WAIT_S", "30")
+def test_a_one_word_edit_is_highlighted_by_the_end_of_its_own_run_below_the_save_form(Session):
     at = type_drafts(open_app(), DRAFTS)
     edited = DRAFTS[1].replace("thing", "dance")
-    started = time.monotonic()
     at.text_input(key="draft_1").set_value(edited).run()
-    assert time.monotonic() - started < 30
     assert not at.exception, [e.value for e in at.exception]
-    assert '<span title="' not in next(b for b in highlights(at) if "dance" in b)
-    progress = [c.value for c in at.caption if c.value.startswith("Explaining")]
-    assert progress == ["Explaining the words… 2 of 3 drafts done; the scores above are final."]
-    at = explained(at)
     assert '<span title="' in next(b for b in highlights(at) if ">dance<" in b)
     assert "All 3 drafts explained. Hover a word for its weight." in [c.value for c in at.caption]
+    assert at.text_input(key="editor") is not None  # the save form is drawn before the wait
+
+
+def test_a_run_that_cannot_wait_shows_the_scores_and_says_the_words_are_still_coming(Session, monkeypatch):
+    monkeypatch.setenv("HEADLINE_LAB_HIGHLIGHT_WAIT_S", "0")
+    at = type_drafts(open_app(), DRAFTS)
+    at.text_input(key="draft_1").set_value(DRAFTS[1].replace("thing", "tango")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(draft_rows(at)) == 3
+    assert '<span title="' not in next(b for b in highlights(at) if "tango" in b)
+    assert "Explaining the words is taking longer than usual; change a draft to look again." in [
+        c.value for c in at.caption
+    ]
 
 
 def test_nothing_typed_asks_for_drafts(Session):

@@ -53,6 +53,70 @@ def test_a_draft_changed_while_it_is_explained_is_abandoned_at_its_next_check():
     assert queue.progress(["old"]).pending == ["old"]  # neither done nor failed
 
 
+@pytest.mark.parametrize("next_request, survives", [("bob", True), ("ann", False)])
+def test_another_editors_request_keeps_a_draft_being_explained_the_same_editors_drops_it(
+    next_request, survives
+):
+    started, release = threading.Event(), threading.Event()
+    finished = []
+
+    def compute(key, check):
+        if key == "ann-old":
+            started.set()
+            release.wait(10)
+            check()  # raises only if nobody wants "ann-old" any more
+        finished.append(key)
+        return {}
+
+    queue = ExplanationQueue(compute)
+    queue.request(["ann-old"], editor="ann")
+    assert started.wait(10)
+    queue.request([f"{next_request}-new"], editor=next_request)
+    release.set()
+    wait_until(lambda: queue.progress([f"{next_request}-new"]).complete)
+    assert finished == (["ann-old", "bob-new"] if survives else ["ann-new"])
+    assert queue.progress(["ann-old"]).complete is survives
+
+
+def test_the_newest_request_goes_first_then_other_editors_keys():
+    release = threading.Event()
+    order = []
+
+    def compute(key, check):
+        release.wait(10)
+        order.append(key)
+        return {}
+
+    queue = ExplanationQueue(compute)
+    queue.request(["first"], editor="ann")  # being computed while the others ask
+    queue.request(["ann-1", "ann-2"], editor="ann")
+    queue.request(["bob-1"], editor="bob")
+    release.set()
+    wait_until(lambda: queue.progress(["ann-1", "ann-2", "bob-1"]).complete)
+    assert order[-3:] == ["bob-1", "ann-1", "ann-2"]
+
+
+def test_a_draft_two_editors_typed_is_explained_once_and_kept_while_either_wants_it():
+    started, release = threading.Event(), threading.Event()
+    computed = []
+
+    def compute(key, check):
+        started.set()
+        release.wait(10)
+        check()  # Ann moved on, but Bob still wants it: no Abandoned
+        computed.append(key)
+        return {"w": 1.0}
+
+    queue = ExplanationQueue(compute)
+    queue.request(["shared"], editor="ann")
+    queue.request(["shared"], editor="bob")
+    assert started.wait(10)
+    queue.request([], editor="ann")
+    release.set()
+    assert queue.wait(["shared"], 10).done == {"shared": {"w": 1.0}}
+    assert computed == ["shared"]
+
+
 def test_one_failing_draft_is_reported_and_the_others_are_still_explained():
     def compute(key, check):
         if key == "bad":

@@ -79,3 +79,24 @@ def test_the_retrain_estimate_comes_from_the_recorded_training_speed():
     no_speed = {"training": {"seconds": 400}, "data_fingerprint": {"pairs": 20000}, "settings": {"epochs": 2}}
     assert retrain_seconds([no_speed], 100) == 1.0
     assert retrain_seconds([{}], 100) is None and duration_words(None) == "unknown"
+
+
+def test_a_running_retrain_shows_its_progress_in_the_retrain_section_above_promotion(page, monkeypatch):
+    from core.lifecycle import retrain
+
+    lab, at = page
+    monkeypatch.setattr(retrain, "running_job", lambda settings: "job-1")
+    status = {"state": "running", "stage": "training", "step": 3, "total": 10}
+    monkeypatch.setattr(retrain, "retrain_status", lambda settings, job_id: status)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    # Called last in the script, drawn in its place: between the retrain and promotion headings.
+    shown = [
+        node.value if node.type == "subheader" else node.type
+        for node in at.main
+        if node.type in ("subheader", "progress")
+    ]
+    retrain_at = shown.index("Retrain from editors' outcomes")
+    assert shown[retrain_at + 1 : retrain_at + 3] == ["progress", "Compare and promote a candidate"]
+    assert at.get("progress")[0].proto.text == "training: step 3 of 10"
+    assert "Cancel retraining" in [b.label for b in at.button]

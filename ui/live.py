@@ -4,6 +4,7 @@ typing never waits for them (core.newsroom.explain_queue)."""
 from __future__ import annotations
 
 import time
+import uuid
 from functools import partial
 
 import streamlit as st
@@ -44,32 +45,37 @@ def explanation_key(headline: str, model: Model, excerpt: str | None) -> tuple[s
     return (headline, context)
 
 
+def this_session() -> str:
+    """This browser session's name in the explanation queue, so that two editors typing at once
+    do not drop each other's drafts."""
+    if EDITOR_KEY not in st.session_state:
+        st.session_state[EDITOR_KEY] = uuid.uuid4().hex
+    return st.session_state[EDITOR_KEY]
+
+
 class HighlightSlots:
-    """Each draft's highlight on Compare, drawn with what the queue has finished, and
-    redrawn in place when more is in.
+    """Each draft's highlight on Compare, drawn with what the queue has finished, then filled in
+    place as the rest arrive, within the page's own run.
 
-    The highlight fragment draws the note (``begin``) and then each draft's highlight in rank
-    order (``draw``), and may redraw them after a short wait (``fill_soon``), so that a
-    one-word edit's highlight comes as soon as it is in, not a poll later. Only the fragment's
-    own reruns (its polls) wait, never its drawing inside the page's run
-    (``in_page_run``): a page run made longer by the wait, after the fragment or inside it,
-    left the browser test's page without its save form (3 of 12 and 1 of 48 loops; none in
-    40 without the wait). Each element is drawn directly and later replaced through the
-    handle Streamlit returns: an empty placeholder filled afterwards would blank every
-    highlight for a moment at each poll.
+    The page draws the progress line (``begin``) and each draft's highlight in rank order
+    (``draw``), then everything below them (the save form last), and only then waits
+    (``fill``): each highlight is replaced through the handle Streamlit returned as soon as its
+    explanation is in, and the progress line is rewritten every 50 ms, which is where Streamlit
+    ends the run when the editor types again or clicks. No fragment polls: a fragment's timed
+    rerun that reached the server just as a page run ended made Streamlit start a new script
+    runner and drop the rest of the page run's output (its save form) unsent (streamlit#9921);
+    the browser test's opening steps lost the save form in 3 of 36 loops that way.
     """
-
-    in_page_run = False  # set by the page around the fragment's first drawing
 
     def __init__(self, queue: ExplanationQueue, keys: list, headlines: list[str]) -> None:
         self.queue = queue
         self.keys = keys  # one per draft, in rank order
         self.headlines = headlines  # as typed, in the same order
 
-    def begin(self, progress: Progress) -> None:
-        """Start a drawing at the progress line ("Explaining the words…")."""
-        self.progress_ = progress
-        self.note_ = self._note(st, progress)
+    def begin(self) -> None:
+        """Ask for the drafts' explanations and draw the progress line ("Explaining the words…")."""
+        self.progress_ = self.queue.request(self.keys, editor=this_session())
+        self.note_ = self._note(st, self.progress_)
         self.drawn_ = []
 
     def draw(self, rank: int) -> None:
@@ -79,32 +85,44 @@ class HighlightSlots:
         failed = st.caption(FAILED) if key in self.progress_.failed else st.empty()
         self.drawn_.append((area, failed))
 
-    def fill_soon(self, timeout_s: float, most_pending: int) -> None:
-        """Wait up to ``timeout_s`` and redraw, when at most ``most_pending`` drafts lack a
-        highlight (typing changes one draft at a time; a paste of many waits for the polls)."""
-        progress = self.queue.progress(self.keys)
-        if timeout_s <= 0 or self.in_page_run or not progress.pending or len(progress.pending) > most_pending:
-            return
+    def fill(self, timeout_s: float) -> Progress:
+        """Wait up to ``timeout_s`` for the drafts still being explained, redrawing each as it
+        arrives; what is still missing then says so."""
+        shown = self.progress_
         deadline = time.monotonic() + timeout_s
-        while progress.pending and (left := deadline - time.monotonic()) > 0:
+        while shown.pending and (left := deadline - time.monotonic()) > 0:
             progress = self.queue.wait(self.keys, min(WAIT_STEP_S, left))
+            self._redraw(shown, progress)
             # A write: where Streamlit ends this run if the editor has typed again meanwhile.
             self.note_ = self._note(self.note_, progress)
+            shown = progress
+        if shown.pending:
+            self.note_.caption(SLOW)
+        return shown
+
+    def _redraw(self, shown: Progress, progress: Progress) -> None:
         for (area, failed), key, headline in zip(self.drawn_, self.keys, self.headlines):
-            area.html(highlight_html(headline, progress.done.get(key, {})))
-            if key in progress.failed:
+            if key in progress.done and key not in shown.done:
+                area.html(highlight_html(headline, progress.done[key]))
+            if key in progress.failed and key not in shown.failed:
                 failed.caption(FAILED)
 
     def _note(self, where, progress: Progress):
         """One caption line, always there: a line that came and went moved the highlights below
         it up and down at every pause in typing."""
         total = len(self.keys)
-        if not progress.pending:
+        if not progress.pending and not progress.failed:
             return where.caption(f"All {plural(total, 'draft')} explained. Hover a word for its weight.")
+        if not progress.pending:
+            return where.caption(
+                f"{len(progress.done)} of {total} drafts explained. Hover a word for its weight."
+            )
         return where.caption(
             f"Explaining the words… {len(progress.done)} of {total} drafts done; the scores above are final."
         )
 
 
-WAIT_STEP_S = 0.05  # fill_soon waits in steps this long, so that typing can cut it short
+EDITOR_KEY = "explanation_editor"
+WAIT_STEP_S = 0.05  # fill waits in steps this long, so that typing can cut it short
 FAILED = "This draft could not be explained; its score above still holds."
+SLOW = "Explaining the words is taking longer than usual; change a draft to look again."

@@ -44,18 +44,12 @@ class Settings:
     # of 1,000's cost.
     lime_samples: int = 250
     lime_seed: int = 0
-    # Compare reruns this many milliseconds after the editor's last keystroke in a draft box,
-    # and its highlight area looks for finished explanations every this many seconds.
+    # Compare reruns this many milliseconds after the editor's last keystroke in a draft box.
     draft_debounce_ms: int = 100
-    highlight_poll_s: float = 0.15
-    # A poll of Compare's highlights waits up to this long when at most
-    # ``highlight_wait_pending`` drafts lack one (a one-word edit), and redraws them as soon as
-    # they are in instead of on a later poll; typing again ends the wait; the page's own run
-    # never waits. With 200 ms of debounce and no wait a one-word edit's highlight took
-    # 0.90-0.93 s in the browser, with 100 ms and this wait 0.77-0.78 s
-    # (benchmarks/results/browser-latency-avx2.md).
-    highlight_wait_s: float = 0.4
-    highlight_wait_pending: int = 1
+    # Compare's run ends by waiting up to this long for the drafts' explanations, drawing each
+    # as it arrives; typing again ends the wait at once. 10 drafts take about 1.2 s, longer
+    # while a retrain shares the cores; past it the page says to change a draft to look again.
+    highlight_wait_s: float = 30.0
     # Torch threads of the background thread that computes highlights; the page's own scoring
     # keeps all cores. With 2 of 2 cores it fought the page's thread for them, and a one-word
     # edit's explanation took 0.7-1.2 s in the running app instead of 0.16 s alone.

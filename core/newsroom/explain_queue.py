@@ -1,9 +1,10 @@
 """LIME explanations computed off the page's thread, newest request first, stale work dropped.
 
 The Compare page must never wait for LIME: it scores the drafts (milliseconds) and asks this
-queue for the drafts' explanations. One worker thread computes them one at a time in the
-order asked; each request replaces the previous one, so a draft that has since changed is
-dropped from the queue, and the one being computed is abandoned at its next scoring chunk.
+queue for the drafts' explanations. One worker thread computes them one at a time: the newest
+request first, then what other editors asked for. Each editor's request replaces that editor's
+previous one, so a draft that has since changed is dropped from the queue, and the one being
+computed is abandoned at its next scoring chunk unless another editor still wants it.
 Finished explanations are kept (most recent ``capacity``) so an unchanged draft is never
 explained twice.
 """
@@ -53,25 +54,30 @@ class ExplanationQueue:
         self.capacity = capacity
         self.thread_setup = thread_setup  # run first on the worker thread (e.g. its torch threads)
         self._lock = threading.Condition()
-        self._wanted: list[Hashable] = []
+        self._asked: OrderedDict[Hashable, list[Hashable]] = OrderedDict()  # editor -> keys, newest last
+        self._wanted: list[Hashable] = []  # every editor's keys, newest request first
         self._results: OrderedDict[Hashable, Weights] = OrderedDict()
         self._failed: dict[Hashable, str] = {}
         self._running: Hashable | None = None
         self._thread = threading.Thread(target=self._work, name="lime-explanations", daemon=True)
         self._thread.start()
 
-    def request(self, keys: Sequence[Hashable]) -> Progress:
-        """Want these keys explained, in this order (replacing the previous request)."""
+    def request(self, keys: Sequence[Hashable], editor: Hashable = None) -> Progress:
+        """Want these keys explained, in this order, for ``editor`` (one browser session),
+        replacing that editor's previous request; they go before other editors' keys."""
         with self._lock:
-            self._wanted = [k for k in dict.fromkeys(keys) if k not in self._results]
-            self._lock.notify_all()
+            self._asked[editor] = [k for k in dict.fromkeys(keys) if k not in self._results]
+            self._asked.move_to_end(editor)
+            while len(self._asked) > MAX_EDITORS:  # sessions closed without a word
+                self._asked.popitem(last=False)
+            self._update_wanted()
             return self._progress(keys)
 
     def wait(self, keys: Sequence[Hashable], timeout_s: float) -> Progress:
         """Progress on these keys once all are done or failed, or after ``timeout_s``.
 
-        Call after :meth:`request`. Lets a page that needs one quick explanation (a one-word
-        edit) draw it in the same run instead of on its next poll.
+        Call after :meth:`request`. Lets a page draw each explanation in the same run as soon
+        as it is in.
         """
         deadline = time.monotonic() + timeout_s
         with self._lock:
@@ -116,8 +122,10 @@ class ExplanationQueue:
                 weights, error = None, f"{type(exc).__name__}: {exc}"
             with self._lock:
                 self._running = None
-                if key in self._wanted:
-                    self._wanted.remove(key)
+                if weights is not None or error is not None:  # an abandoned key may be asked again
+                    for keys in self._asked.values():
+                        if key in keys:
+                            keys.remove(key)
                 if weights is not None:
                     self._results[key] = weights
                     self._results.move_to_end(key)
@@ -125,7 +133,19 @@ class ExplanationQueue:
                         self._results.popitem(last=False)
                 elif error is not None:
                     self._failed[key] = error
-                self._lock.notify_all()  # wakes wait()
+                self._update_wanted()  # and wakes wait()
+
+    def _update_wanted(self) -> None:
+        """Every editor's keys in one order, the newest request first (call holding the lock)."""
+        for editor in [e for e, keys in self._asked.items() if not keys]:
+            del self._asked[editor]
+        self._wanted = list(dict.fromkeys(k for keys in reversed(self._asked.values()) for k in keys))
+        self._lock.notify_all()
+
+
+# Editors' requests remembered. A session closed mid-request leaves its keys behind, to be
+# explained once after everyone else's; a 65th editor pushes the oldest request out.
+MAX_EDITORS = 64
 
 
 def abandonable(
