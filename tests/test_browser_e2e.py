@@ -76,7 +76,7 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         expect(page.locator(".headline-lab-lime")).to_have_count(3)
         expect(page.locator(".headline-lab-lime").nth(2).locator("span[title]").first).to_be_visible()
         assert highlighted.count() >= len(" ".join(DRAFTS).split()) - 2
-        # In rank order; polled, since the highlights' fragment redraws while LIME finishes.
+        # In rank order; waited for, since the page's run redraws each highlight as LIME finishes it.
         page.wait_for_function(
             "n => document.querySelectorAll('.headline-lab-lime').length === n "
             "&& !document.body.innerText.includes('Explaining ')",
