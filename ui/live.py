@@ -85,7 +85,7 @@ class HighlightSlots:
         failed = st.caption(FAILED) if key in self.progress_.failed else st.empty()
         self.drawn_.append((area, failed))
 
-    def fill(self, timeout_s: float) -> Progress:
+    def fill(self, timeout_s: float) -> None:
         """Wait up to ``timeout_s`` for the drafts still being explained, redrawing each as it
         arrives; what is still missing then says so."""
         shown = self.progress_
@@ -98,7 +98,6 @@ class HighlightSlots:
             shown = progress
         if shown.pending:
             self.note_.caption(SLOW)
-        return shown
 
     def _redraw(self, shown: Progress, progress: Progress) -> None:
         for (area, failed), key, headline in zip(self.drawn_, self.keys, self.headlines):
