@@ -81,9 +81,7 @@ with answer:
     in_rank = [by_number[int(n)] for n in ranked["draft"]]
     st.subheader("Predicted winner" if not verdict.too_close else "Too close to call")
     (st.info if verdict.too_close else st.success)(verdict.sentence())
-    st.markdown(
-        f"Leading headline (draft {verdict.leader}): **{markdown.escape_markdown(by_number[verdict.leader].typed)}**"
-    )
+    compare_views.leading_headline(verdict.leader, by_number[verdict.leader].typed)
     st.dataframe(
         in_percent_points(
             ranked[["rank", "draft", "win_probability"]], "win_probability"

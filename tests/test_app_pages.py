@@ -20,7 +20,6 @@ from db import experiments, model_versions
 from db.engine import get_sessionmaker
 from db.schema import Outcome, Test
 from tests.app_env import TINY_VERSION, app_environment, copy_database, template_database, tiny_model
-from ui.markdown import escape_markdown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE, RECORD = "pages/compare.py", "pages/record_outcome.py"
@@ -85,7 +84,7 @@ def draft_rows(at: AppTest) -> list[str]:
 
 
 def highlights(at: AppTest) -> list[str]:
-    return [h.proto.body for h in at.get("html")]
+    return [h.proto.body for h in at.get("html") if "headline-lab-lime" in h.proto.body]
 
 
 def counts(Session) -> tuple[int, int, int]:
@@ -211,10 +210,12 @@ def test_the_leading_headline_is_named_as_typed_markup_and_all(Session):
     typed = ["<script>alert('x')</script> Cats", "<img src=x onerror=alert(2)>  Dogs"]
     at = type_drafts(open_app(), typed)
 
-    [lead] = [m.value for m in at.markdown if m.value.startswith("Leading headline")]
+    [lead] = [h.proto.body for h in at.get("html") if "headline-lab-leader" in h.proto.body]
     number = int(re.search(r"\(draft (\d)\)", lead).group(1))
-    shown = " ".join(typed[number - 1].split())  # spaces collapsed, nothing else changed
-    assert lead.endswith(f"**{escape_markdown(shown)}**")
+    shown = html.escape(" ".join(typed[number - 1].split()))  # spaces collapsed, escaped, nothing else
+    assert lead.endswith(f"Leading headline (draft {number}): <b>{shown}</b></div>")
+    assert f'title="{shown}"' in lead  # all of it on hover when the line is cut short
+    assert "<script" not in lead and "<img" not in lead
 
 
 def test_planning_the_test_sizes_each_draft_against_the_leader(Session):

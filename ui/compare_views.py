@@ -1,12 +1,25 @@
-"""The Compare page's detail views: the head-to-head heatmap and the test plan table."""
+"""The Compare page's views: the leading headline, the head-to-head heatmap and the test plan table."""
 
 from __future__ import annotations
+
+import html
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
+
+
+def leading_headline(number: int, typed: str) -> None:
+    """ "Leading headline (draft N): ..." on one line, cut short with "…" when long (all of it on
+    hover): a line that wrapped for one leader and not for the next moved everything below it by
+    a line while the editor typed."""
+    shown = html.escape(" ".join(typed.split()))  # as typed, markup and all, never as markup
+    st.html(
+        '<div class="headline-lab-leader" style="white-space:nowrap;overflow:hidden;'
+        f'text-overflow:ellipsis" title="{shown}">Leading headline (draft {number}): <b>{shown}</b></div>'
+    )
 
 
 def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
