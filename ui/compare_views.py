@@ -12,7 +12,7 @@ from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
 
 
 def leading_headline(number: int, typed: str) -> None:
-    """"Leading headline (draft N): ..." always three lines high, cut with "…" after three (all
+    """ "Leading headline (draft N): ..." always three lines high, cut with "…" after three (all
     of it on hover): a line that wrapped for one leader and not for the next moved everything
     below it while the editor typed."""
     shown = html.escape(" ".join(typed.split()))  # as typed, markup and all, never as markup
