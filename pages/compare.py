@@ -106,7 +106,8 @@ with answer:
         st.caption(f"How often is it right? {record}")
 
 st.subheader("Why: the words that move each draft")
-# Asked for only now that the answer is drawn; each highlight is filled in at the end of this run.
+# Asked for once the answer is drawn (asked before it, LIME's thread competed with the drawing and
+# the highlights came later); each is filled in at the end of this run.
 keys = [live.explanation_key(d.raw, model, excerpt) for d in in_rank]
 slots = live.HighlightSlots(live.explanation_queue(model), keys, [d.raw for d in in_rank])
 slots.begin()

@@ -12,9 +12,9 @@ from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
 
 
 def leading_headline(number: int, typed: str) -> None:
-    """ "Leading headline (draft N): ..." always three lines high, cut with "…" after three (all
-    of it on hover): a line that wrapped for one leader and not for the next moved everything
-    below it while the editor typed."""
+    """The leader's line, always three lines high and cut with "…" after three (all of it on
+    hover): a line that wrapped for one leader and not for the next moved everything below it
+    while the editor typed."""
     shown = html.escape(" ".join(typed.split()))  # as typed, markup and all, never as markup
     st.html(
         '<div class="headline-lab-leader" style="line-height:1.6;height:4.8em;overflow:hidden;'

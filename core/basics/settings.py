@@ -47,7 +47,7 @@ class Settings:
     # Compare reruns this many milliseconds after the editor's last keystroke in a draft box.
     draft_debounce_ms: int = 100
     # Compare's run ends by waiting up to this long for the drafts' explanations, drawing each
-    # as it arrives; typing again ends the wait at once. 10 drafts take about 1.2 s, longer
+    # as it arrives; typing again ends the wait at once. 10 drafts take about 1 s, longer
     # while a retrain shares the cores; past it the page says to change a draft to look again.
     highlight_wait_s: float = 30.0
     # Torch threads of the background thread that computes highlights; the page's own scoring
