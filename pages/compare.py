@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
-from core.newsroom.testbook import save_ranked_drafts
+from core.newsroom.testbook import is_duplicate_save, save_ranked_drafts
 from ui import compare_views, markdown, resources, routing
 from ui.percent import WHOLE_PERCENT, in_percent_points
 
@@ -137,9 +137,13 @@ with st.form("save_test"):
                 session, ranked.sort_values("draft"), model.version, excerpt, editor.strip() or None
             )
         st.session_state[resources.LAST_SAVED_TEST] = test.id
-        st.success(
-            f"Saved as test #{test.id}. Record its outcome on the Record outcome page once it has run."
-        )
+        then = "Record its outcome on the Record outcome page once it has run."
+        if is_duplicate_save(test):  # a second click, or the same drafts saved again
+            st.info(
+                f"These drafts were already saved as test #{test.id} in the last few minutes; nothing new was saved. {then}"
+            )
+        else:
+            st.success(f"Saved as test #{test.id}. {then}")
 
 # Last, so that the save form and everything else is on the page while the editor reads: the
 # highlights still being explained appear above as each arrives (typing again ends the wait).

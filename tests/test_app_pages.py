@@ -258,6 +258,27 @@ def test_saving_a_test_stores_the_drafts_with_the_models_predictions(Session, mo
     np.testing.assert_allclose([p.score for p in test.predictions], scorer.score(DRAFTS))
 
 
+def test_saving_the_same_drafts_again_says_so_and_stores_nothing_new(Session, monkeypatch):
+    from datetime import timedelta
+
+    from core.newsroom import testbook
+
+    at = type_drafts(open_app(), DRAFTS)
+    at.button[0].click().run()
+    assert at.success[0].value.startswith("Saved as test #")
+    later = testbook.utcnow() + timedelta(minutes=2)
+    monkeypatch.setattr(testbook, "utcnow", lambda: later)  # the same drafts, two minutes on
+    at.button[0].click().run()
+
+    assert not at.success and not at.exception
+    [message] = [i.value for i in at.info if "test #" in i.value]
+    (test_id,) = re.findall(r"test #(\d+)", message)
+    assert message.startswith(f"These drafts were already saved as test #{test_id} in the last few minutes")
+    assert "nothing new was saved" in message
+    with Session.begin() as session:
+        assert [t.id for t in experiments.list_tests(session)] == [int(test_id)]
+
+
 # --- Record outcome -----------------------------------------------------------------------
 
 
