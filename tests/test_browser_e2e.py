@@ -220,6 +220,36 @@ def test_two_browser_sessions_recording_outcomes_at_once_both_land(browser, env,
             page.context.close()
 
 
+def test_two_editors_typing_at_once_both_see_every_highlight_of_their_own_drafts(browser, env, tmp_path):
+    """Both pages wait in their own runs on one explanation queue: one editor's typing must not
+    drop the drafts the other is waiting for."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    drafts = {
+        "ana": ["Why the island keeps winning", "The island that never loses", "Island wins again"],
+        "bo": ["A cat explains the internet", "What cats know about us", "Cats, explained"],
+    }
+    with streamlit_server(env, tmp_path / "streamlit.log") as url:
+        pages = {}
+        for editor in drafts:  # separate browser contexts: separate Streamlit sessions
+            page = browser.new_context(viewport=EDITOR_WINDOW).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(url)
+            expect(page.get_by_role("heading", name="Compare drafts")).to_be_visible()
+            pages[editor] = page
+        for i in range(3):  # draft by draft, each editor in turn
+            for editor, page in pages.items():
+                draft_box(page, i + 1).fill(drafts[editor][i])
+        for editor, page in pages.items():
+            expect(page.get_by_text("All 3 drafts explained. Hover a word for its weight.")).to_be_visible()
+            assert sorted(page.locator(".headline-lab-lime").all_inner_texts()) == sorted(drafts[editor])
+            for highlight in page.locator(".headline-lab-lime").all():
+                expect(highlight.locator("span[title]").first).to_be_visible()  # coloured
+            expect(page.get_by_label("Your name")).to_be_visible()
+            no_error_shown(page)
+        for page in pages.values():
+            page.context.close()
+
+
 def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_page(browser, env, tmp_path):
     """Issue #14's crash: save, record with the form, upload a CSV, rerun. Then correct the
     outcome from the pre-filled numbers and undo it."""
