@@ -54,8 +54,8 @@ class ExplanationQueue:
         self.capacity = capacity
         self.thread_setup = thread_setup  # run first on the worker thread (e.g. its torch threads)
         self._lock = threading.Condition()
-        self._asked: OrderedDict[Hashable, list[Hashable]] = OrderedDict()  # editor -> keys, newest last
-        self._wanted: list[Hashable] = []  # every editor's keys, newest request first
+        # editor -> the keys still to explain for that editor's last request, the newest request last
+        self._asked: OrderedDict[Hashable, list[Hashable]] = OrderedDict()
         self._results: OrderedDict[Hashable, Weights] = OrderedDict()
         self._failed: dict[Hashable, str] = {}
         self._running: Hashable | None = None
@@ -66,11 +66,12 @@ class ExplanationQueue:
         """Want these keys explained, in this order, for ``editor`` (one browser session),
         replacing that editor's previous request; they go before other editors' keys."""
         with self._lock:
-            self._asked[editor] = [k for k in dict.fromkeys(keys) if k not in self._results]
-            self._asked.move_to_end(editor)
+            self._asked.pop(editor, None)
+            if asked := [k for k in dict.fromkeys(keys) if k not in self._results]:
+                self._asked[editor] = asked
             while len(self._asked) > MAX_EDITORS:  # sessions closed without a word
                 self._asked.popitem(last=False)
-            self._update_wanted()
+            self._lock.notify_all()
             return self._progress(keys)
 
     def wait(self, keys: Sequence[Hashable], timeout_s: float) -> Progress:
@@ -100,7 +101,7 @@ class ExplanationQueue:
     def _check(self, key: Hashable) -> Callable[[], None]:
         def check() -> None:
             with self._lock:
-                if key not in self._wanted:
+                if key not in self._wanted():
                     raise Abandoned(key)
 
         return check
@@ -110,9 +111,9 @@ class ExplanationQueue:
             self.thread_setup()
         while True:
             with self._lock:
-                while not self._wanted:
+                while not (wanted := self._wanted()):
                     self._lock.wait()
-                key = self._wanted[0]
+                key = wanted[0]
                 self._running = key
             try:
                 weights, error = self.compute(key, self._check(key)), None
@@ -123,9 +124,11 @@ class ExplanationQueue:
             with self._lock:
                 self._running = None
                 if weights is not None or error is not None:  # an abandoned key may be asked again
-                    for keys in self._asked.values():
+                    for editor, keys in list(self._asked.items()):
                         if key in keys:
                             keys.remove(key)
+                        if not keys:
+                            del self._asked[editor]
                 if weights is not None:
                     self._results[key] = weights
                     self._results.move_to_end(key)
@@ -133,14 +136,11 @@ class ExplanationQueue:
                         self._results.popitem(last=False)
                 elif error is not None:
                     self._failed[key] = error
-                self._update_wanted()  # and wakes wait()
+                self._lock.notify_all()  # wakes wait()
 
-    def _update_wanted(self) -> None:
+    def _wanted(self) -> list[Hashable]:
         """Every editor's keys in one order, the newest request first (call holding the lock)."""
-        for editor in [e for e, keys in self._asked.items() if not keys]:
-            del self._asked[editor]
-        self._wanted = list(dict.fromkeys(k for keys in reversed(self._asked.values()) for k in keys))
-        self._lock.notify_all()
+        return list(dict.fromkeys(k for keys in reversed(self._asked.values()) for k in keys))
 
 
 # Editors' requests remembered. A session closed mid-request leaves its keys behind, to be
