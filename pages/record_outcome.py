@@ -7,7 +7,7 @@ from core.basics.words import noun_for, plural
 from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
-from core.newsroom.recording import describe_counts, planned_change, record
+from core.newsroom.recording import planned_change, record
 from core.newsroom.testbook import (
     current_counts,
     delete_test,
@@ -18,7 +18,7 @@ from core.newsroom.testbook import (
     undo_last_outcome,
 )
 from core.newsroom.upload import plan_upload, record_upload
-from ui import learning, outcome_view, pickers, resources, routing, serving, when
+from ui import learning, outcome_view, pickers, resources, routing, serving, upload_view, when
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -150,26 +150,7 @@ def changes_and_deletion(test) -> None:
     changes = outcome_changes(test)
     if changes:
         with st.expander(f"Change history ({plural(len(changes), 'recording')})"):
-            st.dataframe(
-                [
-                    {
-                        "when": when.local(c.at),
-                        "by": c.by or "",
-                        "before (impressions / clicks)": describe_counts(c.old) or "nothing",
-                        "after": describe_counts(c.new),
-                        "undone": f"{when.local(c.undone_at)} by {c.undone_by or 'someone'}"
-                        if c.undone_at
-                        else "",
-                    }
-                    for c in changes
-                ],
-                hide_index=True,
-                column_config={
-                    "before (impressions / clicks)": st.column_config.TextColumn(
-                        help="Impressions / clicks per headline, in order, before this recording."
-                    )
-                },
-            )
+            outcome_view.change_history(changes)
             if test.outcomes:
                 by = st.text_input("Your name", key=f"undo_by_{test.id}")
                 if st.button("Undo the last change", key=f"undo_{test.id}"):
@@ -188,26 +169,6 @@ def changes_and_deletion(test) -> None:
                 delete_test(session, test.id, by.strip() or None)
             st.session_state.pop("record_test", None)
             done(f"Test #{test.id} was deleted.")
-
-
-# The upload's plan, one row per test in the file: each column in plain words, one hover away.
-PLAN_COLUMNS = {
-    "CSV test": st.column_config.TextColumn(help="The test_id the file gives this test."),
-    "rows": st.column_config.TextColumn(help="The file's rows (counting the header as row 1) of this test."),
-    "headlines": st.column_config.NumberColumn(help="How many headlines the test had."),
-    "recorded on": st.column_config.TextColumn(
-        help="The saved test whose headlines match, or a new test when none does."
-    ),
-    "what happens": st.column_config.TextColumn(
-        width=120,  # wider than its values ("replaces"), so the heading is not cut
-        help="first outcome: the test had none yet · replaces: it had other numbers (you are asked first) · "
-        "unchanged: it already has exactly these · new test: saved now, scored by the model after it ran.",
-    ),
-    "now (impressions / clicks)": st.column_config.TextColumn(
-        help="What is recorded for it now, per headline."
-    ),
-    "from the file": st.column_config.TextColumn(help="What the file gives, per headline."),
-}
 
 
 def upload_csv(tests) -> None:
@@ -253,22 +214,7 @@ def upload_csv(tests) -> None:
         return
     by_id = {t.id: t for t in tests}
     changes = [planned_change(by_id.get(t.saved_test_id), t.counts) for t in planned]
-    st.dataframe(
-        [
-            {
-                "CSV test": t.csv_test_id,
-                "rows": ", ".join(map(str, t.rows)),
-                "headlines": len(t.headlines),
-                "recorded on": f"test #{t.saved_test_id}" if t.saved_test_id else "a new test",
-                "what happens": change.action,
-                "now (impressions / clicks)": describe_counts(change.old) or "nothing yet",
-                "from the file": describe_counts(t.counts),
-            }
-            for t, change in zip(planned, changes)
-        ],
-        hide_index=True,
-        column_config=PLAN_COLUMNS,
-    )
+    upload_view.plan_table(planned, changes)
     todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
     same = len(planned) - len(todo)
     if same:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.basics.stats import p_value_text
+from core.newsroom.recording import describe_counts
 from core.newsroom.verdict import OutcomeSummary, chance_in_words
+from ui import when
 from ui.markdown import escape_markdown
 from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
 
@@ -84,4 +86,27 @@ def arm_table(summary: OutcomeSummary) -> None:
         hide_index=True,
         placeholder="",
         column_config={c: ARM_COLUMNS[c] for c in shown.columns},
+    )
+
+
+def change_history(changes) -> None:
+    """Every recording of a test's outcome, oldest first: when, by whom, the numbers before and
+    after, and whether it was undone."""
+    st.dataframe(
+        [
+            {
+                "when": when.local(c.at),
+                "by": c.by or "",
+                "before (impressions / clicks)": describe_counts(c.old) or "nothing",
+                "after": describe_counts(c.new),
+                "undone": f"{when.local(c.undone_at)} by {c.undone_by or 'someone'}" if c.undone_at else "",
+            }
+            for c in changes
+        ],
+        hide_index=True,
+        column_config={
+            "before (impressions / clicks)": st.column_config.TextColumn(
+                help="Impressions / clicks per headline, in order, before this recording."
+            )
+        },
     )
