@@ -4,24 +4,20 @@ challenger, promotion (refused when worse, unless overridden) and rollback.
 The logic lives in core.lifecycle.registry, core.lifecycle.retrain and core.lifecycle.champion; this page only shows and asks.
 """
 
-import pandas as pd
 import streamlit as st
 
-from core.basics.stats import p_value_text
 from core.basics.words import plural
 from core.data.editor import editor_pairs
 from core.lifecycle import activation, champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
 from core.lifecycle.summary import (
     duration_words,
-    editor_summary,
-    engineer_summary,
     retrain_pairs,
     retrain_seconds,
     version_names,
 )
 from core.model.manifest import ModelLoadError
-from ui import resources, routing, serving, when
+from ui import models_views, resources, routing, serving
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -90,45 +86,10 @@ else:
         f"Serving **{named(active.version)}**" if active else "No registered model: the bundled default."
     )
 if rows:
-    accuracy_help = (
-        "Share of held-out archive headline pairs where it picked the headline with more clicks "
-        "(50% is a coin toss)."
-    )
-    table = pd.DataFrame([editor_summary(r, named(r.version)) for r in rows])
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            **{
-                c: st.column_config.NumberColumn(format="percent", help=accuracy_help)
-                for c in table.columns
-                if c.endswith(" accuracy")
-            },
-            "archive tests": st.column_config.NumberColumn(
-                format="localized",
-                help="Past A/B tests from the Upworthy and Ars Technica archives it learned from.",
-            ),
-            "newsroom tests": st.column_config.NumberColumn(
-                format="localized", help="Your recorded outcomes it was trained on."
-            ),
-        },
-    )
+    models_views.versions_table(rows, named)
 with st.expander("For engineers: code, base model, seeds, raw ids, database"):
     if rows:
-        engineers = pd.DataFrame([engineer_summary(r, named(r.version)) for r in rows])
-        log_loss_help = (
-            "How far its win probabilities were from what happened on held-out archive pairs; lower is "
-            "better (0.693 = a coin toss)."
-        )
-        st.dataframe(
-            engineers,
-            hide_index=True,
-            column_config={
-                c: st.column_config.NumberColumn(format="%.3f", help=log_loss_help)
-                for c in engineers.columns
-                if c.endswith(" log loss")
-            },
-        )
+        models_views.engineers_table(rows, named)
     current = serving.model()
     st.caption(f"Serving model folder `{current.directory}`, raw version `{current.version}`.")
     st.caption(f"Database: `{resources.masked_database_url()}`")
@@ -215,20 +176,10 @@ else:
             except ModelLoadError as exc:
                 st.error(f"{challenger} cannot be used: {exc}")
     if comparison and active and (comparison.challenger, comparison.champion) == (challenger, active.version):
-        st.dataframe(comparison.metrics, column_config={"_index": "model"})
-        st.dataframe(comparison.by_set)
-        t = comparison.test
-        st.markdown(
-            f"McNemar test (exact; see Help): only the active model right on **{t.champion_only}** pairs, only the candidate "
-            f"on **{t.challenger_only}**; p = **{p_value_text(t.p_value)}**"
-        )
-        for check in comparison.checks:
-            st.markdown(f"{'✅' if check.passed else '❌'} {check.rule}: {check.detail}")
-        for warning in comparison.warnings:
-            st.warning(warning)
+        models_views.comparison_answer(comparison, named(challenger), named(active.version))
+        models_views.comparison_figures(comparison, named(challenger), named(active.version))
         override, reason = False, ""
         if not comparison.allowed:
-            st.error("Promotion refused: the candidate is worse than the active model.")
             override = st.checkbox("Override: promote it anyway")
             reason = st.text_input("Why (recorded with your name)", disabled=not override)
         ready = comparison.allowed or (override and reason.strip() and name.strip())
@@ -266,32 +217,7 @@ with st.expander("Registry log"):
     except resources.DATABASE_ERRORS as exc:  # gone since the versions were read
         resources.show_database_error(exc)
         log = []
-    st.dataframe(
-        [
-            {
-                "at": when.local(e.at),
-                "version": named(e.version),
-                "action": e.action,
-                "by": e.by,
-                "note": e.note,
-            }
-            for e in log
-        ],
-        hide_index=True,
-        # Widths that add up to less than the 784 px the page has at 1280 px: no sideways scrolling.
-        column_config={
-            "at": st.column_config.TextColumn(width=140, help="When it happened, in your time zone."),
-            "version": st.column_config.TextColumn(width=170, help="The model version it concerned."),
-            "action": st.column_config.TextColumn(
-                width=90,
-                help="register: trained and stored · promote: made active after passing the comparison · "
-                "override: made active without passing it, with a reason · rollback: an earlier version made "
-                "active again",
-            ),
-            "by": st.column_config.TextColumn(width=90, help="Who did it, as they gave their name."),
-            "note": st.column_config.TextColumn(width=270, help="What they wrote about why."),
-        },
-    )
+    models_views.registry_log(log, named)
 
 # The progress fragment is called last, into its place above: its timed rerun reaching the server
 # just as a page run ends makes Streamlit drop the rest of that run's output unsent

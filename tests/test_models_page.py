@@ -100,3 +100,44 @@ def test_a_running_retrain_shows_its_progress_in_the_retrain_section_above_promo
     assert shown[retrain_at + 1 : retrain_at + 3] == ["progress", "Compare and promote a candidate"]
     assert at.get("progress")[0].proto.text == "training: step 3 of 10"
     assert "Cancel retraining" in [b.label for b in at.button]
+
+
+def comparison_tables(at: AppTest):
+    """The comparison's two tables: models side by side, then the held-out sets."""
+    frames = [d.value for d in at.dataframe]
+    models = next(f for f in frames if "right, clear results" in f.columns or "accuracy_significant" in f.columns)
+    sets = next(f for f in frames if "candidate right" in f.columns)
+    return models, sets
+
+
+def test_a_refused_candidate_shows_the_answer_first_then_named_figures_in_percent(page):
+    lab, at = page
+    v1, v2 = names(lab)["v1"], names(lab)["v2"]
+    button(at, f"Compare {v2} with {v1}").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Promotion refused") and "marked ❌ below" in at.error[0].value
+    models, sets = comparison_tables(at)
+    assert list(models.index) == [f"active: {v1}", f"candidate: {v2}"]  # names, not raw ids
+    accuracy = models["accuracy"]  # shown in percent points, with plain headings on hover
+    assert accuracy.between(0, 100).all() and accuracy.iloc[0] > 50 > accuracy.iloc[1]
+    assert set(sets.index) <= {"Upworthy archive", "Ars Technica archive", "your newsroom's outcomes"}
+    assert (sets["active model right"] > sets["candidate right"]).all()
+    assert any(m.value.startswith("❌") for m in at.markdown)
+
+
+def test_a_candidate_that_is_not_worse_says_it_may_be_promoted_before_the_figures(tmp_path, monkeypatch):
+    lab = make_lab(tmp_path / "lab")
+    for name, value in jobs.settings_env(lab).items():
+        monkeypatch.setenv(name, value)
+    publish(lab, load(good_model()), "v1", activate=True)
+    publish(lab, load(good_model()), "v2")  # the same predictions: not worse
+    at = AppTest.from_file("../pages/models.py", default_timeout=60)
+    at.session_state[routing.ENTERED_THROUGH_APP] = True
+    at.run()
+    v1, v2 = names(lab)["v1"], names(lab)["v2"]
+    button(at, f"Compare {v2} with {v1}").click().run()
+    assert not at.exception and not at.error
+    answer = at.success[0].value
+    assert answer.startswith(f"{v2} may be promoted") and f"not worse than {v1}" in answer
+    assert all(m.value.startswith("✅") for m in at.markdown if m.value[:1] in "✅❌")
+    assert not button(at, f"Promote {v2}").disabled

@@ -1,0 +1,172 @@
+"""The Models page's views: the versions, the engineers' details, a candidate against the active
+model (the answer first, then the figures), and the registry log. Every number has its plain
+words one hover away."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core.basics.stats import p_value_text
+from core.lifecycle.summary import editor_summary, engineer_summary
+from ui import when
+from ui.percent import WHOLE_PERCENT, in_percent_points
+
+ACCURACY_HELP = "Share of held-out archive headline pairs where it picked the headline with more clicks (50% is a coin toss)."
+LOG_LOSS_HELP = (
+    "How far its win probabilities were from what happened on held-out archive pairs; lower is "
+    "better (0.693 = a coin toss)."
+)
+# The held-out sets of a comparison, as an editor would name them.
+SET_NAMES = {
+    "upworthy": "Upworthy archive",
+    "ars": "Ars Technica archive",
+    "editor": "your newsroom's outcomes",
+}
+COMPARISON_COLUMNS = {
+    "pairs": st.column_config.NumberColumn(
+        "held-out pairs",
+        format="localized",
+        help="Pairs of headlines from past tests that neither model trained on; both models call each pair.",
+    ),
+    "significant_pairs": st.column_config.NumberColumn(
+        "clear results",
+        format="localized",
+        help="Of those, pairs whose click rates differ significantly (p < 0.05): the ones that surely have a winner.",
+    ),
+    "accuracy": st.column_config.NumberColumn(
+        "right, all pairs",
+        format=WHOLE_PERCENT,
+        help="Share of all pairs where it picked the headline with more clicks.",
+    ),
+    "accuracy_significant": st.column_config.NumberColumn(
+        "right, clear results",
+        format=WHOLE_PERCENT,
+        help="Share of the clear results where it picked the winner: the figure that matters most.",
+    ),
+    "log_loss": st.column_config.NumberColumn("log loss", format="%.4f", help=LOG_LOSS_HELP),
+}
+
+
+def versions_table(rows, named: Callable[[str], str]) -> None:
+    """Every registered version as an editor needs it: name, state, accuracy, what it learned from."""
+    table = pd.DataFrame([editor_summary(r, named(r.version)) for r in rows])
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            **{
+                c: st.column_config.NumberColumn(format="percent", help=ACCURACY_HELP)
+                for c in table.columns
+                if c.endswith(" accuracy")
+            },
+            "archive tests": st.column_config.NumberColumn(
+                format="localized",
+                help="Past A/B tests from the Upworthy and Ars Technica archives it learned from.",
+            ),
+            "newsroom tests": st.column_config.NumberColumn(
+                format="localized", help="Your recorded outcomes it was trained on."
+            ),
+        },
+    )
+
+
+def engineers_table(rows, named: Callable[[str], str]) -> None:
+    """Code, base model, seeds, raw ids and log losses per version."""
+    engineers = pd.DataFrame([engineer_summary(r, named(r.version)) for r in rows])
+    st.dataframe(
+        engineers,
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="%.3f", help=LOG_LOSS_HELP)
+            for c in engineers.columns
+            if c.endswith(" log loss")
+        },
+    )
+
+
+def comparison_answer(comparison, candidate: str, active: str) -> None:
+    """Whether the candidate may be promoted, in one line, before any figure."""
+    t = comparison.test
+    if comparison.allowed:
+        st.success(
+            f"{candidate} may be promoted: on {int(comparison.metrics['pairs'].iloc[0]):,} held-out pairs it is "
+            f"not worse than {active} (right on {t.challenger_only:,} pairs where only it was right, against "
+            f"{t.champion_only:,} for the active model)."
+        )
+    else:
+        failed = len(comparison.reasons)
+        st.error(
+            f"Promotion refused: the candidate is worse than the active model on the held-out pairs. "
+            f"{'The check it failed is' if failed == 1 else 'The checks it failed are'} marked ❌ below."
+        )
+
+
+def comparison_figures(comparison, candidate: str, active: str) -> None:
+    """Both models' figures on the same held-out pairs, per set, the McNemar test and the rule's checks."""
+    metrics = comparison.metrics.set_axis([f"active: {active}", f"candidate: {candidate}"])
+    st.dataframe(
+        in_percent_points(metrics, "accuracy", "accuracy_significant"),
+        column_config={"_index": st.column_config.TextColumn("model"), **COMPARISON_COLUMNS},
+    )
+    by_set = comparison.by_set.rename(index=lambda s: SET_NAMES.get(s, s))
+    by_set = by_set.rename(
+        columns={"champion accuracy": "active model right", "challenger accuracy": "candidate right"}
+    )
+    st.dataframe(
+        in_percent_points(by_set, "active model right", "candidate right"),
+        column_config={
+            "_index": st.column_config.TextColumn("held-out set", help="Where the pairs come from."),
+            "pairs": st.column_config.NumberColumn(format="localized", help="Pairs from this set."),
+            "active model right": st.column_config.NumberColumn(
+                format=WHOLE_PERCENT, help="Share of this set's pairs the active model called right."
+            ),
+            "candidate right": st.column_config.NumberColumn(
+                format=WHOLE_PERCENT, help="Share of this set's pairs the candidate called right."
+            ),
+        },
+    )
+    t = comparison.test
+    st.markdown(
+        f"McNemar test (exact; see Help): only the active model right on **{t.champion_only}** pairs, only the "
+        f"candidate on **{t.challenger_only}**; p = **{p_value_text(t.p_value)}**",
+        help="Only the pairs where the two models disagree tell them apart. p is how often a split this "
+        "uneven would turn up by chance if both were equally good; below 0.05, one is clearly better.",
+    )
+    st.caption("The promotion rule, check by check (fixed in the settings before any comparison):")
+    for check in comparison.checks:
+        st.markdown(f"{'✅' if check.passed else '❌'} {check.rule}: {check.detail}")
+    for warning in comparison.warnings:
+        st.warning(warning)
+
+
+def registry_log(events, named: Callable[[str], str]) -> None:
+    """Who registered, promoted, overrode or rolled back which version, when and why."""
+    st.dataframe(
+        [
+            {
+                "at": when.local(e.at),
+                "version": named(e.version),
+                "action": e.action,
+                "by": e.by,
+                "note": e.note,
+            }
+            for e in events
+        ],
+        hide_index=True,
+        # Widths that add up to less than the 784 px the page has at 1280 px: no sideways scrolling.
+        column_config={
+            "at": st.column_config.TextColumn(width=140, help="When it happened, in your time zone."),
+            "version": st.column_config.TextColumn(width=170, help="The model version it concerned."),
+            "action": st.column_config.TextColumn(
+                width=90,
+                help="register: trained and stored · promote: made active after passing the comparison · "
+                "override: made active without passing it, with a reason · rollback: an earlier version made "
+                "active again",
+            ),
+            "by": st.column_config.TextColumn(width=90, help="Who did it, as they gave their name."),
+            "note": st.column_config.TextColumn(width=270, help="What they wrote about why."),
+        },
+    )
