@@ -90,7 +90,9 @@ with answer:
         width="stretch",
         column_config={
             "rank": st.column_config.NumberColumn("rank", help="1 = the draft the model expects to win."),
-            "draft": st.column_config.NumberColumn("draft", format="%d"),
+            "draft": st.column_config.NumberColumn(
+                "draft", format="%d", help="The draft's number, as in the boxes on the left."
+            ),
             "win_probability": st.column_config.ProgressColumn(
                 "chance it wins",
                 help="The model's chance that this draft gets the most clicks of all these drafts "
@@ -117,7 +119,8 @@ for rank, row in enumerate(ranked.itertuples()):
             f"**Draft {row.draft}** · rank **{row.rank}** of {len(ranked)} · "
             f"win probability **{row.win_probability:.0%}**",
             help="Green words push this draft's chance up, red words push it down; hover a "
-            "word for its weight (the change in win probability against a typical headline).",
+            "word for by how many percentage points it moves the chance to win (against the draft "
+            "without it).",
         )
         slots.draw(rank)
 

@@ -23,9 +23,16 @@ def leading_headline(number: int, typed: str) -> None:
     )
 
 
+def head_to_head_cells(matrix: pd.DataFrame) -> pd.DataFrame:
+    """One row (draft, against, p) per pair of different drafts: a draft against itself is left
+    blank in the chart, not shown as "50%" as if it were a forecast."""
+    long = matrix.rename_axis("draft").reset_index().melt(id_vars="draft", var_name="against", value_name="p")
+    return long[long["draft"] != long["against"]].reset_index(drop=True)
+
+
 def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
     """Cell (row, column): the chance the row's draft beats the column's draft in a test."""
-    long = matrix.rename_axis("draft").reset_index().melt(id_vars="draft", var_name="against", value_name="p")
+    long = head_to_head_cells(matrix)
     order = list(matrix.index)
     base = alt.Chart(long).encode(
         x=alt.X("against:N", sort=order, title="against", axis=alt.Axis(labelAngle=0)),
@@ -50,7 +57,9 @@ def plan_table(plan: pd.DataFrame) -> None:
         hide_index=True,
         placeholder="",  # the leader's own row has no lift and no sample size
         column_config={
-            "draft": st.column_config.NumberColumn("draft", format="%d"),
+            "draft": st.column_config.NumberColumn(
+                "draft", format="%d", help="The draft's number, as in the boxes on the left."
+            ),
             "predicted click rate": st.column_config.NumberColumn(
                 format=RATE_PERCENT, help="What the model's margin implies at the usual click rate."
             ),

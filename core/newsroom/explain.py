@@ -64,6 +64,14 @@ def _background(weight: float, scale: float) -> str:
     return f"rgba({rgb},{alpha:.2f})"
 
 
+def weight_in_words(weight: float) -> str:
+    """A LIME weight (a change in win probability, 0-1) as an editor reads it, in percentage points."""
+    points = abs(weight) * 100
+    if points < 0.05:
+        return "barely changes its chance to win"
+    return f"{'raises' if weight > 0 else 'lowers'} its chance to win by {points:.1f} points"
+
+
 def _highlighted(piece: str, weights: dict[str, float], scale: float) -> str:
     """One word or gap of text, escaped; a word with a weight in its coloured span."""
     escaped = html.escape(piece)
@@ -71,7 +79,7 @@ def _highlighted(piece: str, weights: dict[str, float], scale: float) -> str:
     if weight is None or not piece.strip() or re.fullmatch(SPLIT_EXPRESSION, piece):
         return escaped
     return (
-        f'<span title="{weight:+.3f}" style="background:{_background(weight, scale)};'
+        f'<span title="{weight_in_words(weight)}" style="background:{_background(weight, scale)};'
         f'border-radius:3px;padding:0 2px">{escaped}</span>'
     )
 
