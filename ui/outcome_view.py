@@ -45,6 +45,19 @@ ARM_COLUMNS = {
 }
 
 
+def p_value_words(summary: OutcomeSummary) -> str:
+    """The p-value and the bar it is held to; with more than two headlines, that it is already
+    corrected, so an editor compares it with 0.05 as it stands."""
+    comparisons = len(summary.headlines) - 1
+    corrected = (
+        f", already multiplied by {comparisons} because the best was compared with {comparisons} others "
+        "(a Bonferroni correction, see Help)"
+        if comparisons > 1
+        else ""
+    )
+    return f"p-value {p_value_text(summary.p_value)}{corrected}: a winner is named below 0.05."
+
+
 def show_outcome(summary: OutcomeSummary) -> None:
     """The result of a test: verdict, p-value, the model's call, and the per-arm table."""
     winner = summary.winner
@@ -52,16 +65,7 @@ def show_outcome(summary: OutcomeSummary) -> None:
         st.markdown("**No significant winner yet**")
     else:
         st.markdown(f"**Winner: {escape_markdown(summary.headlines[winner])}**")
-    comparisons = len(summary.headlines) - 1
-    stricter = (
-        f", a bar raised because the best was compared with {comparisons} others (a Bonferroni correction)"
-        if comparisons > 1
-        else ""
-    )
-    st.caption(
-        f"Best against runner-up: {chance_in_words(summary.p_value)}. "
-        f"p-value {p_value_text(summary.p_value)}: a winner is named below 0.05{stricter}."
-    )
+    st.caption(f"Best against runner-up: {chance_in_words(summary.p_value)}. {p_value_words(summary)}")
     model_line = f"Model: {summary.model_verdict}"
     if summary.predicted_win_probability is not None:
         model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"

@@ -1,0 +1,16 @@
+from core.basics.stats import p_value_text
+from core.newsroom.verdict import summarise
+from ui.outcome_view import p_value_words
+
+
+def test_with_three_headlines_the_p_value_says_it_is_already_corrected():
+    s = summarise(["A", "B", "C"], [(10000, 300), (10000, 420), (10000, 350)])
+    words = p_value_words(s)
+    assert words.startswith(f"p-value {p_value_text(s.p_value)}, already")
+    assert "already multiplied by 2" in words and "compared with 2 others" in words
+    assert words.endswith("a winner is named below 0.05.")
+
+
+def test_with_two_headlines_there_is_no_correction_to_mention():
+    words = p_value_words(summarise(["A", "B"], [(1000, 120), (1000, 60)]))
+    assert words == "p-value < 0.001: a winner is named below 0.05."
