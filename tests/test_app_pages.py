@@ -20,6 +20,7 @@ from db import experiments, model_versions
 from db.engine import get_sessionmaker
 from db.schema import Outcome, Test
 from tests.app_env import TINY_VERSION, app_environment, copy_database, template_database, tiny_model
+from tests.app_tables import blank_when_missing, shown_columns, tooltips
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE, RECORD = "pages/compare.py", "pages/record_outcome.py"
@@ -52,25 +53,6 @@ def open_app(page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def shown_columns(table) -> list[str]:
-    """The columns a table shows, in order (its column_order, else all of them)."""
-    return list(table.proto.column_order) or list(table.value.columns)
-
-
-def tooltips(table) -> dict[str, str]:
-    """Each shown column's tooltip ("" when it has none)."""
-    config = json.loads(table.proto.columns or "{}")
-    return {c: (config.get(c) or {}).get("help") or "" for c in shown_columns(table)}
-
-
-def blank_when_missing(table) -> bool:
-    """A missing value is drawn blank: no "None" in the grid."""
-    shown = table.value[shown_columns(table)]
-    return (
-        table.proto.HasField("placeholder") and table.proto.placeholder == ""
-    ) or not shown.isna().any().any()
 
 
 def type_drafts(at: AppTest, drafts: list[str]) -> AppTest:
@@ -642,7 +624,6 @@ def test_the_history_export_has_impressions_clicks_and_rate_per_headline(Session
 
 
 def test_history_on_day_one_shows_the_models_archive_record_apart(Session, model_dir, tmp_path, monkeypatch):
-    import json
     import shutil
 
     with_metrics = tmp_path / "model"

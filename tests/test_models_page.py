@@ -3,6 +3,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.lifecycle import jobs, registry
 from core.lifecycle.summary import version_names
+from tests.app_tables import blank_when_missing, tooltips
 from tests.model_lab import good_model, load, make_lab, publish, reversed_model
 from ui import routing
 
@@ -35,6 +36,11 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert list(at.dataframe[0].value["version"]) == [v2, v1]
     assert "git commit" not in at.dataframe[0].value.columns
     assert list(at.dataframe[1].value["raw version id"]) == ["v2", "v1"]  # behind the engineers' expander
+    accuracies = [c for c in at.dataframe[0].value.columns if c.endswith(" accuracy")]
+    assert accuracies and at.dataframe[0].value[accuracies].stack().between(1, 100).all()  # percent points
+    for table in at.dataframe[:2]:  # every column has its plain words one hover away
+        assert all(tooltips(table).values()), tooltips(table)
+        assert blank_when_missing(table)
 
     at.text_input(key="models_by").input("ana").run()
     button(at, f"Compare {v2} with {v1}").click().run()
@@ -105,7 +111,9 @@ def test_a_running_retrain_shows_its_progress_in_the_retrain_section_above_promo
 def comparison_tables(at: AppTest):
     """The comparison's two tables: models side by side, then the held-out sets."""
     frames = [d.value for d in at.dataframe]
-    models = next(f for f in frames if "right, clear results" in f.columns or "accuracy_significant" in f.columns)
+    models = next(
+        f for f in frames if "right, clear results" in f.columns or "accuracy_significant" in f.columns
+    )
     sets = next(f for f in frames if "candidate right" in f.columns)
     return models, sets
 
@@ -123,6 +131,8 @@ def test_a_refused_candidate_shows_the_answer_first_then_named_figures_in_percen
     assert set(sets.index) <= {"Upworthy archive", "Ars Technica archive", "your newsroom's outcomes"}
     assert (sets["active model right"] > sets["candidate right"]).all()
     assert any(m.value.startswith("❌") for m in at.markdown)
+    for table in at.dataframe[2:]:
+        assert all(tooltips(table).values()), tooltips(table)
 
 
 def test_a_candidate_that_is_not_worse_says_it_may_be_promoted_before_the_figures(tmp_path, monkeypatch):

@@ -53,14 +53,22 @@ COMPARISON_COLUMNS = {
 def versions_table(rows, named: Callable[[str], str]) -> None:
     """Every registered version as an editor needs it: name, state, accuracy, what it learned from."""
     table = pd.DataFrame([editor_summary(r, named(r.version)) for r in rows])
+    accuracies = [c for c in table.columns if c.endswith(" accuracy")]
     st.dataframe(
-        table,
+        in_percent_points(table, *accuracies),  # whole percents, as Compare and History show them
         hide_index=True,
+        placeholder="",
         column_config={
+            "version": st.column_config.TextColumn(
+                help="The version's number and the day it was registered here; “archive only”: it has "
+                "not learned from your newsroom's outcomes."
+            ),
+            "status": st.column_config.TextColumn(
+                help="serving now: it scores the drafts on Compare · candidate (not serving): trained, waiting "
+                "to be compared and promoted · retired: served before; you can roll back to it."
+            ),
             **{
-                c: st.column_config.NumberColumn(format="percent", help=ACCURACY_HELP)
-                for c in table.columns
-                if c.endswith(" accuracy")
+                c: st.column_config.NumberColumn(format=WHOLE_PERCENT, help=ACCURACY_HELP) for c in accuracies
             },
             "archive tests": st.column_config.NumberColumn(
                 format="localized",
@@ -73,16 +81,31 @@ def versions_table(rows, named: Callable[[str], str]) -> None:
     )
 
 
+ENGINEER_HELP = {
+    "version": "The name the rest of the app uses.",
+    "raw version id": "The id in the registry, the CLI and the model's manifest.",
+    "created (UTC)": "When it was registered here.",
+    "git commit": "The code it was trained with; “+dirty”: with changes not committed.",
+    "base model": "The pretrained encoder it was fine-tuned from.",
+    "seeds": "Random seeds of its training (several: a soup of models averaged).",
+    "folder": "Where its weights, tokenizer and manifest are on disk.",
+}
+
+
 def engineers_table(rows, named: Callable[[str], str]) -> None:
     """Code, base model, seeds, raw ids and log losses per version."""
     engineers = pd.DataFrame([engineer_summary(r, named(r.version)) for r in rows])
     st.dataframe(
         engineers,
         hide_index=True,
+        placeholder="",
         column_config={
-            c: st.column_config.NumberColumn(format="%.3f", help=LOG_LOSS_HELP)
-            for c in engineers.columns
-            if c.endswith(" log loss")
+            **{c: st.column_config.TextColumn(help=h) for c, h in ENGINEER_HELP.items()},
+            **{
+                c: st.column_config.NumberColumn(format="%.3f", help=LOG_LOSS_HELP)
+                for c in engineers.columns
+                if c.endswith(" log loss")
+            },
         },
     )
 
