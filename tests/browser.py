@@ -7,6 +7,7 @@ Chromium is required: install it with `apt-get install chromium`.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import subprocess
@@ -88,6 +89,15 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def screenshot_folder(fallback: Path) -> Path:
+    """Where the browser tests put their full-page pictures: $HEADLINE_LAB_SCREENSHOTS (relative to
+    the repository, e.g. "docs" to refresh the README's) or else ``fallback``."""
+    folder = os.environ.get("HEADLINE_LAB_SCREENSHOTS")
+    path = (ROOT / folder) if folder else fallback
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def screenshot(page: Page, path: Path) -> None:

@@ -29,7 +29,15 @@ from core.newsroom.compare import checked_drafts, ranking
 from core.newsroom.recording import record
 from core.newsroom.testbook import save_ranked_drafts
 from db.engine import get_sessionmaker
-from tests.browser import TIMEOUT_MS, chromium, go_to, no_error_shown, streamlit_server
+from tests.browser import (
+    TIMEOUT_MS,
+    chromium,
+    go_to,
+    no_error_shown,
+    screenshot,
+    screenshot_folder,
+    streamlit_server,
+)
 from tests.model_lab import make_lab, publish
 from tests.tiny_model import make_tiny_base
 
@@ -117,9 +125,11 @@ def test_retrain_compare_promote_score_and_roll_back_in_a_browser(lab, tmp_path)
         assert v2.startswith("Version 2 · ") and v2.endswith(" · archive + 6 newsroom tests")
         page.get_by_role("button", name=f"Compare {v2} with {v1}").click()
         expect(page.get_by_text(re.compile(r"^McNemar test"))).to_be_visible()
-        expect(page.get_by_text(re.compile(r"^✅ log loss at most"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^passed · log loss at most"))).to_be_visible()
         expect(page.get_by_text("Promotion refused")).to_have_count(0)
+        expect(page.get_by_text(f"{v2} may be promoted")).to_be_visible()  # the answer, in words
         no_error_shown(page)
+        screenshot(page, screenshot_folder(tmp_path) / "models.png")
         page.get_by_role("button", name=f"Promote {v2}").click()
         expect(page.get_by_text(f"{v2} is now active.")).to_be_visible()
         serving(page, v2)

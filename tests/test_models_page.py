@@ -123,14 +123,14 @@ def test_a_refused_candidate_shows_the_answer_first_then_named_figures_in_percen
     v1, v2 = names(lab)["v1"], names(lab)["v2"]
     button(at, f"Compare {v2} with {v1}").click().run()
     assert not at.exception
-    assert at.error[0].value.startswith("Promotion refused") and "marked ❌ below" in at.error[0].value
+    assert at.error[0].value.startswith("Promotion refused") and "marked “failed” below" in at.error[0].value
     models, sets = comparison_tables(at)
-    assert list(models.index) == [f"active: {v1}", f"candidate: {v2}"]  # names, not raw ids
+    assert list(models.index) == ["active model", "candidate"]  # each named in the answer above it
     accuracy = models["accuracy"]  # shown in percent points, with plain headings on hover
     assert accuracy.between(0, 100).all() and accuracy.iloc[0] > 50 > accuracy.iloc[1]
     assert set(sets.index) <= {"Upworthy archive", "Ars Technica archive", "your newsroom's outcomes"}
     assert (sets["active model right"] > sets["candidate right"]).all()
-    assert any(m.value.startswith("❌") for m in at.markdown)
+    assert any(m.value.startswith(":red[**failed**]") for m in at.markdown)
     for table in at.dataframe[2:]:
         assert all(tooltips(table).values()), tooltips(table)
 
@@ -149,5 +149,7 @@ def test_a_candidate_that_is_not_worse_says_it_may_be_promoted_before_the_figure
     assert not at.exception and not at.error
     answer = at.success[0].value
     assert answer.startswith(f"{v2} may be promoted") and f"not worse than {v1}" in answer
-    assert all(m.value.startswith("✅") for m in at.markdown if m.value[:1] in "✅❌")
+    assert answer.endswith("(the two call every pair alike).")  # the same predictions
+    checks = [m.value for m in at.markdown if "**passed**]" in m.value or "**failed**]" in m.value]
+    assert len(checks) == 4 and all(c.startswith(":green[**passed**]") for c in checks)
     assert not button(at, f"Promote {v2}").disabled

@@ -60,22 +60,20 @@ def versions_table(rows, named: Callable[[str], str]) -> None:
         placeholder="",
         column_config={
             "version": st.column_config.TextColumn(
+                width=250,  # with the other widths, 780 of the 784 px a 1280 px window gives the page
                 help="The version's number and the day it was registered here; “archive only”: it has "
-                "not learned from your newsroom's outcomes."
+                "not learned from your newsroom's outcomes.",
             ),
             "status": st.column_config.TextColumn(
+                width=150,
                 help="serving now: it scores the drafts on Compare · candidate (not serving): trained, waiting "
-                "to be compared and promoted · retired: served before; you can roll back to it."
+                "to be compared and promoted · retired: served before; you can roll back to it.",
             ),
             **{
                 c: st.column_config.NumberColumn(format=WHOLE_PERCENT, help=ACCURACY_HELP) for c in accuracies
             },
-            "archive tests": st.column_config.NumberColumn(
-                format="localized",
-                help="Past A/B tests from the Upworthy and Ars Technica archives it learned from.",
-            ),
             "newsroom tests": st.column_config.NumberColumn(
-                format="localized", help="Your recorded outcomes it was trained on."
+                width=110, format="localized", help="Your recorded outcomes it was trained on."
             ),
         },
     )
@@ -85,6 +83,7 @@ ENGINEER_HELP = {
     "version": "The name the rest of the app uses.",
     "raw version id": "The id in the registry, the CLI and the model's manifest.",
     "created (UTC)": "When it was registered here.",
+    "archive tests": "Past A/B tests from the Upworthy and Ars Technica archives it learned from.",
     "git commit": "The code it was trained with; “+dirty”: with changes not committed.",
     "base model": "The pretrained encoder it was fine-tuned from.",
     "seeds": "Random seeds of its training (several: a soup of models averaged).",
@@ -101,6 +100,9 @@ def engineers_table(rows, named: Callable[[str], str]) -> None:
         placeholder="",
         column_config={
             **{c: st.column_config.TextColumn(help=h) for c, h in ENGINEER_HELP.items()},
+            "archive tests": st.column_config.NumberColumn(
+                format="localized", help=ENGINEER_HELP["archive tests"]
+            ),
             **{
                 c: st.column_config.NumberColumn(format="%.3f", help=LOG_LOSS_HELP)
                 for c in engineers.columns
@@ -114,25 +116,35 @@ def comparison_answer(comparison, candidate: str, active: str) -> None:
     """Whether the candidate may be promoted, in one line, before any figure."""
     t = comparison.test
     if comparison.allowed:
+        pairs = int(comparison.metrics["pairs"].iloc[0])
+        split = (
+            f"where the two disagree, the candidate alone was right on {t.challenger_only:,} pairs and the "
+            f"active model alone on {t.champion_only:,}"
+            if t.challenger_only + t.champion_only
+            else "the two call every pair alike"
+        )
         st.success(
-            f"{candidate} may be promoted: on {int(comparison.metrics['pairs'].iloc[0]):,} held-out pairs it is "
-            f"not worse than {active} (right on {t.challenger_only:,} pairs where only it was right, against "
-            f"{t.champion_only:,} for the active model)."
+            f"{candidate} may be promoted: on {pairs:,} held-out pairs it is not worse than {active} ({split})."
         )
     else:
         failed = len(comparison.reasons)
         st.error(
             f"Promotion refused: the candidate is worse than the active model on the held-out pairs. "
-            f"{'The check it failed is' if failed == 1 else 'The checks it failed are'} marked ❌ below."
+            f"{'The check it failed is' if failed == 1 else 'The checks it failed are'} marked “failed” below."
         )
 
 
 def comparison_figures(comparison, candidate: str, active: str) -> None:
     """Both models' figures on the same held-out pairs, per set, the McNemar test and the rule's checks."""
-    metrics = comparison.metrics.set_axis([f"active: {active}", f"candidate: {candidate}"])
+    metrics = comparison.metrics.set_axis(["active model", "candidate"])  # named in the answer above
     st.dataframe(
         in_percent_points(metrics, "accuracy", "accuracy_significant"),
-        column_config={"_index": st.column_config.TextColumn("model"), **COMPARISON_COLUMNS},
+        column_config={
+            "_index": st.column_config.TextColumn(
+                "model", help=f"Active model: {active}. Candidate: {candidate}."
+            ),
+            **COMPARISON_COLUMNS,
+        },
     )
     by_set = comparison.by_set.rename(index=lambda s: SET_NAMES.get(s, s))
     by_set = by_set.rename(
@@ -160,7 +172,10 @@ def comparison_figures(comparison, candidate: str, active: str) -> None:
     )
     st.caption("The promotion rule, check by check (fixed in the settings before any comparison):")
     for check in comparison.checks:
-        st.markdown(f"{'✅' if check.passed else '❌'} {check.rule}: {check.detail}")
+        # Words, not ✅/❌: they read the same in every browser font.
+        st.markdown(
+            f"{':green[**passed**]' if check.passed else ':red[**failed**]'} · {check.rule}: {check.detail}"
+        )
     for warning in comparison.warnings:
         st.warning(warning)
 

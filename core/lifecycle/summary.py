@@ -24,13 +24,13 @@ def _name(number: int, row: ModelVersion) -> str:
 
 
 def editor_summary(row: ModelVersion, name: str | None = None) -> dict:
-    """One line of the editors' versions table: name, status, data and accuracy per archive
-    (log loss is in the engineers' table: the editors' fits a 1280 px window)."""
+    """One line of the editors' versions table: name, status, newsroom tests and accuracy per
+    archive (the archive tests and log loss are in the engineers' table: the editors' fits a
+    1280 px window)."""
     data, metrics = row.data_fingerprint or {}, row.metrics or {}
     summary = {
         "version": name or row.version,
         "status": STATUS_WORDS.get(row.status, row.status),
-        "archive tests": data.get("archive_tests"),
         "newsroom tests": data.get("editor_tests"),
     }
     for set_name, m in metrics.items():
@@ -63,6 +63,7 @@ def engineer_summary(row: ModelVersion, name: str | None = None) -> dict:
         "version": name or row.version,
         "raw version id": row.version,
         "created (UTC)": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "archive tests": (row.data_fingerprint or {}).get("archive_tests"),
         "git commit": (row.git_commit or "")[:10] + ("+dirty" if _dirty(row) else ""),
         "base model": row.base_model,
         "seeds": _seeds(row),
