@@ -237,7 +237,11 @@ def test_two_editors_typing_at_once_both_see_every_highlight_of_their_own_drafts
             for editor, page in pages.items():
                 draft_box(page, i + 1).fill(drafts[editor][i])
         for editor, page in pages.items():
-            expect(page.get_by_text("All 3 drafts explained. Hover a word for its weight.")).to_be_visible()
+            expect(
+                page.get_by_text(
+                    "All 3 drafts explained. Hover a word to see how much it moves the chance to win."
+                )
+            ).to_be_visible()
             assert sorted(page.locator(".headline-lab-lime").all_inner_texts()) == sorted(drafts[editor])
             for highlight in page.locator(".headline-lab-lime").all():
                 expect(highlight.locator("span[title]").first).to_be_visible()  # coloured

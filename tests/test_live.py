@@ -46,7 +46,9 @@ def test_the_run_waits_for_the_draft_left_and_redraws_it_in_place():
     edited, other = bodies(at)
     assert ">dance</span>" in edited and '<span title="' in edited  # coloured: its weights arrived
     assert '<span title="' in other
-    assert [c.value for c in at.caption] == ["All 2 drafts explained. Hover a word for its weight."]
+    assert [c.value for c in at.caption] == [
+        "All 2 drafts explained. Hover a word to see how much it moves the chance to win."
+    ]
     assert [m.value for m in at.markdown] == ["Save form"]
 
 
@@ -55,7 +57,7 @@ def test_a_draft_that_cannot_be_explained_says_so_under_its_plain_headline():
     edited, _ = bodies(at)
     assert '<span title="' not in edited
     assert [c.value for c in at.caption] == [
-        "1 of 2 drafts explained. Hover a word for its weight.",
+        "1 of 2 drafts explained. Hover a word to see how much it moves the chance to win.",
         "This draft could not be explained; its score above still holds.",
     ]
 

@@ -111,10 +111,12 @@ class HighlightSlots:
         it up and down at every pause in typing."""
         total = len(self.keys)
         if not progress.pending and not progress.failed:
-            return where.caption(f"All {plural(total, 'draft')} explained. Hover a word for its weight.")
+            return where.caption(
+                f"All {plural(total, 'draft')} explained. Hover a word to see how much it moves the chance to win."
+            )
         if not progress.pending:
             return where.caption(
-                f"{len(progress.done)} of {total} drafts explained. Hover a word for its weight."
+                f"{len(progress.done)} of {total} drafts explained. Hover a word to see how much it moves the chance to win."
             )
         return where.caption(
             f"Explaining the words… {len(progress.done)} of {total} drafts done; the scores above are final."
