@@ -72,6 +72,7 @@ PLAIN = "plain (2 epochs, lr 3e-5, zero head, 48 tokens)"
 # show how far the table's differences move from the seed alone.
 CONTROLS = {
     "plain, seed 2 (control)": dataclasses.replace(RECIPES[PLAIN], seed=2, data_seed=13),
+    "bundled recipe, seed 2 (control)": dataclasses.replace(RECIPES[BASELINE], seed=2, data_seed=13),
 }
 RECIPES |= CONTROLS
 TIME_DEV = TrainConfig(split="forward", dev_split="time")  # the slice post-hoc variants fit on
@@ -86,6 +87,7 @@ ENSEMBLES = {
         PLAIN,
     ),
     "mean of two seeds of plain (13; 2)": (PLAIN, "plain, seed 2 (control)"),
+    "mean of two seeds of the bundled recipe (13; 2)": (BASELINE, "bundled recipe, seed 2 (control)"),
 }
 
 
