@@ -4,7 +4,8 @@ recorded one corrected (numbers pre-filled, every change kept, the last one undo
 import streamlit as st
 
 from core.basics.words import noun_for, plural
-from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
+from core.data.loaders import DataFormatError
+from core.data.outcomes_csv import RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
 from core.newsroom.recording import planned_change, record

@@ -1,5 +1,5 @@
 """The outcomes CSV checks as first written, one row at a time in Python: the reference the
-column-at-a-time checks of core.data.loaders.load_outcomes must agree with, word for word
+column-at-a-time checks of core.data.outcomes_csv.load_outcomes must agree with, word for word
 (tests/test_loaders.py compares both on generated files). Too slow for a 50 MB file (about
 25 s), which is why the loader no longer runs it."""
 
@@ -10,17 +10,13 @@ import pandas as pd
 from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems
 from core.basics.text import clean_headline, headline_problems
 from core.data import csv_file
-from core.data.loaders import (
+from core.data.loaders import DataFormatError, Loaded, _count_or_none, arms_frame, require_columns
+from core.data.outcomes_csv import (
     OUTCOMES_REQUIRED,
-    DataFormatError,
-    Loaded,
     RowsRefused,
-    _count_or_none,
-    _frame,
     _optional_column,
     _outcome_dates,
     _refuse_duplicate_columns,
-    _require,
     outcomes_test_problems,
 )
 
@@ -41,7 +37,7 @@ def load_outcomes(source: bytes, source_name: str = "outcomes") -> Loaded:
         raise DataFormatError("Outcomes CSV refused: the file is empty (no header, no rows)")
     header = [name.strip() for name in records[0]]
     _refuse_duplicate_columns(header)
-    _require(pd.DataFrame(columns=header), OUTCOMES_REQUIRED, "Outcomes CSV")
+    require_columns(pd.DataFrame(columns=header), OUTCOMES_REQUIRED, "Outcomes CSV")
     problems: list[tuple[int, str]] = []
     kept: list[list[str]] = []
     bad_tests: set[str] = set()  # tests with a bad row: their shape is not judged on the rest
@@ -81,7 +77,7 @@ def load_outcomes(source: bytes, source_name: str = "outcomes") -> Loaded:
         },
         columns=ARM_COLUMNS,
     )
-    return Loaded(_frame(arms), LoadReport(rows_read=len(frame)))
+    return Loaded(arms_frame(arms), LoadReport(rows_read=len(frame)))
 
 
 def _outcome_row_problems(row: int, cells: list[str], header: list[str]) -> list[str]:

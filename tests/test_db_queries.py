@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.basics.arms import ARM_COLUMNS, LoadReport
 from core.basics.settings import load_settings
-from core.data.loaders import load_outcomes
+from core.data.outcomes_csv import load_outcomes
 from db import experiments, imports, model_versions, outcomes
 from db.engine import get_sessionmaker
 from db.migrate import upgrade

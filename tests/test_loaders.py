@@ -1,4 +1,4 @@
-"""core.data.loaders: the three A/B formats on real rows and on malformed files."""
+"""core.data.loaders and core.data.outcomes_csv: the three A/B formats on real rows and on malformed files."""
 
 from __future__ import annotations
 
@@ -14,19 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.data import loaders
+from core.data import outcomes_csv
 from core.data.loaders import (
     ARM_COLUMNS,
     ARS_REQUIRED,
-    OUTCOMES_REQUIRED,
     UPWORTHY_REQUIRED,
     DataFormatError,
     LoadReport,
-    RowsRefused,
     load_ars,
-    load_outcomes,
     load_upworthy,
 )
+from core.data.outcomes_csv import OUTCOMES_REQUIRED, RowsRefused, load_outcomes
 from tests import outcomes_reference
 
 # Column order of the archive's original package CSV (upworthy-archive-exploratory-packages-03.12.2020.csv).
@@ -490,13 +488,13 @@ def _outcome(load, data: bytes):
 
 
 @settings(max_examples=200, deadline=None)
-@given(outcome_files(), st.sampled_from([1, 2, 5, loaders.ROWS_PER_BLOCK]))
+@given(outcome_files(), st.sampled_from([1, 2, 5, outcomes_csv.ROWS_PER_BLOCK]))
 def test_outcomes_column_checks_say_what_the_row_by_row_checks_said(data, rows_per_block):
-    with mock.patch.object(loaders, "ROWS_PER_BLOCK", rows_per_block):  # tests across blocks too
+    with mock.patch.object(outcomes_csv, "ROWS_PER_BLOCK", rows_per_block):  # tests across blocks too
         assert _outcome(load_outcomes, data) == _outcome(outcomes_reference.load_outcomes, data)
 
 
-@pytest.mark.parametrize("rows_per_block", [loaders.ROWS_PER_BLOCK, 997])
+@pytest.mark.parametrize("rows_per_block", [outcomes_csv.ROWS_PER_BLOCK, 997])
 def test_outcomes_problems_of_a_big_file_name_row_and_column_as_row_by_row(rows_per_block, monkeypatch):
     """Thousands of rows, a bad cell of every kind here and there: every problem, in row order,
     word for word as the one-row rule says (also where the column checks' fast paths end)."""
@@ -523,7 +521,7 @@ def test_outcomes_problems_of_a_big_file_name_row_and_column_as_row_by_row(rows_
     csv.writer(buffer).writerows(rows)
     data = buffer.getvalue().encode()
 
-    monkeypatch.setattr(loaders, "ROWS_PER_BLOCK", rows_per_block)
+    monkeypatch.setattr(outcomes_csv, "ROWS_PER_BLOCK", rows_per_block)
     with pytest.raises(RowsRefused) as refused:
         load_outcomes(data)
 

@@ -24,7 +24,8 @@ from core.basics.tables import csv_bytes, spreadsheet_safe
 from core.cli.main import main
 from core.data import csv_file
 from core.data import importer as data_importer
-from core.data.loaders import DataFormatError, RowsRefused, load_outcomes
+from core.data.loaders import DataFormatError
+from core.data.outcomes_csv import RowsRefused, load_outcomes
 from core.newsroom.history import EXPORT_COLUMNS, export_csv
 from core.newsroom.upload import plan_upload, record_upload
 from db import experiments

@@ -6,7 +6,7 @@ import pytest
 
 from core.basics.settings import load_settings
 from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
-from core.data.loaders import RowsRefused, load_outcomes
+from core.data.outcomes_csv import RowsRefused, load_outcomes
 from core.newsroom.entry import count_problems, parse_counts
 from core.newsroom.recording import SavedPrediction, record, saved_prediction
 from core.newsroom.upload import plan_upload

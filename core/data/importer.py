@@ -1,6 +1,6 @@
 """Import A/B files into the database, and the ``python -m core import`` command.
 
-``import_file`` reads one file with core.data.loaders and stores its tests; importing the same
+``import_file`` reads one file with core.data.loaders (the archives) or core.data.outcomes_csv and stores its tests; importing the same
 bytes again, or tests already stored from another file, adds nothing.
 ``ensure_base_corpus`` imports the bundled Upworthy archive once; the app calls it at start,
 after ``db.migrate.upgrade``.
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from core.basics.arms import LoadReport
 from core.basics.settings import Settings
 from core.basics.words import noun_for, plural
-from core.data.loaders import Loaded, load_ars, load_outcomes, load_upworthy
+from core.data.loaders import Loaded, load_ars, load_upworthy
+from core.data.outcomes_csv import load_outcomes
 from db.engine import get_sessionmaker
 from db.imports import ImportResult, find_import, import_arms
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.basics.text import normalise_headline, normalise_headlines
-from core.data.loaders import outcomes_test_problems
+from core.data.outcomes_csv import outcomes_test_problems
 from db.imports import claim_import, find_import
 
 
@@ -41,7 +41,7 @@ def plan_upload(
     ``saved_tests`` maps test id -> arm headlines in arm order, in order of preference (a
     CSV test takes the first saved test with the same set of headlines). Returns the tests,
     and problems with row numbers (one headline only, a headline twice: the rule of
-    core.data.loaders.outcomes_test_problems); no tests when there are problems.
+    core.data.outcomes_csv.outcomes_test_problems); no tests when there are problems.
     """
     by_key: dict[frozenset[str], int] = {}
     for test_id, headlines in saved_tests.items():
