@@ -34,7 +34,7 @@ COMPARISON_COLUMNS = {
     "significant_pairs": st.column_config.NumberColumn(
         "clear results",
         format="localized",
-        help="Of those, pairs whose click rates differ significantly (p < 0.05): the ones that surely have a winner.",
+        help="Of those, pairs whose click rates differ significantly (p < 0.05): the ones with a clear winner.",
     ),
     "accuracy": st.column_config.NumberColumn(
         "right, all pairs",
