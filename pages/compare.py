@@ -118,9 +118,9 @@ for rank, row in enumerate(ranked.itertuples()):
         st.markdown(
             f"**Draft {row.draft}** · rank **{row.rank}** of {len(ranked)} · "
             f"win probability **{row.win_probability:.0%}**",
-            help="Green words push this draft's chance up, red words push it down; hover a "
-            "word for by how many percentage points it moves the chance to win (against the draft "
-            "without it).",
+            help="Green words push this draft's chance up, red words push it down. Hover a word for how "
+            "many percentage points it adds to or takes from the draft's chance of beating a typical "
+            "headline (LIME: the draft scored with and without the word).",
         )
         slots.draw(rank)
 

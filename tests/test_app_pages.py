@@ -123,7 +123,7 @@ def test_a_one_word_edit_is_highlighted_by_the_end_of_its_own_run_below_the_save
     at.text_input(key="draft_1").set_value(edited).run()
     assert not at.exception, [e.value for e in at.exception]
     assert '<span title="' in next(b for b in highlights(at) if ">dance<" in b)
-    assert "All 3 drafts explained. Hover a word to see how much it moves the chance to win." in [
+    assert "All 3 drafts explained. Hover a word to see how much it moves the draft's chance." in [
         c.value for c in at.caption
     ]
     assert at.text_input(key="editor") is not None  # the save form is drawn before the wait

@@ -239,7 +239,7 @@ def test_two_editors_typing_at_once_both_see_every_highlight_of_their_own_drafts
         for editor, page in pages.items():
             expect(
                 page.get_by_text(
-                    "All 3 drafts explained. Hover a word to see how much it moves the chance to win."
+                    "All 3 drafts explained. Hover a word to see how much it moves the draft's chance."
                 )
             ).to_be_visible()
             assert sorted(page.locator(".headline-lab-lime").all_inner_texts()) == sorted(drafts[editor])

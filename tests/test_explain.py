@@ -68,7 +68,7 @@ def test_markup_letters_get_no_weight_and_no_colour():
     html = highlight_html("<b>Amazing</b> plan b &amp; more", {"b": 0.5, "amp": 0.5, "Amazing": 0.2})
     assert html.count("<span title=") == 2  # "Amazing" and the word "b", not the tags or entity
     assert (
-        '<span title="raises its chance to win by 50.0 points" '
+        '<span title="raises its chance against a typical headline by 50.0 points" '
         'style="background:rgba(34,160,70,0.75);border-radius:3px;padding:0 2px">b</span>' in html
     )
     assert re.sub(r"</?span[^>]*>", "", html) == escape("<b>Amazing</b> plan b &amp; more")
@@ -79,6 +79,6 @@ def test_empty_headline_has_no_weights():
 
 
 def test_a_word_weight_reads_as_points_of_win_chance():
-    assert weight_in_words(0.162) == "raises its chance to win by 16.2 points"
-    assert weight_in_words(-0.015) == "lowers its chance to win by 1.5 points"
-    assert weight_in_words(0.0001) == "barely changes its chance to win"
+    assert weight_in_words(0.162) == "raises its chance against a typical headline by 16.2 points"
+    assert weight_in_words(-0.015) == "lowers its chance against a typical headline by 1.5 points"
+    assert weight_in_words(0.0001) == "barely changes its chance against a typical headline"

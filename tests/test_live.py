@@ -47,7 +47,7 @@ def test_the_run_waits_for_the_draft_left_and_redraws_it_in_place():
     assert ">dance</span>" in edited and '<span title="' in edited  # coloured: its weights arrived
     assert '<span title="' in other
     assert [c.value for c in at.caption] == [
-        "All 2 drafts explained. Hover a word to see how much it moves the chance to win."
+        "All 2 drafts explained. Hover a word to see how much it moves the draft's chance."
     ]
     assert [m.value for m in at.markdown] == ["Save form"]
 
@@ -57,7 +57,7 @@ def test_a_draft_that_cannot_be_explained_says_so_under_its_plain_headline():
     edited, _ = bodies(at)
     assert '<span title="' not in edited
     assert [c.value for c in at.caption] == [
-        "1 of 2 drafts explained. Hover a word to see how much it moves the chance to win.",
+        "1 of 2 drafts explained. Hover a word to see how much it moves the draft's chance.",
         "This draft could not be explained; its score above still holds.",
     ]
 

@@ -112,11 +112,11 @@ class HighlightSlots:
         total = len(self.keys)
         if not progress.pending and not progress.failed:
             return where.caption(
-                f"All {plural(total, 'draft')} explained. Hover a word to see how much it moves the chance to win."
+                f"All {plural(total, 'draft')} explained. Hover a word to see how much it moves the draft's chance."
             )
         if not progress.pending:
             return where.caption(
-                f"{len(progress.done)} of {total} drafts explained. Hover a word to see how much it moves the chance to win."
+                f"{len(progress.done)} of {total} drafts explained. Hover a word to see how much it moves the draft's chance."
             )
         return where.caption(
             f"Explaining the words… {len(progress.done)} of {total} drafts done; the scores above are final."

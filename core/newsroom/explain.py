@@ -65,11 +65,14 @@ def _background(weight: float, scale: float) -> str:
 
 
 def weight_in_words(weight: float) -> str:
-    """A LIME weight (a change in win probability, 0-1) as an editor reads it, in percentage points."""
+    """A LIME weight as an editor reads it: the word's change to the draft's chance of beating a
+    typical headline (``HeadlineScorer.predict_proba``, 0-1), in percentage points."""
     points = abs(weight) * 100
     if points < 0.05:
-        return "barely changes its chance to win"
-    return f"{'raises' if weight > 0 else 'lowers'} its chance to win by {points:.1f} points"
+        return "barely changes its chance against a typical headline"
+    return (
+        f"{'raises' if weight > 0 else 'lowers'} its chance against a typical headline by {points:.1f} points"
+    )
 
 
 def _highlighted(piece: str, weights: dict[str, float], scale: float) -> str:
