@@ -15,6 +15,15 @@ GLOSSARY = [
     ),
     ("Rank", "The draft's place when the model sorts them by score; 1 is its pick.", "“rank 2 of 3”."),
     (
+        "Word highlights (green and red)",
+        "Which words move a draft's chance of beating a typical headline, found by scoring the draft many times "
+        "with words left out (LIME). Green pushes it up, red down; the stronger the colour, the bigger the push. "
+        "Hover a word for its size in percentage points. A guide to why, not a rule: the same word can push "
+        "differently in another headline.",
+        "“raises its chance against a typical headline by 4.0 points” on “surprising”: without it, the draft "
+        "would beat a typical headline about 4 points less often.",
+    ),
+    (
         "Click rate",
         "Clicks divided by impressions: the share of readers shown the headline who clicked it.",
         "120 clicks from 1,000 impressions is a 12% click rate.",

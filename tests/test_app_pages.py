@@ -823,6 +823,7 @@ def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Se
     for term in (
         "Win probability",
         "Rank",
+        "Word highlights",
         "Click rate",
         "95% interval",
         "p-value",
