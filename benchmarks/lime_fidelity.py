@@ -93,7 +93,12 @@ def load_scorer(model_dir: Path, path: str) -> HeadlineScorer:
 
 def reference_weights(scorer: HeadlineScorer, headlines: list[str]) -> dict[str, dict[str, float]]:
     """{headline: {word: weight}} at 5,000 samples in fp32, from the cache where it matches."""
-    key = {"model_version": scorer.version, "samples": REFERENCE_SAMPLES, "random_state": SEED}
+    key = {
+        "model_version": scorer.version,
+        "samples": REFERENCE_SAMPLES,
+        "random_state": SEED,
+        "split_expression": SPLIT_EXPRESSION,  # which words a headline has
+    }
     cached = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
     weights = cached.get("weights", {}) if all(cached.get(k) == v for k, v in key.items()) else {}
     missing = [h for h in headlines if h not in weights]

@@ -82,3 +82,12 @@ def test_a_word_weight_reads_as_points_of_win_chance():
     assert weight_in_words(0.162) == "raises its chance against a typical headline by 16.2 points"
     assert weight_in_words(-0.015) == "lowers its chance against a typical headline by 1.5 points"
     assert weight_in_words(0.0001) == "barely changes its chance against a typical headline"
+
+
+def test_a_contraction_or_possessive_is_one_word_for_lime_and_the_highlight():
+    weights = word_weights("You won't believe NASA's amazing find", keyword_model, num_samples=100)
+    assert set(weights) == {"You", "won't", "believe", "NASA's", "amazing", "find"}  # no lone "t" or "s"
+    html = highlight_html("You won't believe it", {"won't": 0.2})
+    assert html.count("<span title=") == 1 and ">won&#x27;t</span>" in html
+    quoted = word_weights("'Rock' and roll", keyword_model, num_samples=50)
+    assert set(quoted) == {"Rock", "and", "roll"}  # quotes around a word are not part of it

@@ -17,9 +17,11 @@ from lime.lime_text import LimeTextExplainer
 
 from core.basics.text import clean_headline
 
-# LIME's own default word splitter; the renderer must split the same way.
-SPLIT_EXPRESSION = r"\W+"
-_TOKENS = re.compile(r"(\W+)")
+# What separates words, for LIME and the renderer alike: a run of anything but letters and
+# digits, except an apostrophe inside a word, so that "won't", "it's" and "NASA's" are one word
+# each (split at every \W, as LIME does by default, the "t" of "won't" was coloured on its own).
+SPLIT_EXPRESSION = r"(?:[^\w'’]|['’](?!\w)|(?<!\w)['’])+"
+_TOKENS = re.compile(f"({SPLIT_EXPRESSION})")
 # Tags and character entities as typed: shown, never highlighted (the model never reads them).
 _MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")
 
