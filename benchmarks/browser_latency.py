@@ -71,7 +71,7 @@ def measure(page: Page, url: str, edits: int) -> dict:
     start = time.perf_counter()
     draft_box(page, 10).fill(DRAFTS[-1])
     page.wait_for_function(
-        "document.body.innerText.split('win probability').length - 1 === 10 && "
+        "document.body.innerText.split('· chance it wins').length - 1 === 10 && "
         f"document.body.innerText.includes({json.dumps(DRAFTS[-1][:30])})",
         timeout=60_000,
     )

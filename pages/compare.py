@@ -117,7 +117,7 @@ for rank, row in enumerate(ranked.itertuples()):
     with st.container(border=True):
         st.markdown(
             f"**Draft {row.draft}** · rank **{row.rank}** of {len(ranked)} · "
-            f"win probability **{row.win_probability:.0%}**",
+            f"chance it wins **{row.win_probability:.0%}**",  # as the table above says it
             help="Green words push this draft's chance up, red words push it down. Hover a word for how "
             "many percentage points it adds to or takes from the draft's chance of beating a typical "
             "headline (LIME: the draft scored with and without the word).",

@@ -100,7 +100,7 @@ def test_typing_drafts_shows_each_score_rank_win_probability_and_highlight(Sessi
     rows = draft_rows(at)
     assert len(rows) == 3
     numbers = [int(re.search(r"\*\*Draft (\d+)\*\*", row).group(1)) for row in rows]
-    shown = [int(re.search(r"win probability \*\*(\d+)%", row).group(1)) for row in rows]
+    shown = [int(re.search(r"chance it wins \*\*(\d+)%", row).group(1)) for row in rows]
     ranks = [int(re.search(r"rank \*\*(\d+)\*\* of 3", row).group(1)) for row in rows]
     expected = HeadlineScorer.from_pretrained(model_dir).win_shares(DRAFTS)
     assert numbers == [int(i) + 1 for i in np.argsort(-expected, kind="stable")]  # in rank order

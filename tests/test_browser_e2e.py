@@ -67,7 +67,7 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
 
         for i, draft in enumerate(DRAFTS):
             draft_box(page, i + 1).fill(draft)
-        rows = page.get_by_text("win probability", exact=False)
+        rows = page.get_by_text("· chance it wins", exact=False)
         expect(rows).to_have_count(3)
         highlighted = page.locator(".headline-lab-lime span[title]")  # LIME word spans
         expect(page.locator(".headline-lab-lime")).to_have_count(3)
@@ -177,7 +177,7 @@ def save_test(page: Page, drafts: list[str], editor: str) -> str:
     """Type drafts on Compare, save them as a test, return its id."""
     for i, draft in enumerate(drafts):
         draft_box(page, i + 1).fill(draft)
-    expect(page.get_by_text("win probability", exact=False)).to_have_count(len(drafts))
+    expect(page.get_by_text("· chance it wins", exact=False)).to_have_count(len(drafts))
     page.get_by_label("Your name").fill(editor)
     page.get_by_role("button", name="Save as test").click()
     expect(page.get_by_text("Saved as test #")).to_be_visible()

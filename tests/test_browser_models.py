@@ -77,7 +77,7 @@ def draft_lines(settings: Settings, version: str) -> list[re.Pattern]:
     scorer = registry.load_model(settings, registry.get_version(settings, version))
     ranked = ranking(scorer, checked_drafts(DRAFTS))
     return [
-        re.compile(rf"^Draft {row.draft} · rank {row.rank} of 3 · win probability {row.win_probability:.0%}")
+        re.compile(rf"^Draft {row.draft} · rank {row.rank} of 3 · chance it wins {row.win_probability:.0%}")
         for row in ranked.itertuples()
     ]
 

@@ -41,6 +41,8 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     for table in at.dataframe[:2]:  # every column has its plain words one hover away
         assert all(tooltips(table).values()), tooltips(table)
         assert blank_when_missing(table)
+    helps = [tooltips(at.dataframe[0])[c] for c in accuracies]
+    assert len(set(helps)) == len(helps)  # each archive's column says which archive it is
 
     at.text_input(key="models_by").input("ana").run()
     button(at, f"Compare {v2} with {v1}").click().run()

@@ -10,14 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from core.basics.stats import p_value_text
+from core.data.datasets import archive_name
 from core.lifecycle.summary import editor_summary, engineer_summary
 from ui import when
 from ui.percent import WHOLE_PERCENT, in_percent_points
 
-ACCURACY_HELP = "Share of held-out archive headline pairs where it picked the headline with more clicks (50% is a coin toss)."
+ACCURACY_HELP = "Share of {pairs} where it picked the headline with more clicks (50% is a coin toss)."
 LOG_LOSS_HELP = (
-    "How far its win probabilities were from what happened on held-out archive pairs; lower is "
-    "better (0.693 = a coin toss)."
+    "How far its win probabilities were from what happened on {pairs}; lower is better (0.693 = a coin toss)."
 )
 # The held-out sets of a comparison, as an editor would name them.
 SET_NAMES = {
@@ -46,7 +46,9 @@ COMPARISON_COLUMNS = {
         format=WHOLE_PERCENT,
         help="Share of the clear results where it picked the winner: the figure that matters most.",
     ),
-    "log_loss": st.column_config.NumberColumn("log loss", format="%.4f", help=LOG_LOSS_HELP),
+    "log_loss": st.column_config.NumberColumn(
+        "log loss", format="%.4f", help=LOG_LOSS_HELP.format(pairs="these held-out pairs")
+    ),
 }
 
 
@@ -70,7 +72,11 @@ def versions_table(rows, named: Callable[[str], str]) -> None:
                 "to be compared and promoted · retired: served before; you can roll back to it.",
             ),
             **{
-                c: st.column_config.NumberColumn(format=WHOLE_PERCENT, help=ACCURACY_HELP) for c in accuracies
+                c: st.column_config.NumberColumn(
+                    format=WHOLE_PERCENT,
+                    help=ACCURACY_HELP.format(pairs=f"held-out {c.removesuffix(' accuracy')} headline pairs"),
+                )
+                for c in accuracies
             },
             "newsroom tests": st.column_config.NumberColumn(
                 width=110, format="localized", help="Your recorded outcomes it was trained on."
@@ -104,7 +110,12 @@ def engineers_table(rows, named: Callable[[str], str]) -> None:
                 format="localized", help=ENGINEER_HELP["archive tests"]
             ),
             **{
-                c: st.column_config.NumberColumn(format="%.3f", help=LOG_LOSS_HELP)
+                c: st.column_config.NumberColumn(
+                    format="%.3f",
+                    help=LOG_LOSS_HELP.format(
+                        pairs=f"held-out {archive_name(c.removesuffix(' log loss'))} pairs"
+                    ),
+                )
                 for c in engineers.columns
                 if c.endswith(" log loss")
             },
