@@ -10,7 +10,7 @@ import pandas as pd
 from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems
 from core.basics.text import clean_headline, headline_problems
 from core.data import csv_file
-from core.data.loaders import DataFormatError, Loaded, _count_or_none, arms_frame, require_columns
+from core.data.loaders import DataFormatError, Loaded, _count_or_none, require_columns, typed_arms
 from core.data.outcomes_csv import (
     OUTCOMES_REQUIRED,
     RowsRefused,
@@ -77,7 +77,7 @@ def load_outcomes(source: bytes, source_name: str = "outcomes") -> Loaded:
         },
         columns=ARM_COLUMNS,
     )
-    return Loaded(arms_frame(arms), LoadReport(rows_read=len(frame)))
+    return Loaded(typed_arms(arms), LoadReport(rows_read=len(frame)))
 
 
 def _outcome_row_problems(row: int, cells: list[str], header: list[str]) -> list[str]:

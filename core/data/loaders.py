@@ -87,7 +87,7 @@ def _arm_problem(headline: object, impressions: object, clicks: object) -> str |
     return counts[0].kind if counts else None
 
 
-def arms_frame(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
+def typed_arms(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
     arms = (
         records
         if isinstance(records, pd.DataFrame)
@@ -162,7 +162,7 @@ def load_upworthy(path: str | Path) -> Loaded:
         row_offset = 2  # header is row 1
     require_columns(frame, UPWORTHY_REQUIRED, f"Upworthy file {path.name}")
     report = LoadReport(rows_read=len(frame))
-    return Loaded(arms_frame(_upworthy_records(frame, report, row_offset)), report)
+    return Loaded(typed_arms(_upworthy_records(frame, report, row_offset)), report)
 
 
 def load_ars(path: str | Path) -> Loaded:
@@ -195,4 +195,4 @@ def load_ars(path: str | Path) -> Loaded:
                     "source": "ars",
                 }
             )
-    return Loaded(arms_frame(records), report)
+    return Loaded(typed_arms(records), report)

@@ -17,7 +17,7 @@ from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_numb
 from core.basics.text import clean_headlines, headline_problems, normalise_headlines
 from core.basics.words import noun_for, plural
 from core.data import csv_file
-from core.data.loaders import DataFormatError, Loaded, arms_frame, require_columns
+from core.data.loaders import DataFormatError, Loaded, require_columns, typed_arms
 
 OUTCOMES_REQUIRED = ["test_id", "headline", "impressions", "clicks"]
 OUTCOMES_OPTIONAL = ["image_id", "date", "excerpt"]
@@ -71,7 +71,7 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
             cells = _OutcomeCells(block, row, header, has_control)
             problems += cells.problems
             bad_tests |= cells.bad_tests
-            frames.append(cells.keptarms_frame())
+            frames.append(cells.kept_frame())
             row += len(block)
     except csv_file.NotCsvText as exc:
         raise DataFormatError(f"Outcomes CSV refused: {exc}") from exc
@@ -100,7 +100,7 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
         },
         columns=ARM_COLUMNS,
     )
-    return Loaded(arms_frame(arms), LoadReport(rows_read=len(frame)))
+    return Loaded(typed_arms(arms), LoadReport(rows_read=len(frame)))
 
 
 def _outcomes_header(first: list[str] | None, rows: Iterator[list[list[str]]]) -> list[str]:
@@ -248,7 +248,7 @@ class _OutcomeCells:
             self.clicks[i] = whole_number(clicks)[0]
         return [f"column {p.column}: {p.message}" for p in problems]
 
-    def keptarms_frame(self) -> pd.DataFrame:
+    def kept_frame(self) -> pd.DataFrame:
         """The rows with nothing wrong: spreadsheet ``row``, stripped ``test_id``, cleaned
         ``headline``, counts as numbers, and the optional columns as text."""
         keep = np.flatnonzero(self.kept)
