@@ -158,8 +158,9 @@ def row(name: str, z: dict, base_z: dict, forward: dict, settings, seconds: floa
 
 
 def is_control(name: str) -> bool:
-    """Whether a row comes from a control (another seed of a recipe), which never ships."""
-    return name.startswith(tuple(CONTROLS)) or "seeds of" in name
+    """Whether a row comes from a control (another seed of a recipe: its own rows, its post-hoc
+    variants, an ensemble with it), which never ships."""
+    return name.startswith(tuple(CONTROLS)) or any(m in CONTROLS for m in ENSEMBLES.get(name, ()))
 
 
 def passes_rule(r: dict) -> bool:
