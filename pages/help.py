@@ -17,7 +17,8 @@ GLOSSARY = [
     (
         "Word highlights (green and red)",
         "Which words move a draft's chance of beating a typical headline (one that scores as the average "
-        "headline the model learned from does), found by scoring the draft many times with words left out (LIME). Green pushes it up, red down; the stronger the colour, the bigger the push. "
+        "headline the model learned from does), found by scoring the draft many times with words left out "
+        "(LIME). Green pushes it up, red down; the stronger the colour, the bigger the push. "
         "Hover a word for its size in percentage points. A guide to why, not a rule: the same word can push "
         "differently in another headline.",
         "“raises its chance against a typical headline by 4.0 points” on “surprising”: without it, the draft "

@@ -1,7 +1,8 @@
 """Import A/B files into the database, and the ``python -m core import`` command.
 
-``import_file`` reads one file with core.data.loaders (the archives) or core.data.outcomes_csv and stores its tests; importing the same
-bytes again, or tests already stored from another file, adds nothing.
+``import_file`` reads one file with core.data.loaders (the archives) or core.data.outcomes_csv
+and stores its tests; importing the same bytes again, or tests already stored from another file,
+adds nothing.
 ``ensure_base_corpus`` imports the bundled Upworthy archive once; the app calls it at start,
 after ``db.migrate.upgrade``.
 """
