@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.basics.stats import p_value_text
+from core.basics.words import noun_for
 from core.data.datasets import archive_name
 from core.lifecycle.summary import editor_summary, engineer_summary
 from ui import when
@@ -19,12 +20,6 @@ ACCURACY_HELP = "Share of {pairs} where it picked the headline with more clicks 
 LOG_LOSS_HELP = (
     "How far its win probabilities were from what happened on {pairs}; lower is better (0.693 = a coin toss)."
 )
-# The held-out sets of a comparison, as an editor would name them.
-SET_NAMES = {
-    "upworthy": "Upworthy archive",
-    "ars": "Ars Technica archive",
-    "editor": "your newsroom's outcomes",
-}
 COMPARISON_COLUMNS = {
     "pairs": st.column_config.NumberColumn(
         "held-out pairs",
@@ -141,8 +136,13 @@ def comparison_answer(comparison, candidate: str, active: str) -> None:
         failed = len(comparison.reasons)
         st.error(
             f"Promotion refused: the candidate is worse than the active model on the held-out pairs. "
-            f"{'The check it failed is' if failed == 1 else 'The checks it failed are'} marked “failed” below."
+            f"{noun_for(failed, 'The check it failed is', 'The checks it failed are')} marked “failed” below."
         )
+
+
+def set_name(held_out: str) -> str:
+    """A comparison's held-out set as an editor reads it: an archive by its name, or the newsroom's."""
+    return "your newsroom's outcomes" if held_out == "editor" else f"{archive_name(held_out)} archive"
 
 
 def comparison_figures(comparison, candidate: str, active: str) -> None:
@@ -157,7 +157,7 @@ def comparison_figures(comparison, candidate: str, active: str) -> None:
             **COMPARISON_COLUMNS,
         },
     )
-    by_set = comparison.by_set.rename(index=lambda s: SET_NAMES.get(s, s))
+    by_set = comparison.by_set.rename(index=set_name)
     by_set = by_set.rename(
         columns={"champion accuracy": "active model right", "challenger accuracy": "candidate right"}
     )
