@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,12 @@ def add_model_version(
     metrics: dict[str, Any],
     by: str | None = None,
     note: str | None = None,
+    created_at: datetime | None = None,
 ) -> ModelVersion:
-    """Register a trained model as a candidate (and log a "register" event)."""
+    """Register a trained model as a candidate (and log a "register" event).
+
+    ``created_at`` is when the model was trained (its manifest says); registering it here is
+    the "register" event's time. Without it, now."""
     if not version.strip():
         raise ValueError("model version must not be empty")
     if get_model_version(session, version) is not None:
@@ -44,6 +49,7 @@ def add_model_version(
         settings=settings,
         metrics=metrics,
         status="candidate",
+        created_at=created_at or utcnow(),
     )
     session.add(model)
     add_model_event(session, version, "register", by, note)
@@ -56,8 +62,8 @@ def get_model_version(session: Session, version: str) -> ModelVersion | None:
 
 
 def list_model_versions(session: Session, status: str | None = None) -> list[ModelVersion]:
-    """Registered models, newest first; ``status`` keeps one of candidate/active/retired."""
-    query = select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())
+    """Registered models, the last registered first; ``status`` keeps one of candidate/active/retired."""
+    query = select(ModelVersion).order_by(ModelVersion.id.desc())
     if status is not None:
         query = query.where(ModelVersion.status == status)
     return list(session.scalars(query))

@@ -2,6 +2,7 @@ import dataclasses
 import errno
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,8 @@ import pytest
 
 from core.__main__ import main
 from core.lifecycle import activation, champion, install, jobs, registry
-from core.lifecycle.summary import version_summary
-from core.model.manifest import MANIFEST, ModelLoadError, sha256_file
+from core.lifecycle.summary import version_names, version_summary
+from core.model.manifest import MANIFEST, ModelLoadError, sha256_file, write_manifest
 from core.model.scorer import WEIGHTS, HeadlineScorer
 from db.migrate import upgrade
 from tests.model_lab import active_scores, good_model, load, make_lab, publish, shifted_model
@@ -55,6 +56,33 @@ def test_the_bundled_default_becomes_the_first_active_version_as_an_immutable_co
     explicit = dataclasses.replace(fresh, database_url=f"sqlite:///{lab.root / 'other.db'}", model_dir="/x")
     upgrade(explicit)
     assert registry.active_model_dir(explicit) == Path("/x") and registry.versions(explicit) == []
+
+
+def test_a_version_is_dated_by_its_training_and_numbered_by_its_registration(lab):
+    shutil.copytree(good_model(), lab.default_model_dir)
+    manifest = json.loads((lab.default_model_dir / MANIFEST).read_text())
+    # The bundled model was trained days before this database existed; a second model trained
+    # even earlier is registered after it.
+    write_manifest(lab.default_model_dir, {**manifest, "created_at": "2026-11-21T07:59:50+01:00"})
+    registry.active_model_dir(lab)
+    older = load(good_model())
+    older.manifest = {**older.manifest, "created_at": "2026-10-02T12:00:00+00:00"}
+    publish(lab, older, "v-older")
+
+    rows = {row.version: row for row in registry.versions(lab)}
+    bundled = rows[manifest["version"]]
+    assert bundled.created_at == datetime(2026, 11, 21, 6, 59, 50, tzinfo=UTC)
+    assert rows["v-older"].created_at == datetime(2026, 10, 2, 12, 0, tzinfo=UTC)
+    names = version_names(rows.values())
+    assert names[manifest["version"]].startswith("Version 1 · 21 Nov 2026 · ")
+    assert names["v-older"].startswith("Version 2 · 2 Oct 2026 · ")
+    assert [row.version for row in registry.versions(lab)] == ["v-older", manifest["version"]]
+    assert version_summary(bundled)["trained"] == "2026-11-21 06:59"
+
+
+def test_a_manifest_without_a_zoned_time_is_dated_when_registered():
+    assert install.trained_at({"created_at": "2015-03-01"}) is None  # no zone: not a moment
+    assert install.trained_at({}) is None and install.trained_at({"created_at": "soon"}) is None
 
 
 def test_a_full_disk_or_a_failed_registration_leaves_no_folder_and_no_row(lab, monkeypatch):

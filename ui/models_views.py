@@ -58,7 +58,7 @@ def versions_table(rows, named: Callable[[str], str]) -> None:
         column_config={
             "version": st.column_config.TextColumn(
                 width=250,  # with the other widths, 780 of the 784 px a 1280 px window gives the page
-                help="The version's number and the day it was registered here; “archive only”: it has "
+                help="The version's number and the day it was trained; “archive only”: it has "
                 "not learned from your newsroom's outcomes.",
             ),
             "status": st.column_config.TextColumn(
@@ -83,7 +83,7 @@ def versions_table(rows, named: Callable[[str], str]) -> None:
 ENGINEER_HELP = {
     "version": "The name the rest of the app uses.",
     "raw version id": "The id in the registry, the CLI and the model's manifest.",
-    "created (UTC)": "When it was registered here.",
+    "trained (UTC)": "When it was trained (its manifest says); the registry log below says when it came here.",
     "archive tests": "Past A/B tests from the Upworthy and Ars Technica archives it learned from.",
     "git commit": "The code it was trained with; “+dirty”: with changes not committed.",
     "base model": "The pretrained encoder it was fine-tuned from.",

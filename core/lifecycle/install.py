@@ -10,6 +10,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -189,7 +190,18 @@ def _row_fields(manifest: dict, folder: Path) -> dict:
         "git_commit": commit.removesuffix("+dirty")[:40],
         "settings": {**manifest.get("settings", {}), "registry": registry},
         "metrics": manifest.get("validation_metrics", {}),
+        "created_at": trained_at(manifest),
     }
+
+
+def trained_at(manifest: dict) -> datetime | None:
+    """When the manifest says the model was made, as aware UTC; None when it does not say
+    (an older manifest) or says something that is not a time with its zone."""
+    try:
+        made = datetime.fromisoformat(str(manifest.get("created_at")))
+    except ValueError:
+        return None
+    return made.astimezone(UTC) if made.tzinfo else None
 
 
 def _fsync_tree(folder: Path) -> None:

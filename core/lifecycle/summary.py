@@ -12,8 +12,9 @@ STATUS_WORDS = {"active": "serving now", "candidate": "candidate (not serving)",
 
 
 def version_names(rows: Iterable[ModelVersion]) -> dict[str, str]:
-    """ "Version 3 · 30 Nov 2026 · archive + 12 newsroom tests", numbered by registration order."""
-    ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
+    """ "Version 3 · 30 Nov 2026 · archive + 12 newsroom tests": numbered in the order they were
+    registered here (a number never changes), dated by the day each was trained."""
+    ordered = sorted(rows, key=lambda r: r.id or 0)
     return {row.version: _name(number, row) for number, row in enumerate(ordered, start=1)}
 
 
@@ -44,7 +45,7 @@ def version_summary(row: ModelVersion) -> dict:
     summary = {
         "version": row.version,
         "status": row.status,
-        "created": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "trained": row.created_at.strftime("%Y-%m-%d %H:%M"),
         "archive tests": data.get("archive_tests"),
         "editor tests": data.get("editor_tests"),
         "git commit": (row.git_commit or "")[:10] + ("+dirty" if _dirty(row) else ""),
@@ -58,11 +59,11 @@ def version_summary(row: ModelVersion) -> dict:
 
 
 def engineer_summary(row: ModelVersion, name: str | None = None) -> dict:
-    """The engineers' columns: raw version id, when, git commit, base model, seeds, log loss."""
+    """The engineers' columns: raw version id, when trained, git commit, base model, seeds, log loss."""
     summary = {
         "version": name or row.version,
         "raw version id": row.version,
-        "created (UTC)": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "trained (UTC)": row.created_at.strftime("%Y-%m-%d %H:%M"),
         "archive tests": (row.data_fingerprint or {}).get("archive_tests"),
         "git commit": (row.git_commit or "")[:10] + ("+dirty" if _dirty(row) else ""),
         "base model": row.base_model,
