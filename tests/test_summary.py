@@ -34,3 +34,15 @@ def test_editors_see_accuracy_per_archive_by_name_and_engineers_the_log_loss():
     assert engineers["raw version id"] == "v20261130-120000" and engineers["git commit"] == "0123456789"
     assert engineers["archive tests"] == 8784
     assert (engineers["upworthy log loss"], engineers["ars log loss"]) == (0.64, 0.67)
+    # The folder is models/<raw version id> for every registered version: no column of its own.
+    assert list(engineers) == [
+        "version",
+        "raw version id",
+        "trained (UTC)",
+        "archive tests",
+        "git commit",
+        "base model",
+        "seeds",
+        "upworthy log loss",
+        "ars log loss",
+    ]

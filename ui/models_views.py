@@ -82,13 +82,13 @@ def versions_table(rows, named: Callable[[str], str]) -> None:
 
 ENGINEER_HELP = {
     "version": "The name the rest of the app uses.",
-    "raw version id": "The id in the registry, the CLI and the model's manifest.",
+    "raw version id": "The id in the registry, the CLI and the model's manifest; its weights, tokenizer "
+    "and manifest are in the folder of that name under models/.",
     "trained (UTC)": "When it was trained (its manifest says); the registry log below says when it came here.",
     "archive tests": "Past A/B tests from the Upworthy and Ars Technica archives it learned from.",
     "git commit": "The code it was trained with; “+dirty”: with changes not committed.",
     "base model": "The pretrained encoder it was fine-tuned from.",
     "seeds": "Random seeds of its training (several: a soup of models averaged).",
-    "folder": "Where its weights, tokenizer and manifest are on disk.",
 }
 
 

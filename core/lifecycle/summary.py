@@ -59,7 +59,9 @@ def version_summary(row: ModelVersion) -> dict:
 
 
 def engineer_summary(row: ModelVersion, name: str | None = None) -> dict:
-    """The engineers' columns: raw version id, when trained, git commit, base model, seeds, log loss."""
+    """The engineers' columns: raw version id (also its folder under models/: the registry
+    installs every version there by that name), when trained, git commit, base model, seeds,
+    log loss."""
     summary = {
         "version": name or row.version,
         "raw version id": row.version,
@@ -68,7 +70,6 @@ def engineer_summary(row: ModelVersion, name: str | None = None) -> dict:
         "git commit": (row.git_commit or "")[:10] + ("+dirty" if _dirty(row) else ""),
         "base model": row.base_model,
         "seeds": _seeds(row),
-        "folder": row.path,
     }
     for set_name, m in (row.metrics or {}).items():
         summary[f"{set_name} log loss"] = m.get("log_loss")
