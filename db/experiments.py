@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from db.schema import (
@@ -17,6 +17,9 @@ from db.schema import (
     Test,
     utcnow,
 )
+
+# Any fixed 64-bit number: PostgreSQL advisory-lock key for "numbering a new editor test".
+TEST_NUMBER_LOCK_KEY = 0x4845_4144_4E55_4D42
 
 
 def create_test(
@@ -76,9 +79,20 @@ def create_test(
         )
         for arm, (score, probability) in zip(test.arms, predicted)
     ]
+    _lock_numbering(session)
+    # The next number, read in the INSERT itself: SQLite has one writer at a time, so two saves
+    # at once cannot both read the same maximum (PostgreSQL queues on the lock above).
+    test.number = select(func.coalesce(func.max(Test.number), 0) + 1).scalar_subquery()
     session.add(test)
     session.flush()
+    session.refresh(test, ["number"])  # pages use the test after the session has closed
     return test
+
+
+def _lock_numbering(session: Session) -> None:
+    """On PostgreSQL, a transaction-scoped advisory lock: concurrent saves number one by one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(TEST_NUMBER_LOCK_KEY)))
 
 
 def _per_arm(values: Sequence | None, n_arms: int, name: str) -> list:
@@ -178,7 +192,7 @@ def delete_test(session: Session, test_id: int, deleted_by: str | None) -> Test:
     listed, judged in History or trained on."""
     test = session.get(Test, test_id)
     if test is None or test.deleted_at is not None:
-        raise ValueError(f"no test #{test_id} to delete")
+        raise ValueError(f"no test with id {test_id} to delete")
     test.deleted_at, test.deleted_by = utcnow(), deleted_by
     session.flush()
     return test

@@ -78,7 +78,7 @@ def undo_last_outcome(session: Session, test_id: int, undone_by: str | None) -> 
     the previous recording's counts back, or none when it was the first."""
     test = session.get(Test, test_id)
     if test is None or not test.outcomes:
-        raise ValueError(f"test #{test_id} has no recorded outcome to undo")
+        raise ValueError(f"the test with id {test_id} has no recorded outcome to undo")
     last = test.outcomes[-1]
     last.undone_at, last.undone_by = utcnow(), undone_by
     session.flush()
@@ -113,6 +113,7 @@ def _checked_results(
 
 OUTCOME_COLUMNS = [
     "test_id",
+    "test_number",  # the number editors see (schema.Test.number); test_id is the database's
     "external_id",
     "created_at",
     "created_by",
@@ -158,6 +159,7 @@ def _outcomes_query(model_version: str | None) -> Select:
     query = (
         select(
             Test.id,
+            Test.number,
             Test.external_id,
             Test.created_at,
             Test.created_by,

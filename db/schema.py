@@ -104,6 +104,11 @@ class Test(Base):
     # "<source>:<id in source>", e.g. "upworthy:546d...", "ars:123", "editor:<uuid>"
     external_id: Mapped[str] = mapped_column(String(200), unique=True)
     source: Mapped[str] = mapped_column(String(32), index=True)
+    # An editor test's number among the newsroom's own tests, 1, 2, 3, … in the order saved
+    # (db.experiments.create_test); empty for archive tests. Its id also counts the thousands of
+    # archive tests imported first, which made a newsroom's first test "#4217". A deleted test is
+    # only marked, so it keeps its number, and a number never changes.
+    number: Mapped[int | None] = mapped_column(unique=True, index=True)
     # Story excerpt shared by all arms (editor tests); archive arms carry their own.
     excerpt: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

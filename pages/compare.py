@@ -143,10 +143,10 @@ with st.form("save_test"):
         then = "Record its outcome on the Record outcome page once it has run."
         if is_duplicate_save(test):  # a second click, or the same drafts saved again
             st.info(
-                f"These drafts were already saved as test #{test.id} in the last few minutes; nothing new was saved. {then}"
+                f"These drafts were already saved as test #{test.number} in the last few minutes; nothing new was saved. {then}"
             )
         else:
-            st.success(f"Saved as test #{test.id}. {then}")
+            st.success(f"Saved as test #{test.number}. {then}")
 
 # Last, so that the save form and everything else is on the page while the editor reads: the
 # highlights still being explained appear above as each arrives (typing again ends the wait).

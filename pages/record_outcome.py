@@ -28,7 +28,7 @@ settings = resources.settings()
 model = serving.model()
 FLASH = "record_flash"  # a message that survives the rerun after an undo or a deletion
 VERDICT = "record_verdict"  # (test id, message, verdict) of the outcome just recorded
-UPLOADED = "record_uploaded"  # (message, [(test id, verdict)]) of the file just recorded
+UPLOADED = "record_uploaded"  # (message, [(test number, verdict)]) of the file just recorded
 UPLOADS = "record_uploads"  # files recorded this session: a new file picker after each
 
 
@@ -38,7 +38,9 @@ def label(test) -> str:
     by = f" by {test.created_by}" if test.created_by else ""
     state = "outcome recorded" if test.outcomes else "waiting for its outcome"
     first = test.arms[0].headline[:60]
-    return f"#{test.id} · {when.local_day(test.created_at)}{by} · “{first}” +{len(test.arms) - 1} · {state}"
+    return (
+        f"#{test.number} · {when.local_day(test.created_at)}{by} · “{first}” +{len(test.arms) - 1} · {state}"
+    )
 
 
 def new_test(session, headlines, created_by, excerpt=None, image_ids=None, dates=None):
@@ -132,9 +134,9 @@ def enter_numbers(tests) -> None:
             with resources.session() as session:
                 saved = test_by_id(session, chosen) if chosen else new_test(session, headlines, recorded_by)
                 summary = record(session, saved, parse_counts(entries), recorded_by, settings.alpha)
-                test_id = saved.id
+                test_id, number = saved.id, saved.number
             st.session_state["record_test"] = test_id
-            message = f"Outcome of test #{test_id} {'corrected' if current else 'recorded'}."
+            message = f"Outcome of test #{number} {'corrected' if current else 'recorded'}."
             # Shown after a rerun, so the picker above already says "outcome recorded".
             st.session_state[VERDICT] = (test_id, message, summary)
             learning.learn_from_outcomes(recorded_by)
@@ -157,19 +159,19 @@ def changes_and_deletion(test) -> None:
                 if st.button("Undo the last change", key=f"undo_{test.id}"):
                     with resources.session() as session:
                         undo_last_outcome(session, test.id, by.strip() or None)
-                    done(f"The last change to test #{test.id} was undone.")
+                    done(f"The last change to test #{test.number} was undone.")
     with st.expander("Delete this test"):
         st.caption(
             "A deleted test leaves the lists, History and retraining. It is kept in the database "
             "with who deleted it and when."
         )
         by = st.text_input("Your name", key=f"delete_by_{test.id}")
-        sure = st.checkbox(f"Yes, delete test #{test.id}", key=f"delete_sure_{test.id}")
+        sure = st.checkbox(f"Yes, delete test #{test.number}", key=f"delete_sure_{test.id}")
         if st.button("Delete test", key=f"delete_{test.id}", disabled=not sure):
             with resources.session() as session:
                 delete_test(session, test.id, by.strip() or None)
             st.session_state.pop("record_test", None)
-            done(f"Test #{test.id} was deleted.")
+            done(f"Test #{test.number} was deleted.")
 
 
 def upload_csv(tests) -> None:
@@ -183,9 +185,9 @@ def upload_csv(tests) -> None:
     if just_recorded is not None:  # shown once, above an empty file picker
         message, results = just_recorded
         st.success(message)
-        for test_id, summary in results:
+        for number, summary in results:
             with st.container(border=True):
-                st.markdown(f"**Test #{test_id}**")
+                st.markdown(f"**Test #{number}**")
                 outcome_view.show_outcome(summary)
     file = st.file_uploader(
         "Outcomes CSV", type=["csv"], key=f"outcomes_csv_{st.session_state.get(UPLOADS, 0)}"
@@ -215,7 +217,7 @@ def upload_csv(tests) -> None:
         return
     by_id = {t.id: t for t in tests}
     changes = [planned_change(by_id.get(t.saved_test_id), t.counts) for t in planned]
-    upload_view.plan_table(planned, changes)
+    upload_view.plan_table(planned, changes, {t.id: t.number for t in tests})
     todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
     same = len(planned) - len(todo)
     if same:
@@ -239,7 +241,7 @@ def upload_csv(tests) -> None:
         def store(session, t):
             saved_test = test_by_id(session, t.saved_test_id) if t.saved_test_id else None
             test = saved_test or new_test(session, t.headlines, recorded_by, t.excerpt, t.image_ids, t.dates)
-            results.append((test.id, record(session, test, t.counts, recorded_by, settings.alpha)))
+            results.append((test.number, record(session, test, t.counts, recorded_by, settings.alpha)))
 
         # One transaction: every test lands, or none; the same file's contents are recorded once.
         if not record_upload(resources.session, file.getvalue(), file.name, [t for t, _ in todo], store):

@@ -178,6 +178,22 @@ def test_create_test_refuses_bad_input_and_writes_nothing(Session, headlines, ex
     assert (count(Session, Test), count(Session, Arm), count(Session, Prediction)) == (0, 0, 0)
 
 
+def test_editor_tests_are_numbered_among_themselves_and_a_number_never_changes(Session):
+    import_outcomes(Session)  # two archive tests take the first ids
+    first, second = editor_test(Session), editor_test(Session, ("Owls win", "Bats win"))
+    assert (first.number, second.number) == (1, 2) and first.id > 2  # read after the session closed
+    with Session.begin() as session:
+        experiments.delete_test(session, first.id, "ana")
+    import_outcomes(Session, OUTCOMES_CSV.replace(b"t1", b"t9"), sha256="sha-2")  # more archive tests
+    third = editor_test(Session, ("Elk win", "Yak win"))
+    with Session.begin() as session:
+        numbers = {t.id: t.number for t in session.scalars(select(Test).where(Test.source == "editor"))}
+        archive = session.scalars(select(Test).where(Test.source == "outcomes")).all()
+    # The deleted first test keeps its place: the second stays #2, the next is #3.
+    assert numbers == {first.id: 1, second.id: 2, third.id: 3} and third.number == 3
+    assert len(archive) == 3
+
+
 def test_list_tests_newest_first_with_filters(Session):
     import_outcomes(Session)
     older, newer = editor_test(Session), editor_test(Session)
@@ -246,6 +262,7 @@ def test_outcomes_frame_has_the_latest_outcome_of_each_editor_test(Session):
 
     assert list(frame.columns) == outcomes.OUTCOME_COLUMNS
     assert frame["test_id"].tolist() == [first.id, second.id, pending.id]
+    assert frame["test_number"].tolist() == [1, 2, 3]  # the archive's tests have ids, not numbers
     assert frame["recorded_by"].tolist() == ["bo", "bo", "cy"]
     assert frame["winner_headline"].tolist()[:2] == ["Cats win", "Dogs win"]
     assert pd.isna(frame["winner_headline"].iloc[2])
@@ -321,6 +338,30 @@ def test_two_editors_recording_outcomes_at_once_both_land(Session):
     with Session.begin() as session:
         landed = session.scalars(select(Outcome.test_id).order_by(Outcome.test_id)).all()
     assert landed == [first.id, second.id]
+
+
+def test_two_editors_saving_at_once_get_different_numbers(Session):
+    first_saved = threading.Event()
+    numbers, errors = [], []
+
+    def save(headlines, hold_lock):
+        try:
+            with Session.begin() as session:
+                numbers.append(experiments.create_test(session, headlines).number)
+                if hold_lock:  # numbered, not committed: the other save must wait, then count it
+                    first_saved.set()
+                    time.sleep(0.5)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+            first_saved.set()
+
+    writer = threading.Thread(target=save, args=(["Cats win", "Dogs win"], True))
+    writer.start()
+    first_saved.wait(5)
+    save(["Owls win", "Bats win"], hold_lock=False)
+    writer.join()
+
+    assert errors == [] and numbers == [1, 2]
 
 
 # --- model registry --------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from core.basics.settings import REPO_ROOT, load_settings
+from db import experiments
 from db.engine import get_engine, get_sessionmaker
 from db.migrate import current_revision, head_revision, upgrade
 from db.schema import Arm, Base, ModelVersion, Test
@@ -150,3 +151,27 @@ def test_upgrading_a_0001_database_keeps_its_outcomes_and_marks_old_predictions_
         ).all()
     assert predictions == [(0,)]
     assert outcomes == [(0,), (None,)]  # a forecast; the second outcome had no prediction
+
+
+def test_upgrading_a_0003_database_numbers_its_editor_tests_in_the_order_saved(tmp_path):
+    settings = load_settings(database_url=fresh_database_url(tmp_path))
+    upgrade(settings, "0003_editor_desk")
+    now = datetime.now(UTC).isoformat()
+    rows = [("upworthy:1", "NULL"), ("editor:2", "NULL"), ("upworthy:3", "NULL")]
+    rows += [("editor:4", f"'{now}'"), ("editor:5", "NULL")]  # editor:4 was deleted
+    with get_engine(settings).begin() as connection:
+        for external, deleted in rows:  # ids from the database, in this order
+            connection.exec_driver_sql(
+                "INSERT INTO tests (external_id, source, created_at, deleted_at) "
+                f"VALUES ('{external}', '{external.split(':')[0]}', '{now}', {deleted})"
+            )
+
+    upgrade(settings)
+
+    with get_sessionmaker(settings).begin() as session:
+        numbers = dict(session.execute(select(Test.external_id, Test.number).order_by(Test.id)).all())
+        new = experiments.create_test(session, ["A", "B"])
+    assert numbers == {"upworthy:1": None, "editor:2": 1, "upworthy:3": None, "editor:4": 2, "editor:5": 3}
+    assert new.number == 4
+    with pytest.raises(IntegrityError), get_sessionmaker(settings).begin() as session:
+        session.add(Test(external_id="editor:x", source="editor", number=3))  # never two #3s

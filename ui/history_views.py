@@ -133,9 +133,11 @@ def tests_tables(shown: pd.DataFrame) -> None:
 
 def one_tests_headlines(table: pd.DataFrame, arms: pd.DataFrame) -> None:
     """One chosen test's headlines with their impressions, clicks, rates and the model's chances."""
-    by_id = dict(zip(table["test"], table["headlines"]))
-    chosen = pickers.pick_id("Test", list(by_id), lambda t: f"#{t} · {by_id[t][:90]}", key="history_detail")
-    detail = arms[arms["test_id"] == chosen]
+    by_number = dict(zip(table["test"], table["headlines"]))
+    chosen = pickers.pick_id(
+        "Test", list(by_number), lambda t: f"#{t} · {by_number[t][:90]}", key="history_detail"
+    )
+    detail = arms[arms["test_number"] == chosen]
     if detail["at_recording"].astype(bool).any():  # scored only as the outcome was recorded
         st.caption(
             "The model scored these headlines only as the outcome was recorded, after the test ran: "

@@ -22,6 +22,7 @@ from core.data.datasets import archive_name
 
 ARM_COLUMNS = [
     "test_id",
+    "test_number",  # the number editors see (db.schema.Test.number)
     "arm_id",
     "headline",
     "impressions",
@@ -54,6 +55,7 @@ def arm_outcomes(tests: Iterable[Any]) -> pd.DataFrame:
             rows.append(
                 {
                     "test_id": test.id,
+                    "test_number": test.number,
                     "arm_id": arm.id,
                     "headline": arm.headline,
                     "impressions": arm.impressions,
@@ -183,6 +185,7 @@ def calibration(arms: pd.DataFrame, bins: int = 5, significant_only: bool = True
 
 
 EXPORT_COLUMNS = [
+    "test_number",
     "test_id",
     "created_at",
     "created_by",
@@ -199,26 +202,6 @@ EXPORT_COLUMNS = [
     "predicted_win_probability",
     "prediction_at_recording",
 ]
-
-
-# Column headings for the page (the CSV keeps the names above).
-EXPORT_LABELS = {
-    "test_id": "test",
-    "created_at": "saved",
-    "created_by": "saved by",
-    "recorded_at": "recorded",
-    "recorded_by": "recorded by",
-    "n_arms": "headlines",
-    "model_version": "model",
-    "predicted_headline": "model's pick",
-    "winner_headline": "winner",
-    "p_value": "p-value",
-    "significant": "significant",
-    "model_correct": "model right",
-    "hit_best": "pick had best rate",
-    "predicted_win_probability": "model's P(winner)",
-    "prediction_at_recording": "predicted at recording",
-}
 
 
 def export_csv(judged: pd.DataFrame, arms: pd.DataFrame | None = None) -> bytes:
@@ -298,7 +281,7 @@ def editor_table(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
             "winner": ordered["winner_headline"].fillna("no clear winner").to_numpy(),
             "model's pick": ordered["predicted_headline"].fillna("").to_numpy(),
             "model right?": model_call(ordered).to_numpy() if len(ordered) else [],
-            "test": ordered["test_id"].to_numpy(),
+            "test": ordered["test_number"].to_numpy(),
             "model's P(winner)": ordered["predicted_win_probability"].to_numpy(),
             "p-value": ordered["p_value"].map(p_value_text).to_numpy(),
             "saved by": ordered["created_by"].fillna("").to_numpy(),
