@@ -67,7 +67,15 @@ CORPUS: dict[str, tuple[bytes, list[str]]] = {
     "impressions-fraction": (arm("1.5", "1"), ["row 5, column impressions", "must be a whole number (1.5)"]),
     "impressions-inf": (arm("inf", "1"), ["row 5, column impressions", "not a finite number (inf)"]),
     "impressions-nan": (arm("nan", "1"), ["row 5, column impressions", "is not a number ('nan')"]),
-    "impressions-1e30": (arm("1e30", "1"), ["row 5, column impressions", "is too large (1e30)"]),
+    "impressions-1e30": (arm("1e30", "1"), ["row 5, column impressions", "written out in full (1e30)"]),
+    "impressions-dot": (
+        arm("12.000", "1"),
+        ["row 5, column impressions", "ambiguous (12.000): is it 12,000 or 12?"],
+    ),
+    "impressions-comma": (
+        arm('"1,5"', "1"),  # quoted, as a spreadsheet writes it
+        ["row 5, column impressions", "a comma may only separate thousands"],
+    ),
     "impressions-huge-int": (arm("9" * 25, "1"), ["row 5, column impressions", "is too large"]),
     "impressions-zero": (arm("0", "0"), ["row 5, column impressions", "must be above 0"]),
     "clicks-text": (arm("100", "lots"), ["row 5, column clicks", "is not a number ('lots')"]),
@@ -75,7 +83,7 @@ CORPUS: dict[str, tuple[bytes, list[str]]] = {
     "clicks-negative": (arm("100", "-1"), ["row 5, column clicks", "must not be negative (-1)"]),
     "clicks-fraction": (arm("100", "2.5"), ["row 5, column clicks", "must be a whole number (2.5)"]),
     "clicks-inf": (arm("100", "-inf"), ["row 5, column clicks", "not a finite number (-inf)"]),
-    "clicks-1e30": (arm("100", "1e30"), ["row 5, column clicks", "is too large (1e30)"]),
+    "clicks-1e30": (arm("100", "1e30"), ["row 5, column clicks", "written out in full (1e30)"]),
     "clicks-above-impressions": (
         arm("100", "101"),
         ["row 5, column clicks", "clicks (101) above impressions (100)"],

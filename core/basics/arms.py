@@ -8,6 +8,7 @@ database layer) checks them here, so they accept and refuse the same things with
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from core.basics.words import noun_for, plural
@@ -25,18 +26,30 @@ ARM_COLUMNS = [
 ]
 
 
+# Thousands separators a person types or a CMS exports: "12,345", "12 345" (a space, or the
+# no-break spaces of French typesetting), "12_345"; one kind per number, groups of three.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?P<sep>[, \u00a0\u202f_])\d{3}(?:(?P=sep)\d{3})*")
+# "12.000" is twelve thousand in German and twelve in English: refused rather than guessed.
+# With two dots or more ("1.000.000") it can only be thousands.
+_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(?P<groups>(?:\.\d{3})+)")
+
+
 def whole_number(value: object) -> tuple[int, str | None]:
     """(number, None), or (0, why it is not a non-negative whole number).
 
-    Accepts ints, integral floats and text such as "10,234"; refuses text, fractions,
-    negatives, infinity, NaN, booleans and anything beyond a 64-bit integer.
+    Accepts ints, integral floats and text such as "10,234", "10 234", "1.234.567" or "500.0";
+    refuses text, fractions, a comma that does not separate thousands ("1,5"), "12.000" (twelve
+    or twelve thousand?), exponents ("1e6"), negatives, infinity, NaN, booleans and anything
+    beyond a 64-bit integer.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0, "missing"
     if isinstance(value, bool):
         return 0, f"is not a number ({value!r})"
     shown = str(value).strip()
-    plain = shown.replace(",", "").replace("_", "")
+    plain, problem = _plain_digits(shown) if isinstance(value, str) else (shown, None)
+    if problem:
+        return 0, problem
     try:
         number: float | int = int(plain)  # exact, however long
     except ValueError:
@@ -55,6 +68,26 @@ def whole_number(value: object) -> tuple[int, str | None]:
     if number >= 2**63:
         return 0, f"is too large ({shown})"
     return int(number), None
+
+
+def _plain_digits(shown: str) -> tuple[str, str | None]:
+    """Typed text without its thousands separators, or why its separators cannot be read."""
+    grouped = _GROUPED.fullmatch(shown)
+    if grouped:
+        return shown.replace(grouped["sep"], ""), None
+    dotted = _DOT_GROUPED.fullmatch(shown)
+    if dotted and dotted["groups"].count(".") > 1:
+        return shown.replace(".", ""), None
+    if dotted:
+        whole = int(shown.replace(".", ""))
+        return "", f"is ambiguous ({shown}): is it {whole:,} or {int(float(shown))}? Type it without the dot"
+    if "," in shown:
+        return "", f"must be a whole number ({shown}): a comma may only separate thousands, as in 1,000"
+    if re.search(r"\d[eE]", shown):
+        return "", f"must be written out in full ({shown}), not with an exponent"
+    if "_" in shown:
+        return "", f"is not a number ({shown!r})"
+    return shown, None
 
 
 @dataclass(frozen=True)
