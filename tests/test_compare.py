@@ -28,6 +28,15 @@ def test_problems_are_named_per_draft():
     assert [d.number for d in scorable(drafts)] == [1, 5]
 
 
+def test_drafts_in_other_scripts_are_compared_not_taken_for_duplicates():
+    drafts = checked_drafts(
+        ["Ученые нашли осьминога в Арктике", "Осьминог в Арктике: что нашли ученые", "🐙"]
+    )
+    assert [d.problem for d in drafts] == [None, None, None]
+    again = checked_drafts(["Ученые нашли осьминога", "ученые нашли осьминога!"])
+    assert again[1].problem == "same as draft 1"
+
+
 def test_ranking_orders_drafts_and_win_probabilities_sum_to_one():
     drafts = scorable(checked_drafts(["Short", "A much longer headline", "Medium one"]))
     ranked = ranking(LengthScorer(), drafts)

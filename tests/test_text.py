@@ -148,6 +148,19 @@ def test_normalise_headline_merges_near_identical():
     assert normalise_headline(None) == ""
 
 
+def test_headlines_in_any_script_are_keyed_by_their_own_letters():
+    # Every letter beyond ASCII used to be dropped: any two Russian headlines shared the key "".
+    russian = normalise_headline("Ученые нашли осьминога в Арктике")
+    assert russian == "ученые нашли осьминога в арктике"
+    assert normalise_headline("УЧЕНЫЕ нашли осьминога в Арктике!") == russian
+    assert normalise_headline("Осьминог в Арктике: что нашли ученые") != russian
+    assert normalise_headline("العلماء يكتشفون") not in ("", russian)
+    assert normalise_headline("Café crème") == normalise_headline("CAFE\u0301 CRE\u0300ME")  # composed or not
+    assert normalise_headline("हिन्दी समाचार") == "हिन्दी समाचार"  # vowel signs stay with their letters
+    # No letter or digit at all: the text itself, so two such headlines are not one.
+    assert normalise_headline("🐙🐙") != normalise_headline("🦑🦑") and normalise_headline(" !!! ") == "!!!"
+
+
 def test_markup_tags_flags_only_non_inline_markup():
     assert markup_tags("<em>x</em> and <i>y</i> <b>z</b><br/> <sup>2</sup>") == []
     assert markup_tags("<script>alert(1)</script>") == ["<script>", "</script>"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,23 @@ def clean_headline(raw: object) -> str:
 
 
 def normalise_headline(raw: object) -> str:
-    """Key for near-identical headlines: lower case, letters and digits only."""
-    return _NON_WORD.sub(" ", clean_headline(raw).lower()).strip()
+    """Key for near-identical headlines: case folded, letters (of any script, with their accents)
+    and digits only, one space between words: "Owls WIN!" and "owls win" share a key.
+
+    A headline of no letter or digit at all ("!!!", "🐙🐙") keys as its own folded text, so two
+    such headlines are told apart rather than both keyed "".
+    """
+    text = unicodedata.normalize("NFC", clean_headline(raw)).casefold()
+    if text.isascii():
+        key = _NON_WORD.sub(" ", text).strip()
+    else:
+        key = " ".join("".join(c if _is_word(c) else " " for c in text).split())
+    return key or text
+
+
+def _is_word(character: str) -> bool:
+    # A mark (an accent, an Indic vowel sign) belongs to the letter before it.
+    return character.isalnum() or unicodedata.category(character).startswith("M")
 
 
 # Every character str.isspace (and so str.split and \s) counts as a space: all below U+3001.
@@ -61,9 +77,11 @@ def clean_headlines(headlines: pd.Series) -> pd.Series:
     return text
 
 
-# What normalise_headline cannot do a column at a time: markup and entities (cleaned first), and
-# the only characters whose lower case holds an ASCII letter (İ -> i̇, Kelvin sign K -> k).
-_NOT_PLAIN = re.compile("[<&\u0130\u212a]")
+# What normalise_headline cannot do a column at a time (an RE2 pattern, for pyarrow): markup and
+# entities (cleaned first), and any character beyond ASCII that may be part of a word: a letter,
+# a digit or a mark of any script. The bytes of the others (punctuation, symbols, spaces,
+# controls) are never letters or digits, as the key treats them.
+_NOT_PLAIN = r"[<&]|[^\x00-\x7f\p{P}\p{S}\p{Z}\p{C}]"
 _KEY_BLOCK = 1 << 16  # headlines per block of the byte arrays (a few MB each)
 
 
@@ -71,10 +89,11 @@ def normalise_headlines(headlines: pd.Series) -> pd.Series:
     """``normalise_headline`` of every headline, a column at a time: equal, element for element,
     to ``headlines.map(normalise_headline)``, ten times faster on a big import.
 
-    Headlines without markup or entities are keyed from their UTF-8 bytes with numpy: cleaning
-    them changes only spaces, which the key turns to one space anyway; the bytes of a non-ASCII
-    character are never letters or digits, and only A-Z, İ and K lower to ones the key keeps.
-    The rest (and anything not text) go through ``normalise_headline`` one by one.
+    Headlines of ASCII letters and digits (with any punctuation, symbols or spaces) and without
+    markup or entities are keyed from their UTF-8 bytes with numpy: cleaning them changes only
+    spaces, which the key turns to one space anyway, and their other bytes are never letters or
+    digits. The rest (a letter, digit or mark beyond ASCII; a key that comes out empty; anything
+    not text) go through ``normalise_headline`` one by one.
     """
     if not pd.api.types.is_string_dtype(headlines) or headlines.isna().any():
         return headlines.map(normalise_headline)
@@ -92,7 +111,8 @@ def normalise_headlines(headlines: pd.Series) -> pd.Series:
 
 def _keys(block: pa.LargeStringArray) -> pa.LargeStringArray:
     keys = _ascii_keys(block)
-    slow = pc.match_substring_regex(block, _NOT_PLAIN.pattern)
+    # An empty key: the headline's own text instead, unless it is blank (normalise_headline).
+    slow = pc.or_(pc.match_substring_regex(block, _NOT_PLAIN), pc.equal(pc.binary_length(keys), 0))
     if pc.any(slow).as_py():  # a block at a time: never a copy of the whole column
         values = [normalise_headline(raw) for raw in pc.filter(block, slow).to_pylist()]
         keys = pc.replace_with_mask(keys, slow, pa.array(values, type=pa.large_string()))
