@@ -125,7 +125,7 @@ CORPUS: dict[str, tuple[bytes, list[str]]] = {
     # encodings
     "latin-1": (
         TEXT.replace("Delta", "Caf\u00e9").encode("latin-1"),
-        ["not UTF-8", "byte offset 104 (line 5)"],
+        ["not UTF-8", "byte offset 104 (line 5)", "Save As, “CSV UTF-8 (Comma delimited)”"],
     ),
     "windows-1252-quote": (
         ("\u201cQuoted\u201d".join(TEXT.split("Delta"))).encode("cp1252"),
@@ -151,6 +151,18 @@ CORPUS: dict[str, tuple[bytes, list[str]]] = {
     "blank-lines": (b"\n\r\n  \n", ["the file is empty"]),
     "header-only": (HEADER.encode(), ["header but no rows"]),
     "header-and-blank-lines": ((HEADER + "\n\n").encode(), ["header but no rows"]),
+    "semicolons": (
+        TEXT.replace(",", ";").encode(),
+        ["missing required columns", "separated by semicolons: save it with commas", "CSV UTF-8"],
+    ),
+    "one-long-garbage-header": (
+        b"D" * 5000 + b"\n" + b"x" * 10 + b"\n",
+        ["missing required columns", "(found: " + "D" * 39 + "…)"],
+    ),
+    "many-columns": (
+        (",".join(f"c{i}" for i in range(40)) + "\n" + ",".join("1" * 40) + "\n").encode(),
+        ["(found: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 and 28 more)"],
+    ),
     "missing-column": (
         b"test_id,headline,impressions\nt1,A,10\nt1,B,10\n",
         ["missing required column: clicks"],

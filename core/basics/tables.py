@@ -11,13 +11,37 @@ from core.basics.words import noun_for
 
 
 def missing_columns_message(columns: Iterable[object], required: list[str], what: str) -> str | None:
-    """ "<what> is missing required columns: a, b (found: x, y)", or None when all are there."""
+    """ "<what> is missing required columns: a, b (found: x, y)", or None when all are there.
+
+    The columns found are shown short (a binary file's "header" can be thousands of characters);
+    a header that names the columns with semicolons or tabs between them says so.
+    """
     found = [str(c) for c in columns]
     missing = [c for c in required if c not in found]
     if not missing:
         return None
-    columns = noun_for(len(missing), "column")
-    return f"{what} is missing required {columns}: {', '.join(missing)} (found: {', '.join(found) or 'none'})"
+    names = noun_for(len(missing), "column")
+    message = f"{what} is missing required {names}: {', '.join(missing)} (found: {_shown_columns(found)})"
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if any(separator in c and any(m in c for m in missing) for c in found):
+            return (
+                f"{message}. Its columns seem separated by {name}: save it with commas "
+                "(in Excel: Save As, “CSV UTF-8 (Comma delimited)”)"
+            )
+    return message
+
+
+SHOWN_COLUMNS, SHOWN_CHARACTERS = 12, 40
+
+
+def _shown_columns(found: list[str]) -> str:
+    if not found:
+        return "none"
+    short = [
+        c if len(c) <= SHOWN_CHARACTERS else c[: SHOWN_CHARACTERS - 1] + "…" for c in found[:SHOWN_COLUMNS]
+    ]
+    more = len(found) - SHOWN_COLUMNS
+    return ", ".join(short) + (f" and {more:,} more" if more > 0 else "")
 
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets

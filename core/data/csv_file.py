@@ -114,7 +114,8 @@ def decode_pieces(data: bytes, size: int = 1 << 20) -> Iterator[str]:
             bad = data[offset : offset + 1].hex().upper()
             raise NotCsvText(
                 f"not UTF-8 text: byte 0x{bad} at byte offset {offset} (line {_line_of(data, offset)}) "
-                "is not UTF-8 (Latin-1 or Windows-1252?); save the file as CSV UTF-8"
+                "is not UTF-8 (Latin-1 or Windows-1252?); save the file as CSV UTF-8 "
+                "(in Excel: Save As, “CSV UTF-8 (Comma delimited)”)"
             ) from exc
     for start, end in pieces:
         yield data[start:end].decode("utf-8")
