@@ -50,9 +50,10 @@ with inputs:
             "change the prediction."
         )
     drafts = checked_drafts(raws, settings.max_headline_chars)
-    typed_any = any(d.raw.strip() for d in drafts)
+    # Empty boxes after the last draft typed are simply unused; an empty one before it is a gap.
+    last_typed = max((d.number for d in drafts if d.raw.strip()), default=0)
     for draft in drafts:
-        if draft.problem and typed_any:
+        if draft.problem and draft.number <= last_typed:
             st.warning(f"Draft {draft.number}: {draft.problem} — left out of the comparison.")
         if draft.problem or not draft.saved_differently:
             continue
@@ -65,7 +66,7 @@ with inputs:
 
 ready = scorable(drafts)
 with answer:
-    if not typed_any:
+    if not last_typed:
         st.info("Type at least two drafts to compare them.")
         st.stop()
     if len(ready) < 2:

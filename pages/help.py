@@ -61,7 +61,7 @@ GLOSSARY = [
         "Impressions needed (more needed)",
         "Roughly how many more impressions each headline would need for the gap seen so far to become "
         "significant, if the click rates stayed as they are.",
-        "“12,000 more impressions per arm”: keep the test running that long, or accept that it is a tie.",
+        "“12,000 more impressions per headline”: keep the test running that long, or accept that it is a tie.",
     ),
     (
         "Model right?",
@@ -114,7 +114,8 @@ st.markdown(
 )
 st.subheader("Glossary")
 search = st.text_input("Find a term", key="help_search").strip().lower()
-for term, meaning, example in GLOSSARY:
-    if search and search not in f"{term} {meaning}".lower():
-        continue
+found = [entry for entry in GLOSSARY if not search or search in f"{entry[0]} {entry[1]}".lower()]
+if not found:
+    st.info(f"No term mentions “{search}”. Clear the box to see every term.")
+for term, meaning, example in found:
     st.markdown(f"**{term}**: {meaning}  \n*Example:* {example}")

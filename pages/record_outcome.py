@@ -29,6 +29,7 @@ model = serving.model()
 FLASH = "record_flash"  # a message that survives the rerun after an undo or a deletion
 VERDICT = "record_verdict"  # (test id, message, verdict) of the outcome just recorded
 UPLOADED = "record_uploaded"  # (message, [(test number, verdict)]) of the file just recorded
+SHOWN_VERDICTS = 20  # verdicts drawn after an upload; a 5,000-test file would draw for minutes
 UPLOADS = "record_uploads"  # files recorded this session: a new file picker after each
 
 
@@ -185,10 +186,14 @@ def upload_csv(tests) -> None:
     if just_recorded is not None:  # shown once, above an empty file picker
         message, results = just_recorded
         st.success(message)
-        for number, summary in results:
+        for number, summary in results[:SHOWN_VERDICTS]:
             with st.container(border=True):
                 st.markdown(f"**Test #{number}**")
                 outcome_view.show_outcome(summary)
+        if len(results) > SHOWN_VERDICTS:
+            st.caption(
+                f"The other {len(results) - SHOWN_VERDICTS:,} tests are recorded too: History lists every one."
+            )
     file = st.file_uploader(
         "Outcomes CSV", type=["csv"], key=f"outcomes_csv_{st.session_state.get(UPLOADS, 0)}"
     )
@@ -244,7 +249,9 @@ def upload_csv(tests) -> None:
             results.append((test.number, record(session, test, t.counts, recorded_by, settings.alpha)))
 
         # One transaction: every test lands, or none; the same file's contents are recorded once.
-        if not record_upload(resources.session, file.getvalue(), file.name, [t for t, _ in todo], store):
+        with st.spinner(f"Recording {plural(len(todo), 'outcome')}…"):
+            landed = record_upload(resources.session, file.getvalue(), file.name, [t for t, _ in todo], store)
+        if not landed:
             st.info(f"{file.name} was recorded before (same contents): nothing added.")
             return
         # The file's plan, warning and button would still show what was just done: a rerun

@@ -168,6 +168,11 @@ def test_empty_and_duplicate_drafts_get_a_message_not_an_error(Session):
     assert [w.value for w in at.warning] == ["Draft 3: same as draft 1 — left out of the comparison."]
 
 
+def test_unused_boxes_after_the_last_draft_get_no_warning(Session):
+    at = type_drafts(open_app(), ["Cats are great", "Dogs are better", ""])
+    assert not at.warning and len(draft_rows(at)) == 2
+
+
 def test_markup_is_shown_as_text_and_too_long_drafts_are_refused(Session):
     at = type_drafts(open_app(), ["<script>alert('x')</script> Cats", "Dogs", "x" * 301])
 
@@ -848,6 +853,9 @@ def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Se
     assert text.count("*Example:*") >= 12
     at.text_input(key="help_search").set_value("bonferroni").run()
     assert len([m for m in at.markdown if "*Example:*" in m.value]) == 1
+    at.text_input(key="help_search").set_value("zzz").run()
+    assert not [m for m in at.markdown if "*Example:*" in m.value]
+    assert [i.value for i in at.info] == ["No term mentions “zzz”. Clear the box to see every term."]
 
     test_id = recorded_test(Session)
     at.switch_page(RECORD).run()
@@ -856,3 +864,21 @@ def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Se
     seed_outcomes(Session)
     at.switch_page(HISTORY).run()
     assert all(m.help for m in at.metric)
+
+
+def test_a_big_upload_shows_the_first_verdicts_and_counts_the_rest(Session):
+    rows = "".join(
+        f"cms-{t},Story {t} told plainly,1000,{10 + t}\ncms-{t},Story {t} told boldly,1000,50\n"
+        for t in range(23)
+    )
+    at = open_app(RECORD)
+    at.file_uploader[0].upload(
+        "big.csv", ("test_id,headline,impressions,clicks\n" + rows).encode(), "text/csv"
+    )
+    at.run()
+    [b for b in at.button if b.label == "Record 23 outcomes"][0].click().run()
+
+    assert at.success[0].value == "Recorded 23 outcomes from big.csv."
+    verdicts = [m.value for m in at.markdown if m.value.startswith("**Test #")]
+    assert verdicts == [f"**Test #{n}**" for n in range(1, 21)]
+    assert "The other 3 tests are recorded too: History lists every one." in [c.value for c in at.caption]
