@@ -153,7 +153,14 @@ def outcomes_frame(session: Session, model_version: str | None = None) -> pd.Dat
 
 
 def _outcomes_query(model_version: str | None) -> Select:
-    latest = select(func.max(Outcome.id)).where(Outcome.undone_at.is_(None)).group_by(Outcome.test_id)
+    # A derived table joined on the outcome id: "outcomes.id IN (this list)" made SQLite probe
+    # the whole list once per test (3.4 s for 5,000 tests, against 0.1 s).
+    latest = (
+        select(func.max(Outcome.id).label("id"))
+        .where(Outcome.undone_at.is_(None))
+        .group_by(Outcome.test_id)
+        .subquery("latest")
+    )
     winner, predicted = aliased(Arm), aliased(Arm)
     n_arms = select(func.count(Arm.id)).where(Arm.test_id == Test.id).scalar_subquery()
     query = (
@@ -178,10 +185,12 @@ def _outcomes_query(model_version: str | None) -> Select:
             Outcome.model_correct,
             Outcome.prediction_at_recording,
         )
+        .select_from(latest)
+        .join(Outcome, Outcome.id == latest.c.id)
         .join(Outcome.test)
         .outerjoin(winner, winner.id == Outcome.winner_arm_id)
         .outerjoin(predicted, predicted.id == Outcome.predicted_arm_id)
-        .where(Test.source == "editor", Test.deleted_at.is_(None), Outcome.id.in_(latest))
+        .where(Test.source == "editor", Test.deleted_at.is_(None))
         .order_by(Outcome.recorded_at, Outcome.id)
     )
     if model_version is not None:
