@@ -101,7 +101,7 @@ calls = st.multiselect(  # a row of its own: all five calls fit at 1280 px
     "Model's call", CALLS, default=CALLS, key="history_calls", help="Keep only tests where the model was…"
 )
 shown = search(table, text, calls)
-st.caption(f"{len(shown)} of {len(table)} tests shown.")
+st.caption(f"{len(shown):,} of {len(table):,} tests shown.")
 history_views.tests_tables(shown)
 st.download_button(
     "Export CSV",

@@ -132,7 +132,7 @@ if not running:
     estimate = duration_words(retrain_seconds([manifest], retrain_pairs(manifest, len(outcomes), epochs)))
     st.caption(
         f"Trains on the archives' training split plus {plural(outcomes['test_id'].nunique(), 'recorded test')} "
-        f"({len(outcomes)} headline pairs), starting from {start}, in the background: {estimate} on this "
+        f"({len(outcomes):,} headline pairs), starting from {start}, in the background: {estimate} on this "
         "machine. The result is registered as a candidate; it serves only after it is compared and promoted.",
         help="Estimated from the training speed recorded when the active model was trained (pairs per second) "
         "and the number of headline pairs a retrain would use.",

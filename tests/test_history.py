@@ -245,3 +245,8 @@ def test_summary_line_counts_in_words_and_says_why_some_clear_winners_are_not_co
         "1 test with an outcome; 0 had a clear winner. None with a clear winner was forecast by the model yet, "
         "so its live accuracy is still open."
     )
+    many = pd.concat([judged] * 700, ignore_index=True)  # every count with a thousands separator
+    assert summary_line(many).startswith(
+        "2,800 tests with an outcome; 2,100 had a clear winner. The model picked that winner in 700 of 700 "
+        "(100%). The other 1,400 had no forecast"
+    )

@@ -236,15 +236,17 @@ def summary_line(judged: pd.DataFrame) -> str:
     tests = len(judged)
     clear = judged["model_correct"].dropna()
     significant = int(judged["significant"].sum())
-    line = f"{plural(tests, 'test')} with an outcome; {significant} had a clear winner."
+    line = f"{plural(tests, 'test')} with an outcome; {significant:,} had a clear winner."
     if len(clear):
-        line += f" The model picked that winner in {int(clear.sum())} of {len(clear)} ({clear.mean():.0%})."
+        line += (
+            f" The model picked that winner in {int(clear.sum()):,} of {len(clear):,} ({clear.mean():.0%})."
+        )
     else:
         line += " None with a clear winner was forecast by the model yet, so its live accuracy is still open."
     unforecast = significant - len(clear)
     if len(clear) and unforecast > 0:  # the sentence's two counts differ: say why
         line += (
-            f" The other {noun_for(unforecast, 'one', str(unforecast))} had no forecast saved "
+            f" The other {noun_for(unforecast, 'one', f'{unforecast:,}')} had no forecast saved "
             "before the test ran (uploaded, or typed in on Record outcome), so "
             f"{noun_for(unforecast, 'it is', 'they are')} not counted."
         )
