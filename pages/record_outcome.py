@@ -222,7 +222,7 @@ def upload_csv(tests) -> None:
         return
     by_id = {t.id: t for t in tests}
     changes = [planned_change(by_id.get(t.saved_test_id), t.counts) for t in planned]
-    upload_view.plan_table(planned, changes, {t.id: t.number for t in tests})
+    upload_view.plan_table(planned, changes, by_id)
     todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
     same = len(planned) - len(todo)
     if same:

@@ -26,16 +26,16 @@ PLAN_COLUMNS = {
 }
 
 
-def plan_table(planned, changes, numbers: dict[int, int]) -> None:
+def plan_table(planned, changes, saved: dict) -> None:
     """What recording the file would do to each of its tests (planned and changes pair up);
-    ``numbers``: the saved tests' numbers by id."""
+    ``saved``: the saved tests by id."""
     st.dataframe(
         [
             {
                 "CSV test": t.csv_test_id,
                 "rows": ", ".join(map(str, t.rows)),
                 "headlines": len(t.headlines),
-                "recorded on": f"test #{numbers[t.saved_test_id]}" if t.saved_test_id else "a new test",
+                "recorded on": f"test #{saved[t.saved_test_id].number}" if t.saved_test_id else "a new test",
                 "what happens": change.action,
                 "now (impressions / clicks)": describe_counts(change.old) or "nothing yet",
                 "from the file": describe_counts(t.counts),
