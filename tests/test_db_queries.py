@@ -311,56 +311,54 @@ def test_an_outcome_naming_another_tests_arm_as_winner_is_refused(Session):
     assert count(Session, Outcome) == 0
 
 
-def test_two_editors_recording_outcomes_at_once_both_land(Session):
-    first, second = predicted_test(Session), predicted_test(Session)
+def overlapping_writes(Session, first, second) -> list[Exception]:
+    """``first(session)`` in a thread, its transaction held open 0.5 s after it wrote (so it keeps
+    SQLite's write lock); meanwhile ``second(session)``, which must wait for that lock rather than
+    fail with "database is locked". Returns what either raised."""
     first_holds_lock = threading.Event()
     errors = []
 
-    def record(test, hold_lock):
+    def write(work, hold_lock):
         try:
             with Session.begin() as session:
-                outcomes.record_outcome(session, test.id, {arm.id: (50, 5) for arm in test.arms}, "ed")
+                work(session)
                 if hold_lock:
-                    # The flush above took SQLite's write lock; keep it while the other writes.
                     first_holds_lock.set()
                     time.sleep(0.5)
-        except Exception as exc:  # reported below: the assertion shows what went wrong
+        except Exception as exc:  # reported by the caller: its assertion shows what went wrong
             errors.append(exc)
             first_holds_lock.set()
 
-    writer = threading.Thread(target=record, args=(first, True))
+    writer = threading.Thread(target=write, args=(first, True))
     writer.start()
     first_holds_lock.wait(5)
-    record(second, hold_lock=False)  # must wait for the lock, not fail with "database is locked"
+    write(second, hold_lock=False)
     writer.join()
+    return errors
 
-    assert errors == []
+
+def test_two_editors_recording_outcomes_at_once_both_land(Session):
+    first, second = predicted_test(Session), predicted_test(Session)
+
+    def record(test):
+        return lambda session: outcomes.record_outcome(
+            session, test.id, {arm.id: (50, 5) for arm in test.arms}, "ed"
+        )
+
+    assert overlapping_writes(Session, record(first), record(second)) == []
     with Session.begin() as session:
         landed = session.scalars(select(Outcome.test_id).order_by(Outcome.test_id)).all()
     assert landed == [first.id, second.id]
 
 
 def test_two_editors_saving_at_once_get_different_numbers(Session):
-    first_saved = threading.Event()
-    numbers, errors = [], []
+    numbers = []
 
-    def save(headlines, hold_lock):
-        try:
-            with Session.begin() as session:
-                numbers.append(experiments.create_test(session, headlines).number)
-                if hold_lock:  # numbered, not committed: the other save must wait, then count it
-                    first_saved.set()
-                    time.sleep(0.5)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-            first_saved.set()
+    def save(headlines):
+        # The first is numbered, not committed, while the second saves: it must wait, then count it.
+        return lambda session: numbers.append(experiments.create_test(session, headlines).number)
 
-    writer = threading.Thread(target=save, args=(["Cats win", "Dogs win"], True))
-    writer.start()
-    first_saved.wait(5)
-    save(["Owls win", "Bats win"], hold_lock=False)
-    writer.join()
-
+    errors = overlapping_writes(Session, save(["Cats win", "Dogs win"]), save(["Owls win", "Bats win"]))
     assert errors == [] and numbers == [1, 2]
 
 
