@@ -16,9 +16,11 @@ inputs, answer = st.columns([3, 2], gap="large")
 with inputs:
     st.caption(
         "Type two or more draft headlines. The answer appears on the right as you type; below it, "
-        "which words push each draft up (green) or down (red)."
+        "which words push each draft up (green) or down (red). The page's address keeps your drafts: a "
+        "reload does not lose them, and copying the address shares them."
     )
-    # Drafts survive a visit to another page (persist_state), so an editor can come back to them.
+    # Drafts live in the page's address (bind): they survive a visit to another page, a reload
+    # or a restart of the browser, and the address shares them with a colleague.
     count = st.number_input(
         "Number of drafts",
         min_value=settings.min_drafts,
@@ -26,18 +28,18 @@ with inputs:
         value=3,
         step=1,
         key="draft_count",
-        persist_state="session",
+        bind="query-params",
     )
     raws = [
         st.text_input(
             f"Draft {i + 1}",
             key=f"draft_{i}",
             live=f"{settings.draft_debounce_ms}ms",
-            persist_state="session",
+            bind="query-params",
         )
         for i in range(int(count))
     ]
-    excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
+    excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, bind="query-params")
     # Imported and loaded after the boxes are drawn: torch takes seconds to import on a first
     # visit, and the editor can start typing meanwhile.
     from ui import live, planning_view, serving
