@@ -52,7 +52,7 @@ def new_test(session, headlines, created_by, excerpt=None, image_ids=None, dates
 
 def typed_headlines() -> list[str]:
     lines = st.text_area("Headlines of the test, one per line", key="new_headlines").splitlines()
-    drafts = checked_drafts([line for line in lines if line.strip()], settings.max_headline_chars)
+    drafts = checked_drafts([line for line in lines if line.strip()], settings.max_headline_chars, "headline")
     for draft in drafts:
         if draft.problem:
             st.warning(f"Headline {draft.number}: {draft.problem}")

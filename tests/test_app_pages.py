@@ -388,6 +388,13 @@ def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Sessi
     assert "scored these headlines only now, after the test ran: not a forecast" in model_line
 
 
+def test_a_new_test_with_a_repeated_headline_names_it_as_the_form_does(Session):
+    at = open_app(RECORD)
+    at.selectbox[0].select_index(0).run()  # "New test"
+    at.text_area(key="new_headlines").set_value("Cats purr\nDogs bark\ncats purr!\n").run()
+    assert [w.value for w in at.warning] == ["Headline 3: same as headline 1"]
+
+
 def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):
     before = counts(Session)
     csv = (

@@ -37,6 +37,11 @@ def test_drafts_in_other_scripts_are_compared_not_taken_for_duplicates():
     assert again[1].problem == "same as draft 1"
 
 
+def test_a_repeat_is_named_as_the_page_calls_its_lines():
+    drafts = checked_drafts(["Cats purr", "Dogs bark", "cats purr!"], 300, "headline")
+    assert [d.problem for d in drafts] == [None, None, "same as headline 1"]
+
+
 def test_ranking_orders_drafts_and_win_probabilities_sum_to_one():
     drafts = scorable(checked_drafts(["Short", "A much longer headline", "Medium one"]))
     ranked = ranking(LengthScorer(), drafts)

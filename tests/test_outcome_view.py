@@ -6,8 +6,8 @@ from ui.outcome_view import p_value_words
 def test_with_three_headlines_the_p_value_says_it_is_already_corrected():
     s = summarise(["A", "B", "C"], [(10000, 300), (10000, 420), (10000, 350)])
     words = p_value_words(s)
-    assert words.startswith(f"p-value {p_value_text(s.p_value)}, already")
-    assert "already multiplied by 2" in words and "compared with 2 others" in words
+    assert words.startswith(f"p-value {p_value_text(s.p_value)} (adjusted because")
+    assert "compared with 2 others" in words and "Bonferroni correction" in words
     assert words.endswith("a winner is named below 0.05.")
 
 

@@ -47,11 +47,10 @@ ARM_COLUMNS = {
 
 def p_value_words(summary: OutcomeSummary) -> str:
     """The p-value and the bar it is held to; with more than two headlines, that it is already
-    corrected, so an editor compares it with 0.05 as it stands."""
+    adjusted, so an editor compares it with 0.05 as it stands."""
     comparisons = len(summary.headlines) - 1
     corrected = (
-        f", already multiplied by {comparisons} because the best was compared with {comparisons} others "
-        "(a Bonferroni correction, see Help)"
+        f" (adjusted because the best was compared with {comparisons} others; “Bonferroni correction” in Help)"
         if comparisons > 1
         else ""
     )

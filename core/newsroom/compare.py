@@ -50,15 +50,16 @@ class Draft:
         return self.text != self.typed
 
 
-def checked_drafts(raws: Sequence[str | None], max_chars: int = 300) -> list[Draft]:
-    """Every draft with its problem (empty, too long, a repeat) and markup note."""
+def checked_drafts(raws: Sequence[str | None], max_chars: int = 300, noun: str = "draft") -> list[Draft]:
+    """Every draft with its problem (empty, too long, a repeat) and markup note; a repeat names
+    the first by ``noun`` and number, as the page calls them ("same as headline 1")."""
     drafts, seen = [], {}
     for number, raw in enumerate(raws, start=1):
         raw = raw or ""
         problems = headline_problems(raw, max_chars)
         key = normalise_headline(raw)
         if not problems and key in seen:
-            problems = [f"same as draft {seen[key]}"]
+            problems = [f"same as {noun} {seen[key]}"]
         seen.setdefault(key, number)
         drafts.append(Draft(number, raw, problems[0] if problems else None, markup_tags(raw)))
     return drafts
