@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
 from core.newsroom.testbook import is_duplicate_save, save_ranked_drafts
-from ui import compare_views, markdown, resources, routing
+from ui import compare_views, resources, routing
 from ui.percent import WHOLE_PERCENT, in_percent_points
 
 routing.through_app(__file__)
@@ -59,12 +59,7 @@ with inputs:
             st.warning(f"Draft {draft.number}: {draft.problem} — left out of the comparison.")
         if draft.problem or not draft.saved_differently:
             continue
-        saved = f"it is scored and saved as plain text: “{markdown.escape_markdown(draft.text)}”."
-        if draft.markup:
-            tags = markdown.escape_markdown(", ".join(draft.markup))
-            st.caption(f"Draft {draft.number} contains markup ({tags}), shown as typed; {saved}")
-        else:
-            st.caption(f"Draft {draft.number}: {saved}")
+        st.caption(compare_views.saved_as_note(draft))
 
 ready = scorable(drafts)
 with answer:

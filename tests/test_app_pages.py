@@ -183,8 +183,8 @@ def test_markup_is_shown_as_text_and_too_long_drafts_are_refused(Session):
     texts = {re.sub(r"</?span[^>]*>", "", body) for body in bodies}
     assert html.escape("<script>alert('x')</script> Cats") in texts
     assert (  # markdown-escaped: the tags show as typed, never as markup
-        r"Draft 1 contains markup (\<script\>, \</script\>), shown as typed; it is scored and saved as "
-        r"plain text: “alert\('x'\) Cats”." in [c.value for c in at.caption]
+        r"Draft 1: its markup (\<script\>, \</script\>) is shown as typed but dropped; it is scored and saved "
+        r"as plain text: “alert\('x'\) Cats”." in [c.value for c in at.caption]
     )
     assert [w.value for w in at.warning] == [
         "Draft 3: headline too long (301 characters, at most 300) — left out of the comparison."
@@ -192,12 +192,19 @@ def test_markup_is_shown_as_text_and_too_long_drafts_are_refused(Session):
 
 
 def test_inline_formatting_is_said_to_be_saved_as_plain_text(Session):
-    at = type_drafts(open_app(), ["<b>Mayor</b> resigns after vote", "Fish &amp; chips", "Plain   spaced"])
+    at = open_app()
+    at.number_input(key="draft_count").set_value(4).run()
+    at = type_drafts(
+        at, ["<b>Mayor</b> resigns after vote", "Fish &amp; chips", "Plain   spaced", "A&nbsp;B &#8211; C"]
+    )
 
     notes = [c.value for c in at.caption if c.value.startswith("Draft ")]
-    assert notes == [
-        "Draft 1: it is scored and saved as plain text: “Mayor resigns after vote”.",
-        "Draft 2: it is scored and saved as plain text: “Fish & chips”.",
+    assert notes == [  # each change named, markdown-escaped
+        r"Draft 1: its formatting (\<b\>, \</b\>) is dropped; it is scored and saved as plain text: "
+        "“Mayor resigns after vote”.",
+        r"Draft 2: “\&amp;” is read as “\&”; it is scored and saved as plain text: “Fish \& chips”.",
+        r"Draft 4: “\&nbsp;” is read as a space; “\&\#8211;” is read as “–”; it is scored and saved as plain "
+        "text: “A B – C”.",
     ]  # extra spaces alone change nothing an editor would notice: no note for draft 3
 
 

@@ -145,7 +145,7 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         draft_box(page, 1).fill(SCRIPT_DRAFT)
         first = page.locator(".headline-lab-lime", has_text="window.__xss")  # wherever it ranks
         expect(first).to_have_text(SCRIPT_DRAFT)  # the literal text, tags and all
-        expect(page.get_by_text("Draft 1 contains markup")).to_be_visible()
+        expect(page.get_by_text("Draft 1: its markup (<script>")).to_be_visible()
         assert page.evaluate("window.__xss") is None
         assert first.locator("script, img").count() == 0
         assert page.evaluate(

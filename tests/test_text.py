@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.basics.text import (
+    character_references,
     clean_headline,
     clean_headlines,
+    formatting_tags,
     headline_problems,
     markup_tags,
     normalise_headline,
@@ -186,3 +188,26 @@ def test_headline_problems_length():
     assert headline_problems("x" * 11, max_chars=10) != []
     assert headline_problems("x" * 10, max_chars=10) == []
     assert headline_problems("A perfectly ordinary headline") == []
+
+
+def test_formatting_tags_are_the_inline_ones_clean_headline_drops():
+    raw = "<b>Mayor</b> resigns <script>x</script> <EM>now</EM>"
+    assert formatting_tags(raw) == ["<b>", "</b>", "<EM>", "</EM>"]
+    assert markup_tags(raw) == ["<script>", "</script>"]
+    assert formatting_tags("AT&T beats 3 < 4 > 2") == []
+
+
+def test_character_references_are_named_with_what_they_become():
+    assert character_references("Fish &amp; chips &#8211; &#x26; &copy 2024 &amp;") == {
+        "&amp;": "&",
+        "&#8211;": "–",
+        "&#x26;": "&",
+        "&copy": "©",
+    }
+    # an ampersand that starts no reference is left as it is, and so is not named
+    assert character_references("AT&T and R&D &zzz;") == {}
+    for raw in ("Fish &amp; chips", "A&nbsp;B &#8211; C", "AT&T"):
+        decoded = raw
+        for reference, character in character_references(raw).items():
+            decoded = decoded.replace(reference, character)
+        assert " ".join(decoded.split()) == clean_headline(raw)

@@ -8,6 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.newsroom.compare import Draft
+from ui.markdown import escape_markdown
 from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
 
 
@@ -20,6 +22,25 @@ def leading_headline(number: int, typed: str) -> None:
         '<div class="headline-lab-leader" style="line-height:1.6;height:4.8em;overflow:hidden;'
         'display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical" '
         f'title="{shown}">Leading headline (draft {number}): <b>{shown}</b></div>'
+    )
+
+
+def saved_as_note(draft: Draft) -> str:
+    """Why a draft is saved as other text than typed, each change named, then the text saved:
+    "Draft 1: its formatting (<b>, </b>) is dropped; it is scored and saved as plain text: “…”."."""
+    changes = []  # every piece of the editor's text markdown-escaped: shown literally
+    if draft.markup:
+        changes.append(
+            f"its markup ({escape_markdown(', '.join(draft.markup))}) is shown as typed but dropped"
+        )
+    if draft.formatting:
+        changes.append(f"its formatting ({escape_markdown(', '.join(draft.formatting))}) is dropped")
+    for reference, character in draft.references.items():
+        becomes = "a space" if character.isspace() else f"“{escape_markdown(character)}”"
+        changes.append(f"“{escape_markdown(reference)}” is read as {becomes}")
+    said = "; ".join(changes) + "; " if changes else ""
+    return (
+        f"Draft {draft.number}: {said}it is scored and saved as plain text: “{escape_markdown(draft.text)}”."
     )
 
 

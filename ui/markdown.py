@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# "&" too: markdown decodes "&amp;" to "&", so a headline's "&amp;" would not show as typed.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
 def escape_markdown(text: str) -> str:

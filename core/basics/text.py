@@ -16,6 +16,8 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Markup that only formats text (Ars titles carry <em>); anything else is suspicious.
 _INLINE_TAG = re.compile(r"^</?(em|i|b|strong|span|br|sup|sub)\b[^>]*>$", re.IGNORECASE)
 _BREAK_TAG = re.compile(r"^</?br\b", re.IGNORECASE)
+# A character reference as html.unescape reads one: &amp; &#38; &#x26; (the ';' optional for some).
+_REFERENCE = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 
 
 def _drop_tag(match: re.Match) -> str:
@@ -152,6 +154,18 @@ def _ascii_keys(array: pa.LargeStringArray) -> pa.LargeStringArray:
 def markup_tags(raw: str) -> list[str]:
     """Tags in the text that are more than inline formatting (e.g. <script>)."""
     return [t for t in _TAG.findall(raw or "") if not _INLINE_TAG.match(t)]
+
+
+def formatting_tags(raw: str) -> list[str]:
+    """Inline formatting tags in the text (<b>, </em>), which ``clean_headline`` drops."""
+    return [t for t in _TAG.findall(raw or "") if _INLINE_TAG.match(t)]
+
+
+def character_references(raw: str) -> dict[str, str]:
+    """Each HTML character reference in the text that ``clean_headline`` decodes, with what it
+    becomes: {"&amp;": "&"}; in the order they first appear."""
+    found = (m.group(0) for m in _REFERENCE.finditer(raw or ""))
+    return {ref: html.unescape(ref) for ref in found if html.unescape(ref) != ref}
 
 
 def headline_problems(raw: object, max_chars: int = 300) -> list[str]:

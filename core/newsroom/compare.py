@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from core.basics.stats import first_place_probabilities, sigmoid
-from core.basics.text import clean_headline, headline_problems, markup_tags, normalise_headline
+from core.basics.text import (
+    character_references,
+    clean_headline,
+    formatting_tags,
+    headline_problems,
+    markup_tags,
+    normalise_headline,
+)
 from core.data.datasets import archive_name
 
 
@@ -41,6 +48,16 @@ class Draft:
     def typed(self) -> str:
         """As the editor typed it, tags and all, with runs of spaces collapsed."""
         return " ".join(self.raw.split())
+
+    @property
+    def formatting(self) -> list[str]:
+        """Inline formatting tags (<b>, </em>) that the saved text drops."""
+        return formatting_tags(self.raw)
+
+    @property
+    def references(self) -> dict[str, str]:
+        """Character references (&amp;) and the characters the saved text has instead."""
+        return character_references(self.raw)
 
     @property
     def saved_differently(self) -> bool:
