@@ -232,6 +232,11 @@ def test_planning_the_test_sizes_each_draft_against_the_leader(Session):
     assert np.isnan(plan["impressions per headline"].iloc[0])  # the leader's own row: blank
     assert plan["impressions per headline"].iloc[1] > 0
 
+    usual.set_value(0.01).run()  # a rare click: the predicted rates still read as numbers, not "0.0%"
+    [plan] = [d for d in at.dataframe if "impressions per headline" in d.value.columns]
+    assert plan.value["predicted click rate"].max() < 0.1
+    assert json.loads(plan.proto.columns)["predicted click rate"]["type_config"]["format"] == "%.3f%%"
+
 
 def test_drafts_survive_a_visit_to_another_page(Session):
     at = type_drafts(open_app(), DRAFTS)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.newsroom.compare import Draft
 from ui.markdown import escape_markdown
-from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
+from ui.percent import WHOLE_PERCENT, in_percent_points, rate_format
 
 
 def leading_headline(number: int, typed: str) -> None:
@@ -73,8 +73,9 @@ def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
 
 
 def plan_table(plan: pd.DataFrame) -> None:
+    shown = in_percent_points(plan, "predicted click rate", "lift of the leader over it")
     st.dataframe(
-        in_percent_points(plan, "predicted click rate", "lift of the leader over it"),
+        shown,
         hide_index=True,
         placeholder="",  # the leader's own row has no lift and no sample size
         column_config={
@@ -82,7 +83,8 @@ def plan_table(plan: pd.DataFrame) -> None:
                 "draft", format="%d", help="The draft's number, as in the boxes on the left."
             ),
             "predicted click rate": st.column_config.NumberColumn(
-                format=RATE_PERCENT, help="What the model's margin implies at the usual click rate."
+                format=rate_format(shown["predicted click rate"]),
+                help="What the model's margin implies at the usual click rate.",
             ),
             "lift of the leader over it": st.column_config.NumberColumn(
                 format=WHOLE_PERCENT,

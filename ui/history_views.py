@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.basics.words import plural
 from ui import charts, pickers, when
-from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
+from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points, with_rate_format
 
 ARCHIVE_TITLE = "The archive (not your newsroom): how the active model did on past A/B tests"
 
@@ -145,11 +145,12 @@ def one_tests_headlines(table: pd.DataFrame, arms: pd.DataFrame) -> None:
             "the sidebar says to count it."
         )
     detail = detail[["headline", "impressions", "clicks", "rate", "win_probability", "winner"]]
+    detail = in_percent_points(detail, "rate", "win_probability")
     st.dataframe(
-        in_percent_points(detail, "rate", "win_probability"),
+        detail,
         hide_index=True,
         placeholder="",
-        column_config=HEADLINE_COLUMNS,
+        column_config=with_rate_format(HEADLINE_COLUMNS, "rate", detail["rate"]),
     )
 
 

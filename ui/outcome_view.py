@@ -9,7 +9,7 @@ from core.newsroom.recording import describe_counts
 from core.newsroom.verdict import OutcomeSummary, chance_in_words
 from ui import when
 from ui.markdown import escape_markdown
-from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points
+from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points, with_rate_format
 
 # Every column of the per-arm table: a short heading (it fits a 1280 px window beside the
 # sidebar) and what it means in plain words, one hover away.
@@ -88,7 +88,9 @@ def arm_table(summary: OutcomeSummary) -> None:
         shown,
         hide_index=True,
         placeholder="",
-        column_config={c: ARM_COLUMNS[c] for c in shown.columns},
+        column_config=with_rate_format(
+            {c: ARM_COLUMNS[c] for c in shown.columns}, "click rate", shown["click rate"]
+        ),
     )
 
 
