@@ -60,7 +60,7 @@ def measure(page: Page, url: str, edits: int) -> dict:
     # The rest is steady state: the model has loaded (it loads while the editor starts typing).
     page.get_by_text("Model: ready").wait_for(timeout=120_000)
 
-    count = page.get_by_label("Number of drafts")
+    count = page.get_by_label("Number of drafts", exact=False)
     count.fill("10")
     count.press("Enter")
     draft_box(page, 10).wait_for(state="visible")

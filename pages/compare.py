@@ -22,7 +22,7 @@ with inputs:
     # Drafts live in the page's address (bind): they survive a visit to another page, a reload
     # or a restart of the browser, and the address shares them with a colleague.
     count = st.number_input(
-        "Number of drafts",
+        f"Number of drafts ({settings.min_drafts}–{settings.max_drafts})",  # the limits in view, not on hover
         min_value=settings.min_drafts,
         max_value=settings.max_drafts,
         value=3,

@@ -144,6 +144,8 @@ def enter_numbers(tests) -> None:
             st.rerun()
     shown = st.session_state.pop(VERDICT, None)
     if shown is not None and shown[0] == chosen:
+        # Also in the corner of the window: below a ten-headline form the line is out of view.
+        st.toast(shown[1], icon=":material/check_circle:")
         st.success(shown[1])
         outcome_view.show_outcome(shown[2])
     if test is not None:

@@ -310,6 +310,7 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
     at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
 
     assert not at.error and at.success[0].value == f"Outcome of test #{number_of(Session, test_id)} recorded."
+    assert [t.value for t in at.toast] == [at.success[0].value]  # in view however long the form
     assert any(m.value.startswith("**Winner: You won") for m in at.markdown)
     assert any(  # the p-value in words first: 120 vs 60 clicks of 1,000 is no fluke
         c.value.startswith(
