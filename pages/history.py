@@ -20,7 +20,7 @@ from core.newsroom.history import (
     search,
     summary_line,
 )
-from core.newsroom.testbook import editor_tests, predicting_versions, recorded_outcomes
+from core.newsroom.testbook import predicting_versions, recorded_arms, recorded_outcomes
 from ui import history_views, resources, routing, serving, when
 
 routing.through_app(__file__)
@@ -55,9 +55,8 @@ with resources.session() as session:
             key="history_version",
         )
     outcomes = recorded_outcomes(session, model_version=version)
-    tests = editor_tests(session, with_outcome=True)
-recorded = set(outcomes["test_id"])
-arms = arm_outcomes(t for t in tests if t.id in recorded)
+    rows = recorded_arms(session)
+arms = arm_outcomes(rows[rows["test_id"].isin(outcomes["test_id"])])
 judged = judged_outcomes(outcomes, arms)
 if judged.empty:
     # Day one: the archive's record is all there is to show, so it comes first.
@@ -105,7 +104,7 @@ st.caption(f"{len(shown):,} of {len(table):,} tests shown.")
 history_views.tests_tables(shown)
 st.download_button(
     "Export CSV",
-    export_csv(judged, arms),
+    lambda: export_csv(judged, arms),  # made when clicked, not on every search
     file_name="headline_lab_history.csv",
     mime="text/csv",
     help="One row per headline: the test's verdict, then impressions, clicks and click rate.",

@@ -644,12 +644,12 @@ def test_the_history_export_has_impressions_clicks_and_rate_per_headline(Session
     import pandas as pd
 
     from core.newsroom.history import arm_outcomes, export_csv, judged_outcomes
-    from core.newsroom.testbook import recorded_outcomes
+    from core.newsroom.testbook import recorded_arms, recorded_outcomes
 
     seed_outcomes(Session)
     with Session.begin() as session:
         outcomes = recorded_outcomes(session)
-        arms = arm_outcomes(experiments.list_tests(session, has_outcome=True))
+        arms = arm_outcomes(recorded_arms(session))
     frame = pd.read_csv(io.BytesIO(export_csv(judged_outcomes(outcomes, arms), arms)))
     assert len(frame) == 4
     assert {"headline", "impressions", "clicks", "click_rate", "model_win_probability"} <= set(frame.columns)

@@ -6,6 +6,7 @@ import pytest
 
 from core.basics.settings import load_settings
 from core.newsroom.history import (
+    ARM_COLUMNS,
     EXPORT_COLUMNS,
     accuracy_by_version,
     accuracy_over_time,
@@ -15,6 +16,8 @@ from core.newsroom.history import (
     export_csv,
     forecasts_only,
     judged_outcomes,
+    model_call,
+    search,
     summary_line,
 )
 from core.newsroom.recording import record
@@ -22,6 +25,7 @@ from db import experiments
 from db import outcomes as db_outcomes
 from db.engine import get_sessionmaker
 from db.migrate import upgrade
+from db.schema import Prediction
 from tests.databases import fresh_database_url
 
 # (model version, predicted win probabilities, counts): recorded in this order.
@@ -32,6 +36,9 @@ TESTS = [
     ("v2", [0.45, 0.55], [(100, 11), (100, 10)]),  # undecided, best 0, predicted 1: miss on all
     (None, None, [(1000, 100), (1000, 50)]),  # significant, saved without a model
 ]
+
+
+NO_ROWS = pd.DataFrame(columns=db_outcomes.ARM_ROW_COLUMNS)
 
 
 @pytest.fixture
@@ -52,8 +59,8 @@ def Session(tmp_path):
 def history(Session, version=None):
     with Session.begin() as session:
         outcomes = db_outcomes.outcomes_frame(session, model_version=version)
-        tests = experiments.list_tests(session, has_outcome=True, limit=None)
-    arms = arm_outcomes(t for t in tests if t.id in set(outcomes["test_id"]))
+        rows = db_outcomes.recorded_arms_frame(session)
+    arms = arm_outcomes(rows[rows["test_id"].isin(outcomes["test_id"])])
     return judged_outcomes(outcomes, arms), arms
 
 
@@ -187,10 +194,10 @@ def test_no_outcomes_give_empty_tables(tmp_path):
     upgrade(settings)
     with get_sessionmaker(settings).begin() as session:
         outcomes = db_outcomes.outcomes_frame(session)
-    judged = judged_outcomes(outcomes, arm_outcomes([]))
+    judged = judged_outcomes(outcomes, arm_outcomes(NO_ROWS))
     assert judged.empty
     assert accuracy_summary(judged)["tests"].tolist() == [0, 0]
-    assert calibration(arm_outcomes([])).empty
+    assert calibration(arm_outcomes(NO_ROWS)).empty
 
 
 def test_predictions_made_at_recording_are_listed_but_not_counted(Session):
@@ -250,3 +257,109 @@ def test_summary_line_counts_in_words_and_says_why_some_clear_winners_are_not_co
         "2,800 tests with an outcome; 2,100 had a clear winner. The model picked that winner in 700 of 700 "
         "(100%). The other 1,400 had no forecast"
     )
+
+
+def arm_outcomes_from_objects(tests) -> pd.DataFrame:
+    """The rule as History applied it to loaded Test objects before the one-query frame: the
+    oracle the frame's rows must reproduce."""
+    rows = []
+    for test in tests:
+        outcome = test.latest_outcome
+        if outcome is None or any(arm.impressions is None for arm in test.arms):
+            continue
+        predictions = {p.arm_id: p for p in test.predictions}
+        rates = [arm.clicks / arm.impressions for arm in test.arms]
+        best = int(np.argmax(rates))
+        for i, (arm, rate) in enumerate(zip(test.arms, rates)):
+            prediction = predictions.get(arm.id)
+            rows.append(
+                {
+                    "test_id": test.id,
+                    "test_number": test.number,
+                    "arm_id": arm.id,
+                    "headline": arm.headline,
+                    "impressions": arm.impressions,
+                    "clicks": arm.clicks,
+                    "rate": rate,
+                    "model_version": prediction.model_version if prediction else None,
+                    "win_probability": prediction.win_probability if prediction else np.nan,
+                    "at_recording": bool(prediction.at_recording) if prediction else False,
+                    "significant": bool(outcome.significant),
+                    "winner": arm.id == outcome.winner_arm_id,
+                    "best": i == best,
+                }
+            )
+    return pd.DataFrame(rows, columns=ARM_COLUMNS)
+
+
+def test_the_one_query_frame_gives_what_the_loaded_tests_gave(Session):
+    """Re-recorded, undone, deleted, tied, three-headline and re-predicted tests among them."""
+    with Session.begin() as session:
+        tied = experiments.create_test(
+            session, ["T1", "T2", "T3"], None, "ana", "v2", [0, 0, 0], [0.2, 0.5, 0.3]
+        )
+        record(session, tied, [(500, 20), (400, 16), (500, 10)], "bo")  # arms 1 and 2 tie at 4%
+        corrected = experiments.create_test(session, ["C1", "C2"], None, "ana", "v1", [0, 0], [0.6, 0.4])
+        record(session, corrected, [(100, 1), (100, 2)], "bo")
+        record(session, corrected, [(1000, 90), (1000, 40)], "bo")
+        undone = experiments.create_test(session, ["U1", "U2"], None, "ana", "v1", [0, 0], [0.5, 0.5])
+        record(session, undone, [(1000, 100), (1000, 40)], "bo")
+        record(session, undone, [(1000, 10), (1000, 40)], "bo")
+        db_outcomes.undo_last_outcome(session, undone.id, "bo")  # the first recording counts again
+        gone = experiments.create_test(session, ["G1", "G2"], None, "ana", "v1", [0, 0], [0.5, 0.5])
+        record(session, gone, [(1000, 100), (1000, 40)], "bo")
+        experiments.delete_test(session, gone.id, "bo")
+        repredicted = experiments.create_test(session, ["R1", "R2"], None, "ana", "v1", [0, 0], [0.9, 0.1])
+        record(session, repredicted, [(1000, 30), (1000, 60)], "bo")
+        session.add_all(  # a later prediction per arm: the latest one is the arm's
+            Prediction(
+                test_id=repredicted.id, arm_id=arm.id, model_version="v3", score=0.0, win_probability=p
+            )
+            for arm, p in zip(repredicted.arms, [0.35, 0.65])
+        )
+    with Session.begin() as session:
+        frame = arm_outcomes(db_outcomes.recorded_arms_frame(session))
+        session.expire_all()
+        oracle = arm_outcomes_from_objects(experiments.list_tests(session, has_outcome=True, limit=None))
+
+    pd.testing.assert_frame_equal(frame, oracle, check_dtype=False)
+    assert len(frame) == 2 * 5 + 3 + 2 * 3  # the fixture's five, then tied, corrected, undone, repredicted
+    assert frame.loc[frame["headline"].str.startswith("T"), "best"].tolist() == [True, False, False]
+    assert frame.loc[frame["headline"].str.startswith("R"), "model_version"].tolist() == ["v3", "v3"]
+    assert frame.loc[frame["headline"].str.startswith("U"), "clicks"].tolist() == [100, 40]
+    assert not frame["headline"].str.startswith("G").any()
+
+
+def test_each_test_gets_its_call_in_words():
+    judged = pd.DataFrame(
+        {
+            "predicted_arm_id": [1, 2, 3, 4, np.nan, np.nan],
+            "model_correct": pd.array([True, False, pd.NA, pd.NA, pd.NA, pd.NA], dtype="boolean"),
+            "significant": [True, True, False, True, True, False],
+        }
+    )
+    assert model_call(judged).tolist() == [
+        "right",
+        "wrong",
+        "no clear winner yet",
+        "not a forecast",  # significant, predicted, not judged: scored only as it was recorded
+        "no forecast",
+        "no forecast",
+    ]
+    assert model_call(judged.iloc[:0]).tolist() == []
+
+
+def test_search_finds_headlines_names_and_numbers_in_any_case():
+    table = pd.DataFrame(
+        {
+            "headlines": ["Island wins | Island loses", "Cats | Dogs"],
+            "saved by": ["Ana", ""],
+            "recorded by": ["", "bo"],
+            "test": [12, 3],
+            "model right?": ["right", "wrong"],
+        }
+    )
+    assert search(table, "ISLAND")["test"].tolist() == [12]
+    assert search(table, "ana")["test"].tolist() == [12] and search(table, "bo")["test"].tolist() == [3]
+    assert search(table, "#3")["test"].tolist() == [3] and search(table, " 12 ")["test"].tolist() == [12]
+    assert search(table, "", ["wrong"])["test"].tolist() == [3] and search(table, "cats", ["right"]).empty

@@ -1,16 +1,13 @@
 """How right the model has been on editors' tests: accuracy over time and calibration.
 
 Inputs come from the database: ``db.outcomes.outcomes_frame`` (one row per test, its latest
-outcome) and the tests themselves (``db.experiments.list_tests(has_outcome=True)``) for the
+outcome) and ``db.outcomes.recorded_arms_frame`` (one row per headline of those tests) for the
 per-arm numbers. Accuracy is counted two ways: on significant outcomes (the model's top
 pick is the significant winner) and on all outcomes (its top pick has the best observed
 click rate, however noisy).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,39 +34,32 @@ ARM_COLUMNS = [
 ]
 
 
-def arm_outcomes(tests: Iterable[Any]) -> pd.DataFrame:
-    """One row per arm of each test with a recorded outcome (:data:`ARM_COLUMNS`).
-
-    ``tests`` are ``db.schema.Test`` objects with arms, predictions and outcomes loaded.
-    """
-    rows = []
-    for test in tests:
-        outcome = test.latest_outcome
-        if outcome is None or any(arm.impressions is None for arm in test.arms):
-            continue
-        predictions = {p.arm_id: p for p in test.predictions}
-        rates = [arm.clicks / arm.impressions for arm in test.arms]
-        best = int(np.argmax(rates))
-        for i, (arm, rate) in enumerate(zip(test.arms, rates)):
-            prediction = predictions.get(arm.id)
-            rows.append(
-                {
-                    "test_id": test.id,
-                    "test_number": test.number,
-                    "arm_id": arm.id,
-                    "headline": arm.headline,
-                    "impressions": arm.impressions,
-                    "clicks": arm.clicks,
-                    "rate": rate,
-                    "model_version": prediction.model_version if prediction else None,
-                    "win_probability": prediction.win_probability if prediction else np.nan,
-                    "at_recording": bool(prediction.at_recording) if prediction else False,
-                    "significant": bool(outcome.significant),
-                    "winner": arm.id == outcome.winner_arm_id,
-                    "best": i == best,
-                }
-            )
-    return pd.DataFrame(rows, columns=ARM_COLUMNS)
+def arm_outcomes(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per arm of each test with a recorded outcome (:data:`ARM_COLUMNS`), from
+    ``db.outcomes.recorded_arms_frame``'s rows (a test with an arm without counts is left out)."""
+    uncounted = rows["impressions"].isna().groupby(rows["test_id"], sort=False).transform("any")
+    rows = rows[~uncounted.astype(bool)]
+    rate = rows["clicks"].astype("float64") / rows["impressions"].astype("float64")
+    # The first arm with the highest rate in its test (idxmax keeps the first of a tie).
+    best = rate.index.isin(rate.groupby(rows["test_id"], sort=False).idxmax()) if len(rows) else []
+    return pd.DataFrame(
+        {
+            "test_id": rows["test_id"],
+            "test_number": rows["test_number"],
+            "arm_id": rows["arm_id"],
+            "headline": rows["headline"],
+            "impressions": rows["impressions"].astype("int64"),
+            "clicks": rows["clicks"].astype("int64"),
+            "rate": rate,
+            "model_version": rows["model_version"].astype("str"),  # missing: NaN, as pandas reads text
+            "win_probability": rows["win_probability"].astype("float64"),
+            "at_recording": rows["at_recording"].fillna(False).astype(bool),
+            "significant": rows["significant"].astype(bool),
+            "winner": (rows["arm_id"] == rows["winner_arm_id"]).to_numpy(),
+            "best": best,
+        },
+        columns=ARM_COLUMNS,
+    ).reset_index(drop=True)
 
 
 def judged_outcomes(outcomes: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
@@ -257,16 +247,18 @@ def model_call(judged: pd.DataFrame) -> pd.Series:
     """Per test, in words: "right", "wrong", "no clear winner yet", "not a forecast" (scored only
     as it was recorded) or "no forecast" (no prediction saved)."""
 
-    def call(row) -> str:
-        if pd.isna(row["predicted_arm_id"]):
-            return "no forecast"
-        if pd.isna(row["model_correct"]):
-            if not bool(row["significant"]):
-                return "no clear winner yet"
-            return "not a forecast"
-        return "right" if bool(row["model_correct"]) else "wrong"
-
-    return judged.apply(call, axis=1) if len(judged) else pd.Series([], dtype=object)
+    unjudged = judged["model_correct"].isna()
+    calls = np.select(
+        [
+            judged["predicted_arm_id"].isna(),
+            unjudged & ~judged["significant"].astype(bool),
+            unjudged,
+            judged["model_correct"].fillna(False).astype(bool),
+        ],
+        ["no forecast", "no clear winner yet", "not a forecast", "right"],
+        default="wrong",
+    )
+    return pd.Series(calls, index=judged.index, dtype=object)
 
 
 def editor_table(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
@@ -304,7 +296,9 @@ def search(table: pd.DataFrame, text: str = "", calls: list[str] | None = None) 
     keep = pd.Series(True, index=table.index)
     text = text.strip().lower()
     if text:
-        haystack = table[["headlines", "saved by", "recorded by"]].astype(str).agg(" ".join, axis=1)
+        haystack = table["headlines"].astype(str)
+        for names in ("saved by", "recorded by"):
+            haystack = haystack + " " + table[names].astype(str)
         keep &= haystack.str.lower().str.contains(text, regex=False) | (
             table["test"].astype(str) == text.lstrip("#")
         )

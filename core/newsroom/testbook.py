@@ -135,6 +135,11 @@ def editor_tests(session: Session, with_outcome: bool | None = None) -> list[Tes
     return experiments.list_tests(session, has_outcome=with_outcome, limit=None)
 
 
+def recorded_arms(session: Session) -> pd.DataFrame:
+    """One row per headline of every editor test with a recorded outcome, for History."""
+    return outcomes.recorded_arms_frame(session)
+
+
 def recorded_outcomes(session: Session, model_version: str | None = None) -> pd.DataFrame:
     """One row per recorded outcome with the prediction it is judged against."""
     return outcomes.outcomes_frame(session, model_version=model_version)
