@@ -20,6 +20,8 @@ from db.schema import (
 
 # Any fixed 64-bit number: PostgreSQL advisory-lock key for "numbering a new editor test".
 TEST_NUMBER_LOCK_KEY = 0x4845_4144_4E55_4D42
+# Ids bound in one "IN (...)": within any SQLite build's limit on bound parameters (999 before 3.32).
+IDS_PER_QUERY = 900
 
 
 def create_test(
@@ -158,6 +160,31 @@ def list_tests(
         recorded = exists().where(Outcome.test_id == Test.id, Outcome.undone_at.is_(None))
         query = query.where(recorded if has_outcome else ~recorded)
     return list(session.scalars(query))
+
+
+def editor_test_headlines(session: Session) -> list[tuple]:
+    """(test id, number, created_at, created_by, has an outcome, headline) for every headline of
+    every editor test that is not deleted: tests newest first, as list_tests, headlines in order.
+
+    One query for a list of tests: loading thousands of tests as objects, with their
+    predictions and outcomes, took 1.1-1.7 s a page run."""
+    recorded = exists().where(Outcome.test_id == Test.id, Outcome.undone_at.is_(None))
+    query = (
+        select(Test.id, Test.number, Test.created_at, Test.created_by, recorded, Arm.headline)
+        .join(Arm, Arm.test_id == Test.id)
+        .where(Test.source == "editor", Test.deleted_at.is_(None))
+        .order_by(Test.created_at.desc(), Test.id.desc(), Arm.position)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def tests_by_id(session: Session, test_ids: Iterable[int]) -> dict[int, Test]:
+    """The tests with these ids (arms, predictions and outcomes loaded), by id."""
+    ids, found = sorted(set(test_ids)), {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        chunk = ids[start : start + IDS_PER_QUERY]
+        found.update((test.id, test) for test in session.scalars(select(Test).where(Test.id.in_(chunk))))
+    return found
 
 
 def recent_duplicate(

@@ -12,10 +12,11 @@ from core.newsroom.recording import planned_change, record
 from core.newsroom.testbook import (
     current_counts,
     delete_test,
-    editor_tests,
     new_recorded_test,
     outcome_changes,
     test_by_id,
+    test_entries,
+    tests_by_id,
     undo_last_outcome,
 )
 from core.newsroom.upload import plan_upload, record_upload
@@ -33,14 +34,15 @@ SHOWN_VERDICTS = 20  # verdicts drawn after an upload; a 5,000-test file would d
 UPLOADS = "record_uploads"  # files recorded this session: a new file picker after each
 
 
-def label(test) -> str:
-    if test is None:
+def label(entry) -> str:
+    if entry is None:
         return "New test (not saved on Compare)"
-    by = f" by {test.created_by}" if test.created_by else ""
-    state = "outcome recorded" if test.outcomes else "waiting for its outcome"
-    first = test.arms[0].headline[:60]
+    by = f" by {entry.created_by}" if entry.created_by else ""
+    state = "outcome recorded" if entry.has_outcome else "waiting for its outcome"
+    first = entry.headlines[0][:60]
     return (
-        f"#{test.number} · {when.local_day(test.created_at)}{by} · “{first}” +{len(test.arms) - 1} · {state}"
+        f"#{entry.number} · {when.local_day(entry.created_at)}{by} · “{first}” "
+        f"+{len(entry.headlines) - 1} · {state}"
     )
 
 
@@ -64,9 +66,9 @@ def done(message: str) -> None:
     st.rerun()
 
 
-def enter_numbers(tests) -> None:
-    by_id = {t.id: t for t in tests}
-    waiting = [t.id for t in tests if not t.outcomes]
+def enter_numbers(entries) -> None:
+    by_id = {e.id: e for e in entries}
+    waiting = [e.id for e in entries if not e.has_outcome]
     chosen = pickers.pick_id(
         "Test",
         [None, *by_id],
@@ -77,7 +79,11 @@ def enter_numbers(tests) -> None:
         help="Tests saved on Compare, newest first, and whether their outcome is in. "
         "Pick “New test” for a test not saved on Compare.",
     )
-    test = by_id.get(chosen)
+    if chosen in by_id:  # only the chosen test is loaded whole: its recordings, for corrections
+        with resources.session() as session:
+            test = test_by_id(session, chosen)
+    else:
+        test = None
     if test is None:
         st.caption(
             "The model scores a new test's headlines now, after it ran: History shows that call "
@@ -177,7 +183,7 @@ def changes_and_deletion(test) -> None:
             done(f"Test #{test.number} was deleted.")
 
 
-def upload_csv(tests) -> None:
+def upload_csv(entries) -> None:
     st.caption(
         "Columns: test_id, headline, impressions, clicks (optional: image_id, date, excerpt). "
         "A test whose headlines match a saved test is recorded on it; any other becomes a new test, "
@@ -214,7 +220,7 @@ def upload_csv(tests) -> None:
         st.error(f"Nothing was recorded: {exc}")
         return
     # Saved tests still waiting for an outcome are matched first.
-    saved = {t.id: [a.headline for a in t.arms] for t in sorted(tests, key=lambda t: bool(t.outcomes))}
+    saved = {e.id: list(e.headlines) for e in sorted(entries, key=lambda e: e.has_outcome)}
     planned, problems = plan_upload(loaded.arms, saved)
     if problems:
         st.error(
@@ -222,7 +228,8 @@ def upload_csv(tests) -> None:
             + "\n".join(f"- {p}" for p in problems)
         )
         return
-    by_id = {t.id: t for t in tests}
+    with resources.session() as session:  # the file's saved tests only, loaded whole
+        by_id = tests_by_id(session, (t.saved_test_id for t in planned if t.saved_test_id))
     changes = [planned_change(by_id.get(t.saved_test_id), t.counts) for t in planned]
     upload_view.plan_table(planned, changes, by_id)
     todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
@@ -269,9 +276,9 @@ if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
 learning.learning_note()
 with resources.session() as session:
-    editor_tests = editor_tests(session)
+    entries = test_entries(session)
 typed, uploaded = st.tabs(["Enter numbers", "Upload outcomes CSV"])
 with typed:
-    enter_numbers(editor_tests)
+    enter_numbers(entries)
 with uploaded:
-    upload_csv(editor_tests)
+    upload_csv(entries)

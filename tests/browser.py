@@ -121,6 +121,11 @@ def draft_box(page: Page, number: int):
     return page.get_by_role("textbox", name=f"Draft {number}", exact=True)
 
 
+def success_line(page: Page, text: str):
+    """The page's green success line with this text (a toast may say the same in the corner)."""
+    return page.get_by_test_id("stAlertContentSuccess").get_by_text(text)
+
+
 def go_to(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
 

@@ -30,6 +30,7 @@ from tests.browser import (
     screenshot,
     screenshot_folder,
     streamlit_server,
+    success_line,
     table_with,
 )
 
@@ -88,7 +89,8 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         # A reload (or a browser that crashed) keeps the drafts: they live in the page's address.
         page.reload()
         expect(page.get_by_text("· chance it wins", exact=False)).to_have_count(3)
-        assert [draft_box(page, i + 1).input_value() for i in range(3)] == DRAFTS
+        for i, draft in enumerate(DRAFTS):
+            expect(draft_box(page, i + 1)).to_have_value(draft)
         drafts_query = page.evaluate("location.search")  # "?draft_0=...", the server's port changes
 
         page.get_by_label("Your name").fill("ana")
@@ -104,7 +106,8 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
             page.get_by_role("textbox", name="Clicks", exact=True).nth(i).fill(clicks)
         page.get_by_label("Recorded by").first.fill("bo")
         page.get_by_role("button", name="Record outcome").click()
-        expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
+        expect(success_line(page, f"Outcome of test #{saved} recorded.")).to_be_visible()
+        expect(page.get_by_test_id("stToastText")).to_have_text(f"Outcome of test #{saved} recorded.")
         # the picker says so at once, not only after the next change (issue #14)
         expect(page.get_by_role("combobox", name="Test")).to_have_value(
             re.compile(f"^#{saved} ·.*outcome recorded")
@@ -166,7 +169,8 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(f"{url}/{drafts_query}")
         expect(page.get_by_text("· chance it wins", exact=False)).to_have_count(3)
-        assert [draft_box(page, i + 1).input_value() for i in range(3)] == DRAFTS
+        for i, draft in enumerate(DRAFTS):
+            expect(draft_box(page, i + 1)).to_have_value(draft)
         no_error_shown(page)
         page.close()
 
@@ -225,7 +229,7 @@ def test_two_browser_sessions_recording_outcomes_at_once_both_land(browser, env,
         for page, _ in pages.values():  # both clicks go out before either waits for its result
             page.get_by_role("button", name="Record outcome").click(no_wait_after=True)
         for page, saved in pages.values():
-            expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
+            expect(success_line(page, f"Outcome of test #{saved} recorded.")).to_be_visible()
         page = pages["ana"][0]
         go_to(page, "History")
         expect(page.get_by_text("of 2 tests").first).to_be_visible()
@@ -287,7 +291,7 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
             page.get_by_role("textbox", name="Impressions", exact=True).nth(i).fill(impressions)
             page.get_by_role("textbox", name="Clicks", exact=True).nth(i).fill(clicks)
         page.get_by_role("button", name="Record outcome").click()
-        expect(page.get_by_text(f"Outcome of test #{saved} recorded.")).to_be_visible()
+        expect(success_line(page, f"Outcome of test #{saved} recorded.")).to_be_visible()
 
         page.get_by_role("tab", name="Upload outcomes CSV").click()
         csv = tmp_path / "outcomes.csv"
@@ -317,7 +321,7 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
         page.get_by_role("textbox", name="Clicks", exact=True).nth(1).fill("20")
         page.get_by_label("Recorded by").first.fill("cy")
         page.get_by_role("button", name="Correct outcome").click()
-        expect(page.get_by_text(f"Outcome of test #{saved} corrected.")).to_be_visible()
+        expect(success_line(page, f"Outcome of test #{saved} corrected.")).to_be_visible()
         expect(page.get_by_text(f"Winner: {drafts[0]}")).to_be_visible()
         undo = page.get_by_role("button", name="Undo the last change")
         history = page.get_by_text(re.compile(r"^Change history \("))

@@ -211,6 +211,42 @@ def test_list_tests_newest_first_with_filters(Session):
         assert experiments.get_test(session, 12345) is None
 
 
+def test_the_list_of_tests_is_one_row_per_headline_of_each_listed_test(Session):
+    import_outcomes(Session)  # archive tests: never listed
+    older = editor_test(Session, ("Owls A", "Owls B", "Owls C"), created_by="ana")
+    undone, gone, newer = editor_test(Session), editor_test(Session), editor_test(Session, ("New A", "New B"))
+    with Session.begin() as session:
+        outcomes.record_outcome(session, older.id, {a.id: (10, 1) for a in older.arms})
+        outcomes.record_outcome(session, undone.id, {a.id: (10, 1) for a in undone.arms})
+        outcomes.undo_last_outcome(session, undone.id, "bo")
+        experiments.delete_test(session, gone.id, "bo")
+
+    with Session.begin() as session:
+        rows = experiments.editor_test_headlines(session)
+    assert [(r[0], r[4], r[5]) for r in rows] == [  # newest first, headlines in order
+        (newer.id, False, "New A"),
+        (newer.id, False, "New B"),
+        (undone.id, False, "Cats win"),  # its only recording was undone
+        (undone.id, False, "Dogs win"),
+        (older.id, True, "Owls A"),
+        (older.id, True, "Owls B"),
+        (older.id, True, "Owls C"),
+    ]
+    assert rows[-1][1:4] == (older.number, older.created_at, "ana")
+
+
+def test_tests_by_id_loads_each_asked_for_test_whole_in_chunks(Session, monkeypatch):
+    tests = [editor_test(Session) for _ in range(5)]
+    monkeypatch.setattr(experiments, "IDS_PER_QUERY", 2)  # three queries
+    asked = [tests[4].id, tests[0].id, tests[2].id, tests[0].id, 12345]
+    with Session.begin() as session:
+        found = experiments.tests_by_id(session, asked)
+    assert sorted(found) == sorted({tests[0].id, tests[2].id, tests[4].id})  # an unknown id is left out
+    assert all([a.headline for a in found[t.id].arms] == ["Cats win", "Dogs win"] for t in tests[::2])
+    with Session.begin() as session:
+        assert experiments.tests_by_id(session, []) == {}
+
+
 # --- outcomes --------------------------------------------------------------------------
 
 

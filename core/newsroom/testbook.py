@@ -130,9 +130,38 @@ def current_counts(test: Test) -> list[tuple[int, int]] | None:
     return [(arm.impressions, arm.clicks) for arm in test.arms]
 
 
-def editor_tests(session: Session, with_outcome: bool | None = None) -> list[Test]:
-    """Every editor test (saved on Compare or recorded), newest first."""
-    return experiments.list_tests(session, has_outcome=with_outcome, limit=None)
+@dataclass(frozen=True)
+class TestEntry:
+    """One editor test as a list shows it: enough to name it and to match an upload to it."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    id: int
+    number: int | None
+    created_at: datetime
+    created_by: str | None
+    has_outcome: bool
+    headlines: tuple[str, ...]
+
+
+def test_entries(session: Session) -> list[TestEntry]:
+    """Every editor test (saved on Compare or recorded) that is not deleted, newest first."""
+    entries: dict[int, list] = {}
+    for test_id, number, created_at, created_by, has_outcome, headline in experiments.editor_test_headlines(
+        session
+    ):
+        entries.setdefault(test_id, [number, created_at, created_by, bool(has_outcome), []])[4].append(
+            headline
+        )
+    return [
+        TestEntry(test_id, number, created_at, by, recorded, tuple(headlines))
+        for test_id, (number, created_at, by, recorded, headlines) in entries.items()
+    ]
+
+
+def tests_by_id(session: Session, test_ids) -> dict[int, Test]:
+    """The tests with these ids, loaded whole (arms, predictions, every recording), by id."""
+    return experiments.tests_by_id(session, test_ids)
 
 
 def recorded_arms(session: Session) -> pd.DataFrame:
