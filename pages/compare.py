@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
 from core.newsroom.testbook import is_duplicate_save, save_ranked_drafts
-from ui import compare_views, resources, routing
+from ui import compare_views, draft_keeper, resources, routing
 from ui.percent import WHOLE_PERCENT, in_percent_points
 
 routing.through_app(__file__)
@@ -16,30 +16,31 @@ inputs, answer = st.columns([3, 2], gap="large")
 with inputs:
     st.caption(
         "Type two or more draft headlines. The answer appears on the right as you type; below it, "
-        "which words push each draft up (green) or down (red). The page's address keeps your drafts: a "
-        "reload does not lose them, and copying the address shares them."
+        "which words push each draft up (green) or down (red). Your drafts stay here while you visit "
+        "other pages, and a reload keeps them."
     )
-    # Drafts live in the page's address (bind): they survive a visit to another page, a reload
-    # or a restart of the browser, and the address shares them with a colleague.
+    # Drafts survive a visit to another page (persist_state) and a reload (the tab keeps them).
+    draft_keeper.restore("draft_count", "draft_{i}", "excerpt", settings.max_drafts)
+    st.session_state.setdefault("draft_count", 3)  # not value=3: the keeper may set it first
     count = st.number_input(
         f"Number of drafts ({settings.min_drafts}–{settings.max_drafts})",  # the limits in view, not on hover
         min_value=settings.min_drafts,
         max_value=settings.max_drafts,
-        value=3,
         step=1,
         key="draft_count",
-        bind="query-params",
+        persist_state="session",
     )
     raws = [
         st.text_input(
             f"Draft {i + 1}",
             key=f"draft_{i}",
             live=f"{settings.draft_debounce_ms}ms",
-            bind="query-params",
+            persist_state="session",
         )
         for i in range(int(count))
     ]
-    excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, bind="query-params")
+    excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
+    draft_keeper.keep(raws, excerpt)
     # Imported and loaded after the boxes are drawn: torch takes seconds to import on a first
     # visit, and the editor can start typing meanwhile.
     from ui import live, planning_view, serving
