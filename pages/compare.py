@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
-from core.newsroom.testbook import is_duplicate_save, save_ranked_drafts
+from core.newsroom.testbook import save_ranked_drafts
 from ui import compare_views, draft_keeper, resources, routing
 from ui.percent import WHOLE_PERCENT, in_percent_points
 
@@ -135,12 +135,12 @@ with st.form("save_test"):
     editor = st.text_input("Your name", key="editor", persist_state="session")
     if st.form_submit_button("Save as test"):
         with resources.session() as session:
-            test = save_ranked_drafts(
+            test, saved_now = save_ranked_drafts(
                 session, ranked.sort_values("draft"), model.version, excerpt, editor.strip() or None
             )
         st.session_state[resources.LAST_SAVED_TEST] = test.id
         then = "Record its outcome on the Record outcome page once it has run."
-        if is_duplicate_save(test):  # a second click, or the same drafts saved again
+        if not saved_now:  # a second click, or the same drafts saved again
             st.info(
                 f"These drafts were already saved as test #{test.number} in the last few minutes; nothing new was saved. {then}"
             )

@@ -85,7 +85,7 @@ if not include_late:
 
 st.subheader("Your newsroom's record")
 st.markdown(summary_line(judged))
-filters = [f"model version {named(version)} only"] if version else []
+filters = [f"tests forecast by {named(version)}"] if version else []
 filters += ["predictions made at recording time counted"] if include_late else []
 filter_note = st.empty()  # always there: a note that comes and goes would shift, and so close, the expanders
 if filters:

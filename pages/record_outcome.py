@@ -106,6 +106,12 @@ def enter_numbers(entries) -> None:
     changes = len(test.outcome_log) + sum(o.undone_at is not None for o in test.outcome_log) if test else 0
     form = f"outcome_{chosen or 'new'}" + (f"_v{changes}" if changes else "")
     with st.form(form):
+        # Said once here, not as a "?" beside every box: those took a Tab stop each, and numbers
+        # typed box, Tab, box went into the wrong boxes.
+        st.caption(
+            "For each headline, from your CMS or A/B tool: **impressions**, how many readers were shown "
+            "it, and **clicks**, how many of them clicked it. Tab moves from box to box."
+        )
         entries = []
         for i, headline in enumerate(headlines):
             text, impressions, clicks = st.columns([4, 1, 1], vertical_alignment="bottom")
@@ -117,13 +123,11 @@ def enter_numbers(entries) -> None:
                         "Impressions",
                         value=str(old[0]),
                         key=f"{form}_impressions_{i}",
-                        help="How many readers were shown this headline (from your CMS or A/B tool).",
                     ),
                     clicks.text_input(
                         "Clicks",
                         value=str(old[1]),
                         key=f"{form}_clicks_{i}",
-                        help="How many of them clicked it. Click rate = clicks ÷ impressions.",
                     ),
                 )
             )

@@ -67,7 +67,9 @@ def lab(tmp_path) -> Settings:
     scorer = registry.load_model(settings, registry.get_version(settings, "v1"))
     with get_sessionmaker(settings).begin() as session:
         for headlines, counts in OUTCOMES:
-            test = save_ranked_drafts(session, ranking(scorer, checked_drafts(headlines)), "v1", None, "ana")
+            test, _ = save_ranked_drafts(
+                session, ranking(scorer, checked_drafts(headlines)), "v1", None, "ana"
+            )
             record(session, test, counts, "bo", settings.alpha)
     return settings
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.newsroom.compare import Scorer, checked_drafts, ranking
 from db import experiments, outcomes
-from db.schema import Test, utcnow
+from db.schema import Test
 
 DUPLICATE_WINDOW = timedelta(minutes=10)  # a second "Save as test" within this returns the first
 
@@ -23,19 +23,20 @@ def save_ranked_drafts(
     model_version: str,
     excerpt: str | None = None,
     created_by: str | None = None,
-) -> Test:
-    """A test of the drafts as ranked on Compare, with the scores and win probabilities shown.
+) -> tuple[Test, bool]:
+    """A test of the drafts as ranked on Compare, with the scores and win probabilities shown,
+    and whether it was saved just now.
 
     Saving the same drafts (same order and excerpt) with the same model version again within
-    :data:`DUPLICATE_WINDOW` (a double click) stores nothing and returns the test saved first;
-    ``is_duplicate_save`` tells the two apart.
+    :data:`DUPLICATE_WINDOW` (a double click) stores nothing and returns the test saved first,
+    with False: the page says it was already saved, however soon the second click came.
     """
     existing = experiments.recent_duplicate(
         session, ranked["headline"].tolist(), excerpt, model_version, DUPLICATE_WINDOW
     )
     if existing is not None:
-        return existing
-    return experiments.create_test(
+        return existing, False
+    created = experiments.create_test(
         session,
         ranked["headline"].tolist(),
         excerpt=excerpt,
@@ -44,6 +45,7 @@ def save_ranked_drafts(
         scores=ranked["score"].tolist(),
         win_probabilities=ranked["win_probability"].tolist(),
     )
+    return created, True
 
 
 def new_recorded_test(
@@ -72,11 +74,6 @@ def new_recorded_test(
         win_probabilities=ranked["win_probability"].tolist(),
         predicted_at_recording=True,
     )
-
-
-def is_duplicate_save(test: Test, now: datetime | None = None) -> bool:
-    """Whether ``save_ranked_drafts`` returned a test saved earlier (not just now)."""
-    return ((now or utcnow()) - test.created_at).total_seconds() > 5
 
 
 def test_by_id(session: Session, test_id: int) -> Test | None:
