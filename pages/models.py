@@ -4,9 +4,12 @@ challenger, promotion (refused when worse, unless overridden) and rollback.
 The logic lives in core.lifecycle.registry, core.lifecycle.retrain and core.lifecycle.champion; this page only shows and asks.
 """
 
+from datetime import datetime
+
 import streamlit as st
 
 from core.basics.words import plural
+from core.data.datasets import missing_archives
 from core.data.editor import editor_pairs
 from core.lifecycle import activation, champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
@@ -17,7 +20,7 @@ from core.lifecycle.summary import (
     version_names,
 )
 from core.model.manifest import ModelLoadError
-from ui import models_views, resources, routing, serving
+from ui import models_views, resources, routing, serving, when
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
@@ -66,6 +69,15 @@ writable = problem is None
 if not writable:  # read-only: listed, not changed
     database_down(problem, readable=True)
 WRITES_OFF = None if writable else "Unavailable: the database cannot be written (see above)."
+# Retraining and the comparison read the archives: without their files they would fail minutes in.
+missing = missing_archives(settings)
+NO_ARCHIVES = (
+    "Unavailable: the archive files it learns from and is measured on are missing ("
+    + "; ".join(f"{name}: {path}" for name, path in missing.items())
+    + "). Ask whoever runs Headline Lab to set HEADLINE_LAB_SHARED_DATA to the folder that holds them."
+    if missing
+    else None
+)
 
 name = st.text_input("Your name", key="models_by", help="Recorded with retrains, promotions and rollbacks.")
 names = version_names(rows)
@@ -119,13 +131,22 @@ if not running:
     last_id = retrain.latest_job(settings)
     if last_id:
         last = retrain.retrain_status(settings, last_id)
-        show = {"done": st.success, "cancelled": st.info}.get(last["state"], st.error)
-        show(f"Last retrain ({last['started_at']}): {last['state']} — {last.get('message', '')}")
+        started = (
+            when.local(datetime.fromisoformat(last["started_at"])) if last.get("started_at") else "earlier"
+        )
         if last["state"] == "failed":
-            with st.expander("Log of the failed retrain"):
+            words = retrain.failure_words(last.get("message", ""))
+            registered = "" if "registered" in words else " Nothing was registered."
+            st.error(f"The last retrain ({started}) failed: {words}{registered}")
+            with st.expander("For engineers: the failed retrain's log"):
                 st.code(retrain.job_log(settings, last_id))
+        else:
+            show = st.success if last["state"] == "done" else st.info
+            show(f"Last retrain ({started}): {last['state']} — {last.get('message', '')}")
     with resources.session() as session:
         outcomes = editor_pairs(session, settings)
+    if missing:
+        st.warning(NO_ARCHIVES)
     start = "the active model" if settings.retrain_warm_start and active else "the base encoder"
     manifest = (serving.model().scorer.manifest or {}) if serving.model().scorer else {}
     epochs = float((manifest.get("settings") or {}).get("epochs") or 1.0)
@@ -147,7 +168,12 @@ if not running:
         if no.button("Not now"):
             st.session_state.pop("retrain_confirm")
             st.rerun()
-    elif st.button("Start retraining…", type="primary", disabled=not writable, help=WRITES_OFF):
+    elif st.button(
+        "Start retraining…",
+        type="primary",
+        disabled=not writable or bool(missing),
+        help=WRITES_OFF or NO_ARCHIVES,
+    ):
         st.session_state["retrain_confirm"] = True
         st.rerun()
 
@@ -167,7 +193,9 @@ else:
                 done(f"{named(challenger)} is now active.")
             except resources.DATABASE_ERRORS as exc:
                 resources.show_database_error(exc)
-    elif st.button(f"Compare {named(challenger)} with {named(active.version)}"):
+    elif st.button(
+        f"Compare {named(challenger)} with {named(active.version)}", disabled=bool(missing), help=NO_ARCHIVES
+    ):
         with st.spinner("Scoring the held-out pairs with both models…"):
             try:
                 comparison = st.session_state["comparison"] = champion.compare(
@@ -183,6 +211,13 @@ else:
             override = st.checkbox("Override: promote it anyway")
             reason = st.text_input("Why (recorded with your name)", disabled=not override)
         ready = comparison.allowed or (override and reason.strip() and name.strip())
+        if override and not ready:  # say why the button is grey
+            missing = [
+                what
+                for what, given in (("why", reason), ("your name, at the top of the page", name))
+                if not given.strip()
+            ]
+            st.caption(f"To promote it anyway, fill in {' and '.join(missing)}.")
         if st.button(
             f"Promote {named(challenger)}", disabled=not (ready and writable), type="primary", help=WRITES_OFF
         ):
@@ -202,7 +237,9 @@ if not retired:
 else:
     target = st.selectbox("Earlier version", retired, format_func=named)
     why = st.text_input("Why (optional)", key="rollback_reason")
-    if st.button(f"Roll back to {named(target)}", disabled=not writable, help=WRITES_OFF):
+    # It changes the model every editor's Compare page uses at once: asked first, as deletion is.
+    sure = st.checkbox(f"Yes, serve {named(target)} to every editor from now on", key="rollback_sure")
+    if st.button(f"Roll back to {named(target)}", disabled=not (writable and sure), help=WRITES_OFF):
         try:
             activation.rollback(settings, target, name.strip() or None, why.strip() or None)
             done(f"Rolled back: {named(target)} is active again.")

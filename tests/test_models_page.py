@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -50,11 +52,15 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert button(at, f"Promote {v2}").disabled  # not without the override and a reason
 
     at.checkbox[0].check().run()
+    assert button(at, f"Promote {v2}").disabled
+    assert "To promote it anyway, fill in why." in [c.value for c in at.caption]  # the grey button says why
     at.text_input[1].input("trying the new style on purpose").run()
     button(at, f"Promote {v2}").click().run()
     assert registry.active_version(lab).version == "v2"
     assert registry.events(lab)[0].action == "override"
 
+    assert button(at, f"Roll back to {v1}").disabled  # every editor's model changes: asked first
+    at.checkbox(key="rollback_sure").check().run()
     button(at, f"Roll back to {v1}").click().run()
     assert not at.exception
     assert f"{v1} is active again" in at.success[0].value
@@ -155,3 +161,50 @@ def test_a_candidate_that_is_not_worse_says_it_may_be_promoted_before_the_figure
     checks = [m.value for m in at.markdown if "**passed**]" in m.value or "**failed**]" in m.value]
     assert len(checks) == 4 and all(c.startswith(":green[**passed**]") for c in checks)
     assert not button(at, f"Promote {v2}").disabled
+
+
+def test_without_the_archive_files_retraining_and_comparing_say_why_they_are_unavailable(
+    tmp_path, monkeypatch
+):
+    lab = make_lab(tmp_path / "lab")
+    publish(lab, load(good_model()), "v1", activate=True)
+    publish(lab, reversed_model(good_model()), "v2")
+    lab.ars_csv.unlink()  # the shared data folder moved, say
+    for name, value in jobs.settings_env(lab).items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file("../pages/models.py", default_timeout=60)
+    at.session_state[routing.ENTERED_THROUGH_APP] = True
+    at.run()
+
+    assert not at.exception
+    [warning] = [w.value for w in at.warning if "archive files" in w.value]
+    assert f"Ars Technica: {lab.ars_csv}" in warning and "HEADLINE_LAB_SHARED_DATA" in warning
+    assert "Upworthy" not in warning  # only what is missing
+    v1, v2 = names(lab)["v1"], names(lab)["v2"]
+    for label in ("Start retraining…", f"Compare {v2} with {v1}"):
+        assert button(at, label).disabled and "archive files" in button(at, label).help
+
+
+def test_a_failed_retrain_says_what_went_wrong_in_plain_words_and_keeps_the_log_for_engineers(page):
+    lab, at = page
+    folder = jobs.job_dir(lab, "20261201-025431-retrain-abc123")
+    folder.mkdir(parents=True)
+    message = "DataFormatError: cannot read the file as CSV: [Errno 2] No such file or directory: '/x/h.csv'"
+    jobs.write_status(
+        folder,
+        {"state": "failed", "stage": "failed", "started_at": "2026-12-01T02:54:31+00:00", "message": message},
+    )
+    (folder / "log.txt").write_text(
+        "Traceback (most recent call last):\n  ...\nFileNotFoundError: /x/h.csv\n"
+    )
+    at.run()
+
+    [error] = [e.value for e in at.error]
+    assert re.match(
+        r"The last retrain \(\d{1,2} [A-Z][a-z]{2} 2026, \d\d:\d\d\) failed: ", error
+    )  # local time
+    assert error.endswith(
+        "failed: cannot read the file as CSV: no such file or directory: '/x/h.csv'. Nothing was registered."
+    )
+    assert "DataFormatError" not in error and "Errno" not in error and "+00:00" not in error
+    assert any(e.label == "For engineers: the failed retrain's log" for e in at.expander)

@@ -199,12 +199,13 @@ def registry_log(events, named: Callable[[str], str]) -> None:
                 "at": when.local(e.at),
                 "version": named(e.version),
                 "action": e.action,
-                "by": e.by,
-                "note": e.note,
+                "by": e.by or "",
+                "note": e.note or "",
             }
             for e in events
         ],
         hide_index=True,
+        placeholder="",
         # Widths that add up to less than the 784 px the page has at 1280 px: no sideways scrolling.
         column_config={
             "at": st.column_config.TextColumn(width=140, help="When it happened, in your time zone."),

@@ -7,6 +7,7 @@ the project is measured on the same held-out tests.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,6 +29,24 @@ def archive_name(source: str) -> str:
 # validation side stays clean for champion/challenger and History's backtest); "forward" the
 # tests before the forward cutoff; "all" every test.
 ARCHIVE_SPLITS = ("test", "forward", "all")
+
+
+def archive_path(name: str, settings: Settings) -> Path:
+    """The file an archive is read from."""
+    paths = {"upworthy": settings.upworthy_parquet, "ars": settings.ars_csv}
+    if name not in paths:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
+    return Path(paths[name])
+
+
+def missing_archives(settings: Settings) -> dict[str, Path]:
+    """The archives whose file is not there, by name as editors read it: training, evaluation and
+    the champion comparison cannot run without them."""
+    return {
+        archive_name(n): archive_path(n, settings)
+        for n in DATASETS
+        if not archive_path(n, settings).is_file()
+    }
 
 
 def load_arms(name: str, settings: Settings) -> Loaded:

@@ -175,23 +175,25 @@ def verdict(metrics: pd.DataFrame, test: McNemar, settings: Settings) -> list[Ch
     worse = test.p_value < settings.alpha and test.champion_only > test.challenger_only
     acc_gap = chall["accuracy_significant"] - champ["accuracy_significant"]
     loss_gap = chall["log_loss"] - champ["log_loss"]
+    # Figures as the tables beside them give them: percents to a tenth, counts with separators.
     return [
-        Check("held-out pairs", champ["pairs"] > 0, f"{int(champ['pairs'])} pairs"),
+        Check("held-out pairs", champ["pairs"] > 0, f"{int(champ['pairs']):,} pairs"),
         Check(
             f"not significantly less accurate (McNemar, alpha {settings.alpha})",
             not worse,
-            f"accuracy {chall['accuracy']:.3f} vs {champ['accuracy']:.3f}, p = {test.p_value:.3g}",
+            f"right on {chall['accuracy']:.1%} (candidate) vs {champ['accuracy']:.1%} (active), "
+            f"p = {test.p_value:.2g}",
         ),
         Check(
-            f"accuracy on significant pairs at most {settings.promote_accuracy_margin:.3f} lower",
+            f"accuracy on significant pairs at most {100 * settings.promote_accuracy_margin:.1f} points lower",
             bool(np.isnan(acc_gap) or acc_gap >= -settings.promote_accuracy_margin - 1e-12),
-            f"{chall['accuracy_significant']:.3f} vs {champ['accuracy_significant']:.3f} "
-            f"on {int(champ['significant_pairs'])} significant pairs",
+            f"{chall['accuracy_significant']:.1%} (candidate) vs {champ['accuracy_significant']:.1%} (active) "
+            f"on {int(champ['significant_pairs']):,} significant pairs",
         ),
         Check(
             f"log loss at most {settings.promote_log_loss_margin:.3f} higher",
             bool(loss_gap <= settings.promote_log_loss_margin + 1e-12),
-            f"{chall['log_loss']:.4f} vs {champ['log_loss']:.4f}",
+            f"{chall['log_loss']:.4f} (candidate) vs {champ['log_loss']:.4f} (active)",
         ),
     ]
 

@@ -11,6 +11,7 @@ database as they were, and no folder behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import traceback
 from pathlib import Path
@@ -68,6 +69,17 @@ def start_retrain(settings: Settings, by: str | None = None, extra_args: list[st
         raise RuntimeError(f"a retrain is already running (job {running}); cancel it or wait")
     argv = retrain_args(settings) + list(extra_args) + (["--by", by] if by else [])
     return jobs.start(settings, KIND, argv, {"by": by})
+
+
+def failure_words(message: str) -> str:
+    """A failed job's message for editors: the error's own words, without the Python name of its
+    type or an errno ("DataFormatError: cannot read …: [Errno 2] No such file or directory: 'x'"
+    becomes "cannot read …: no such file or directory: 'x'")."""
+    kind, _, words = message.partition(": ")
+    if words and re.fullmatch(r"[A-Z]\w*(Error|Exception|Cancelled)", kind):
+        message = words
+    message = re.sub(r"\[Errno \d+\] (\w)", lambda m: m.group(1).lower(), message).strip()
+    return f"{message}." if message and message[-1] not in ".!?" else message or "no reason was recorded."
 
 
 def retrain_status(settings: Settings, job_id: str) -> dict:
