@@ -103,11 +103,12 @@ shown = search(table, text, calls)
 st.caption(f"{len(shown):,} of {len(table):,} tests shown.")
 history_views.tests_tables(shown)
 st.download_button(
-    "Export CSV",
-    lambda: export_csv(judged, arms),  # made when clicked, not on every search
+    f"Export CSV ({plural(len(shown), 'test')} shown)",
+    lambda: export_csv(judged, arms, shown["test"]),  # made when clicked, not on every search
     file_name="headline_lab_history.csv",
     mime="text/csv",
-    help="One row per headline: the test's verdict, then impressions, clicks and click rate.",
+    help="The tests listed above, as searched and filtered: one row per headline, with the test's "
+    "verdict, then impressions, clicks and click rate. Times are in UTC.",
 )
 
 with st.expander("A test's headlines, one by one", key="history_headlines"):

@@ -506,7 +506,7 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
         "A",
     ]
     assert table["headlines"].tolist() == ["A | B", "A | B"] and "None" not in table.to_string()
-    assert at.download_button[0].label == "Export CSV"
+    assert at.download_button[0].label == "Export CSV (2 tests shown)"
     assert all(blank_when_missing(d) for d in at.dataframe)  # no "None" in any table on the page
     over_time = table_with(at, "tests (all)")
     assert over_time["tests (all)"].tolist() == [1, 2] and over_time["tests (significant)"].tolist() == [1, 1]
@@ -623,6 +623,7 @@ def test_history_lists_tests_for_editors_with_search_detail_and_a_per_headline_e
     at.text_input(key="history_search").set_value("island").run()
     assert at.dataframe[0].value["test"].tolist() == [test.number]
     assert "1 of 3 tests shown." in [c.value for c in at.caption]
+    assert at.download_button[0].label == "Export CSV (1 test shown)"  # the file holds what is shown
     at.text_input(key="history_search").set_value("").run()
     at.multiselect(key="history_calls").set_value(["right"]).run()
     assert at.dataframe[0].value["model right?"].tolist() == ["right"]
@@ -646,7 +647,7 @@ def test_the_history_export_has_impressions_clicks_and_rate_per_headline(Session
         arms = arm_outcomes(recorded_arms(session))
     frame = pd.read_csv(io.BytesIO(export_csv(judged_outcomes(outcomes, arms), arms)))
     assert len(frame) == 4
-    assert {"headline", "impressions", "clicks", "click_rate", "model_win_probability"} <= set(frame.columns)
+    assert {"headline", "impressions", "clicks", "click_rate", "model_chance"} <= set(frame.columns)
     first = frame[frame["model_version"] == "v1"]
     assert first["impressions"].tolist() == [1000, 1000] and first["click_rate"].tolist() == [0.1, 0.05]
 

@@ -8,6 +8,7 @@ from core.basics.settings import load_settings
 from core.newsroom.history import (
     ARM_COLUMNS,
     EXPORT_COLUMNS,
+    EXPORT_HEADINGS,
     accuracy_by_version,
     accuracy_over_time,
     accuracy_summary,
@@ -183,10 +184,15 @@ def test_export_csv_round_trips_the_history_table(Session):
 
     exported = pd.read_csv(io.BytesIO(export_csv(judged)))
 
-    assert list(exported.columns) == EXPORT_COLUMNS
+    assert list(exported.columns) == [EXPORT_HEADINGS[c] for c in EXPORT_COLUMNS]
     assert len(exported) == 5
-    assert exported["winner_headline"].tolist()[:2] == ["A", "B"]
+    assert exported["significant_winner"].tolist()[:2] == ["A", "B"]
     assert exported["model_version"].tolist()[:4] == ["v1", "v1", "v2", "v2"]
+    # the model's chance for the winner is named as such, not as its pick's
+    assert exported["model_chance_for_the_winner"].round(2).tolist()[:2] == [0.7, 0.2]
+    only = pd.read_csv(io.BytesIO(export_csv(judged, numbers=judged["test_number"].iloc[[1, 3]])))
+    assert only["test_number"].tolist() == judged["test_number"].iloc[[1, 3]].tolist()  # what is shown
+    assert exported["recorded_at_utc"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
 
 
 def test_no_outcomes_give_empty_tables(tmp_path):

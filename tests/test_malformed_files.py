@@ -418,8 +418,8 @@ def test_history_export_writes_formula_like_headlines_as_text():
 
     exported = pd.read_csv(io.BytesIO(export_csv(judged)), dtype=str, keep_default_na=False)
 
-    assert exported["predicted_headline"].tolist() == ["'" + f for f in FORMULAS]
-    assert set(exported["winner_headline"]) == {"Owls - the sequel"}
+    assert exported["model_pick"].tolist() == ["'" + f for f in FORMULAS]
+    assert set(exported["significant_winner"]) == {"Owls - the sequel"}
     assert set(exported["p_value"]) == {"-0.5"}
 
 

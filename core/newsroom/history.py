@@ -9,6 +9,8 @@ click rate, however noisy).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -174,30 +176,51 @@ def calibration(arms: pd.DataFrame, bins: int = 5, significant_only: bool = True
     return table
 
 
-EXPORT_COLUMNS = [
-    "test_number",
-    "test_id",
-    "created_at",
-    "created_by",
-    "recorded_at",
-    "recorded_by",
-    "n_arms",
-    "model_version",
-    "predicted_headline",
-    "winner_headline",
-    "p_value",
-    "significant",
-    "model_correct",
-    "hit_best",
-    "predicted_win_probability",
-    "prediction_at_recording",
-]
+# The export's columns: each judged column and its heading in the file, named for what it means
+# to someone reading the file in a spreadsheet (times in UTC, as stored).
+EXPORT_HEADINGS = {
+    "test_number": "test_number",  # as editors see it: #1, #2, …
+    "test_id": "database_test_id",
+    "created_at": "saved_at_utc",
+    "created_by": "saved_by",
+    "recorded_at": "recorded_at_utc",
+    "recorded_by": "recorded_by",
+    "n_arms": "headlines",
+    "model_version": "model_version",
+    "predicted_headline": "model_pick",
+    "winner_headline": "significant_winner",
+    "p_value": "p_value",
+    "significant": "significant",
+    "model_correct": "model_picked_the_winner",
+    "hit_best": "model_pick_had_the_best_rate",
+    "predicted_win_probability": "model_chance_for_the_winner",
+    "prediction_at_recording": "scored_after_the_test_ran",
+}
+EXPORT_COLUMNS = list(EXPORT_HEADINGS)
+EXPORT_ARM_HEADINGS = {
+    "headline": "headline",
+    "impressions": "impressions",
+    "clicks": "clicks",
+    "rate": "click_rate",
+    "win_probability": "model_chance",
+    "winner": "is_the_significant_winner",
+    "best": "has_the_best_rate",
+}
 
 
-def export_csv(judged: pd.DataFrame, arms: pd.DataFrame | None = None) -> bytes:
+def export_csv(
+    judged: pd.DataFrame, arms: pd.DataFrame | None = None, numbers: Iterable[int] | None = None
+) -> bytes:
     """The history table as UTF-8 CSV bytes; with ``arms``, one row per headline with its
-    impressions, clicks and click rate (:func:`export_frame`)."""
+    impressions, clicks and click rate (:func:`export_frame`); with ``numbers``, only those
+    tests (the ones History shows after a search)."""
+    if numbers is not None:
+        judged = judged[judged["test_number"].isin(list(numbers))]
     frame = judged[EXPORT_COLUMNS] if arms is None else export_frame(judged, arms)
+    frame = frame.rename(columns={**EXPORT_HEADINGS, **EXPORT_ARM_HEADINGS})
+    for column in ("saved_at_utc", "recorded_at_utc"):  # to the second, as a spreadsheet reads it
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M:%S")
     return csv_bytes(frame)  # a headline such as "=HYPERLINK(...)" stays text, never a formula
 
 
@@ -307,18 +330,8 @@ def search(table: pd.DataFrame, text: str = "", calls: list[str] | None = None) 
     return table[keep]
 
 
-EXPORT_ARM_COLUMNS = ["headline", "impressions", "clicks", "rate", "win_probability", "winner", "best"]
-
-
 def export_frame(judged: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
     """One row per headline of each test: the test's history columns, then the headline's
     impressions, clicks, click rate and the model's win probability."""
-    per_arm = arms[["test_id", *EXPORT_ARM_COLUMNS]].rename(
-        columns={
-            "rate": "click_rate",
-            "win_probability": "model_win_probability",
-            "winner": "is_winner",
-            "best": "best_rate",
-        }
-    )
+    per_arm = arms[["test_id", *EXPORT_ARM_HEADINGS]]
     return judged[EXPORT_COLUMNS].merge(per_arm, on="test_id", how="left")
