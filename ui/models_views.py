@@ -148,6 +148,11 @@ def set_name(held_out: str) -> str:
 def comparison_figures(comparison, candidate: str, active: str) -> None:
     """Both models' figures on the same held-out pairs, per set, the McNemar test and the rule's checks."""
     metrics = comparison.metrics.set_axis(["active model", "candidate"])  # named in the answer above
+    st.caption(
+        "Both models scored now, on the same pairs, as this machine serves them. The versions table above "
+        "gives each model's figures from when it was trained, which can differ by a point: fast paths "
+        "round differently on different CPUs, and the archive sample may differ."
+    )
     st.dataframe(
         in_percent_points(metrics, "accuracy", "accuracy_significant"),
         column_config={
