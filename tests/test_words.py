@@ -1,4 +1,4 @@
-from core.basics.words import noun_for, plural
+from core.basics.words import noun_for, plural, roughly
 
 
 def test_one_is_singular_and_every_other_count_plural():
@@ -11,3 +11,16 @@ def test_irregular_plurals_are_given():
     assert plural(2, "match", "matches") == "2 matches"
     assert noun_for(1, "column") == "column" and noun_for(3, "column") == "columns"
     assert noun_for(-1, "row") == "rows"
+
+
+def test_an_estimate_is_rounded_to_two_significant_digits():
+    assert [roughly(n) for n in (201_501, 93_220, 1_049, 950, 87, 5, 0)] == [
+        200_000,
+        93_000,
+        1_000,
+        950,
+        87,
+        5,
+        0,
+    ]
+    assert roughly(149_999, 3) == 150_000

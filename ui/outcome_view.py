@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.basics.stats import p_value_text
+from core.basics.words import roughly
 from core.newsroom.recording import describe_counts
 from core.newsroom.verdict import OutcomeSummary, chance_in_words
 from ui import when
@@ -72,7 +73,7 @@ def show_outcome(summary: OutcomeSummary) -> None:
     needed = summary.more_impressions
     if needed is not None and max(needed) > 0:
         st.caption(
-            f"A clear result would need roughly {max(needed):,} more impressions per headline "
+            f"A clear result would need roughly {roughly(max(needed)):,} more impressions per headline "
             "at the click rates seen so far."
         )
     elif winner is None and needed is None:

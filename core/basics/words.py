@@ -11,3 +11,12 @@ def noun_for(count: int, noun: str, plural_noun: str | None = None) -> str:
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     """``count`` with thousands separators, then the noun in the form the count needs."""
     return f"{count:,} {noun_for(count, noun, plural_noun)}"
+
+
+def roughly(count: int, digits: int = 2) -> int:
+    """``count`` to ``digits`` significant digits (201,501 -> 200,000; 93,220 -> 93,000): for an
+    estimate, whose last digits would claim a precision it does not have."""
+    if count == 0:
+        return 0
+    magnitude = len(str(abs(int(count)))) - digits
+    return int(round(count, -magnitude)) if magnitude > 0 else int(count)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
+from core.basics.words import roughly
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,11 @@ class OutcomeSummary:
             return "no model prediction was saved"
         if self.model_correct is None:
             return "undecided (no significant winner yet)"
-        call = "the model predicted it" if self.model_correct else "the model picked another headline"
+        call = (
+            "the model predicted it"
+            if self.model_correct
+            else f"the model picked another headline, “{self.headlines[self.predicted]}”"
+        )
         if self.after_the_test:
             call += (
                 ", though it scored these headlines only now, after the test ran: not a forecast, so "
@@ -77,7 +82,7 @@ class OutcomeSummary:
         if self.predicted_probabilities is not None:
             table["model's chance"] = self.predicted_probabilities
         if self.more_impressions is not None and any(self.more_impressions):
-            table["more needed"] = self.more_impressions
+            table["more needed"] = [roughly(n) for n in self.more_impressions]  # an estimate
         return table
 
 
