@@ -15,6 +15,18 @@ GLOSSARY = [
     ),
     ("Rank", "The draft's place when the model sorts them by score; 1 is its pick.", "“rank 2 of 3”."),
     (
+        "Too close to call",
+        "Compare's answer when the leading draft beats the runner-up head to head less than 55% of the time: "
+        "within the model's noise, so test both.",
+        "Leader against runner-up 53%: “Too close to call”.",
+    ),
+    (
+        "Head to head",
+        "The chance that one draft gets more clicks than another in a test of just those two (Compare's "
+        "“Head to head” grid). Unlike the chance it wins, it ignores the other drafts.",
+        "Draft 1 against draft 3: 64%.",
+    ),
+    (
         "Word highlights (green and red)",
         "Which words move a draft's chance of beating a typical headline (one that scores as the average "
         "headline the model learned from does), found by scoring the draft many times with words left out "
@@ -66,7 +78,8 @@ GLOSSARY = [
     (
         "Model right?",
         "Whether the model's pick was the significant winner. Tests without a clear winner cannot judge it.",
-        "right / wrong / no clear winner yet / not a forecast (scored only after the test ran).",
+        "right / wrong / no clear winner yet / not a forecast (scored only after the test ran) / no forecast "
+        "(saved without a prediction, e.g. while no model could be loaded).",
     ),
     (
         "Accuracy on significant outcomes",
@@ -92,6 +105,19 @@ GLOSSARY = [
         "0.64 is better than a coin toss; 0.70 is worse.",
     ),
     (
+        "Candidate, promote, roll back",
+        "A retrain makes a candidate: a new model version that serves no one yet. Promoting it makes it the "
+        "model every editor's Compare page uses, once it is shown not worse than the active one on held-out "
+        "pairs; rolling back makes an earlier version active again.",
+        "Version 3 is promoted; a week later the newsroom rolls back to Version 2.",
+    ),
+    (
+        "Held-out pairs",
+        "Headline pairs from tests a model did not train on, kept aside to measure it fairly: archive tests "
+        "from its validation split, and your newsroom's recorded outcomes.",
+        "“on 4,621 held-out pairs”.",
+    ),
+    (
         "McNemar test",
         "Compares two models on the same held-out headline pairs, counting only the pairs where exactly one of "
         "them was right. Its p-value says whether the difference could be luck.",
@@ -113,8 +139,15 @@ st.markdown(
     "**Models** retrains it on your outcomes."
 )
 st.subheader("Glossary")
-search = st.text_input("Find a term", key="help_search").strip().lower()
-found = [entry for entry in GLOSSARY if not search or search in f"{entry[0]} {entry[1]}".lower()]
+search = st.text_input("Find a term", key="help_search").strip()
+
+
+def plain(text: str) -> str:
+    """Lower case, hyphens as spaces: "P value" finds "p-value"."""
+    return " ".join(text.lower().replace("-", " ").split())
+
+
+found = [entry for entry in GLOSSARY if plain(search) in plain(f"{entry[0]} {entry[1]}")]
 if not found:
     st.info(f"No term mentions “{search}”. Clear the box to see every term.")
 for term, meaning, example in found:

@@ -97,7 +97,13 @@ table["date"] = table["recorded"].map(when.local_day)
 table["recorded"] = table["recorded"].map(when.local)
 text = st.text_input("Search headlines or names", key="history_search", placeholder="e.g. island, ana, #12")
 calls = st.multiselect(  # a row of its own: all five calls fit at 1280 px
-    "Model's call", CALLS, default=CALLS, key="history_calls", help="Keep only tests where the model was…"
+    "Model's call",
+    CALLS,
+    default=CALLS,
+    key="history_calls",
+    help="Keep only tests where the model was right or wrong about the clear winner; where there is no clear "
+    "winner yet; where its call is not a forecast (scored only as the outcome was recorded, after the test "
+    "ran); or where it made no forecast (saved without a prediction).",
 )
 shown = search(table, text, calls)
 st.caption(f"{len(shown):,} of {len(table):,} tests shown.")

@@ -8,7 +8,7 @@ from core.data.loaders import DataFormatError
 from core.data.outcomes_csv import RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
-from core.newsroom.recording import planned_change, record
+from core.newsroom.recording import describe_counts, planned_change, record
 from core.newsroom.testbook import (
     current_counts,
     delete_test,
@@ -168,6 +168,16 @@ def changes_and_deletion(test) -> None:
         with st.expander(f"Change history ({plural(len(changes), 'recording')})"):
             outcome_view.change_history(changes)
             if test.outcomes:
+                last = next(c for c in reversed(changes) if c.undone_at is None)
+                back_to = (
+                    f"the numbers go back to {describe_counts(last.old)}"
+                    if last.old
+                    else "the test goes back to waiting for its outcome"
+                )
+                st.caption(
+                    f"Undoing takes back the recording of {when.local(last.at)}"
+                    f"{f' by {last.by}' if last.by else ''}: {back_to}. It stays in the list above, marked undone."
+                )
                 by = st.text_input("Your name", key=f"undo_by_{test.id}")
                 if st.button("Undo the last change", key=f"undo_{test.id}"):
                     with resources.session() as session:
@@ -175,8 +185,8 @@ def changes_and_deletion(test) -> None:
                     done(f"The last change to test #{test.number} was undone.")
     with st.expander("Delete this test"):
         st.caption(
-            "A deleted test leaves the lists, History and retraining. It is kept in the database "
-            "with who deleted it and when."
+            "A deleted test leaves the lists, History and retraining, and this page cannot bring it back. "
+            "It is kept in the database with who deleted it and when."
         )
         by = st.text_input("Your name", key=f"delete_by_{test.id}")
         sure = st.checkbox(f"Yes, delete test #{test.number}", key=f"delete_sure_{test.id}")

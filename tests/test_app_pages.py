@@ -763,6 +763,8 @@ def test_correcting_an_outcome_starts_from_the_current_numbers_and_keeps_the_old
     assert history["before (impressions / clicks)"].tolist() == ["nothing", "1,000 / 100 · 1,000 / 50"]
     assert history["after"].tolist()[-1] == "1,000 / 100 · 1,000 / 150"
     assert history["by"].tolist() == ["bo", "cy"]
+    [undo_note] = [c.value for c in at.caption if c.value.startswith("Undoing takes back")]
+    assert " by cy: the numbers go back to 1,000 / 100 · 1,000 / 50. " in undo_note  # what it will undo
 
     at.button(key=f"undo_{test_id}").click().run()
     assert at.success[0].value == f"The last change to test #{number_of(Session, test_id)} was undone."
@@ -778,6 +780,7 @@ def test_undoing_the_only_recording_puts_the_test_back_to_waiting(Session):
     test_id = recorded_test(Session)
     at = open_app(RECORD)
     at.selectbox[0].set_value(test_id).run()
+    assert any("the test goes back to waiting for its outcome" in c.value for c in at.caption)
     at.button(key=f"undo_{test_id}").click().run()
     assert "waiting for its outcome" in at.selectbox[0].format_func(test_id)
     with Session.begin() as session:
@@ -867,6 +870,8 @@ def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Se
     assert text.count("*Example:*") >= 12
     at.text_input(key="help_search").set_value("bonferroni").run()
     assert len([m for m in at.markdown if "*Example:*" in m.value]) == 1
+    at.text_input(key="help_search").set_value("P value").run()  # as typed without the hyphen
+    assert any(m.value.startswith("**p-value**") for m in at.markdown)
     at.text_input(key="help_search").set_value("zzz").run()
     assert not [m for m in at.markdown if "*Example:*" in m.value]
     assert [i.value for i in at.info] == ["No term mentions “zzz”. Clear the box to see every term."]
@@ -874,7 +879,8 @@ def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Se
     test_id = recorded_test(Session)
     at.switch_page(RECORD).run()
     at.selectbox[0].set_value(test_id).run()
-    assert all(t.help for t in at.text_input if t.label in ("Impressions", "Clicks"))
+    # said once above the boxes (a "?" on each box took a Tab stop of its own)
+    assert any("**impressions**, how many readers" in c.value and "**clicks**" in c.value for c in at.caption)
     seed_outcomes(Session)
     at.switch_page(HISTORY).run()
     assert all(m.help for m in at.metric)
