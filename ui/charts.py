@@ -66,13 +66,13 @@ def calibration_chart(table: pd.DataFrame) -> None:
         .encode(
             x=alt.X(
                 "predicted:Q",
-                scale=alt.Scale(domain=[0, 1]),
+                scale=alt.Scale(domain=[0, 1], padding=12),  # a point at 0% or 100% whole, not cut in half
                 axis=alt.Axis(format="%"),
                 title="predicted win probability",
             ),
             y=alt.Y(
                 "observed:Q",
-                scale=alt.Scale(domain=[0, 1]),
+                scale=alt.Scale(domain=[0, 1], padding=12),
                 axis=alt.Axis(format="%"),
                 title="observed win rate",
             ),
