@@ -2,7 +2,15 @@
 
 import streamlit as st
 
-from core.newsroom.compare import call, checked_drafts, head_to_head, ranking, scorable, track_record
+from core.newsroom.compare import (
+    call,
+    checked_drafts,
+    head_to_head,
+    ranking,
+    scorable,
+    track_record,
+    track_record_in_short,
+)
 from core.newsroom.testbook import save_ranked_drafts
 from ui import compare_views, draft_keeper, resources, routing
 from ui.percent import WHOLE_PERCENT, in_percent_points
@@ -102,9 +110,9 @@ with answer:
             ),
         },
     )
-    record = track_record(model.scorer.manifest)
-    if record:
-        st.caption(f"How often is it right? {record}")
+    record = track_record_in_short(model.scorer.manifest)
+    if record:  # the answer in one line; every figure behind it on hover
+        st.caption(f"How often is it right? {record}", help=track_record(model.scorer.manifest))
 
 st.subheader("Why: the words that move each draft")
 # Asked for once the answer is drawn (asked before it, LIME's thread competed with the drawing and

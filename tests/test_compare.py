@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.newsroom.compare import checked_drafts, ranking, scorable, track_record
+from core.newsroom.compare import checked_drafts, ranking, scorable, track_record, track_record_in_short
 
 
 class LengthScorer:
@@ -77,6 +77,17 @@ def test_the_track_record_pools_the_archives_then_gives_each_and_names_the_clear
         "On 100 archive head-to-heads it never trained on, the model picked the winner 60% of the time; "
     )
     assert track_record({}) is None and track_record(None) is None
+
+
+def test_the_track_record_in_short_is_the_pooled_clear_cut_figure():
+    assert track_record_in_short({"validation_metrics": VALIDATION}) == (
+        "On past tests it never saw, it picked the clear winner 70% of the time (a coin flip: 50%)."
+    )
+    no_clear = {"ars": {"pairs": 100, "accuracy": 0.61, "significant_pairs": 0, "accuracy_significant": None}}
+    assert track_record_in_short({"validation_metrics": no_clear}) == (
+        "On past tests it never saw, it picked the winner 61% of the time (a coin flip: 50%)."
+    )
+    assert track_record_in_short({}) is None and track_record_in_short(None) is None
 
 
 def test_the_track_record_adds_how_its_recipe_did_on_newer_tests():

@@ -184,6 +184,21 @@ def track_record(manifest: dict) -> str | None:
     return line + ". A coin flip would be 50%." + newer_tests_line(manifest)
 
 
+def track_record_in_short(manifest: dict) -> str | None:
+    """The answer of :func:`track_record` in one short sentence (the page gives the rest on hover):
+    how often it picked the clear-cut winner, pooled over the archives; None without figures."""
+    rows = {n: m for n, m in ((manifest or {}).get("validation_metrics") or {}).items() if m.get("pairs")}
+    if not rows:
+        return None
+    key, count = ("accuracy_significant", "significant_pairs")
+    if not any(m.get(count) for m in rows.values()):  # no clear-cut pairs: all pairs it is
+        key, count = "accuracy", "pairs"
+    counted = {n: m for n, m in rows.items() if m.get(count)}
+    right = sum(m[key] * m[count] for m in counted.values()) / sum(m[count] for m in counted.values())
+    what = "the clear winner" if key == "accuracy_significant" else "the winner"
+    return f"On past tests it never saw, it picked {what} {right:.0%} of the time (a coin flip: 50%)."
+
+
 def per_archive(rows: dict, key: str, before: str, after: str) -> str:
     """ "Upworthy 59%, Ars Technica 63%" wrapped in before/after; "" for a single archive."""
     if len(rows) < 2:
