@@ -107,6 +107,7 @@ with answer:
                 format=WHOLE_PERCENT,
                 min_value=0.0,
                 max_value=100.0,
+                color="blue",  # not the theme's red: red means "pushes the chance down" in the highlights
             ),
         },
     )
