@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from ui.charts import time_format
+from ui.charts import calibration_layers, time_format
 
 
 @pytest.mark.parametrize(
@@ -16,3 +16,17 @@ from ui.charts import time_format
 )
 def test_labels_are_as_fine_as_the_span_needs_on_a_24_hour_clock(first, last, expected):
     assert time_format(pd.Series(pd.to_datetime([first, last], utc=True))) == expected
+
+
+def test_the_calibration_chart_is_padded_but_labels_only_real_probabilities():
+    table = pd.DataFrame(
+        {"predicted": [0.1, 0.55, 0.98], "observed": [0.0, 0.5, 1.0], "arms": [4, 10, 3]},
+        index=pd.Index(["0-20%", "40-60%", "80-100%"], name="bin"),
+    )
+    spec = calibration_layers(table).to_dict()
+    points = spec["layer"][1]["encoding"]
+    for axis in ("x", "y"):
+        assert points[axis]["scale"]["padding"] > 0  # a point at 100% drawn whole
+        assert (
+            min(points[axis]["axis"]["values"]) == 0 and max(points[axis]["axis"]["values"]) == 1
+        )  # no "110%"

@@ -57,9 +57,17 @@ def accuracy_chart(over_time: pd.DataFrame) -> None:
     st.altair_chart(chart)
 
 
+PERCENT_TICKS = [i / 10 for i in range(11)]  # 0%, 10%, …, 100%
+
+
 def calibration_chart(table: pd.DataFrame) -> None:
     """Observed win rate against mean predicted probability per bin (point size: arms), and
     the diagonal a calibrated model would follow."""
+    st.altair_chart(calibration_layers(table))
+
+
+def calibration_layers(table: pd.DataFrame) -> alt.LayerChart:
+    """The calibration chart's diagonal and points."""
     points = (
         alt.Chart(table.reset_index())
         .mark_circle(opacity=0.8)
@@ -67,13 +75,13 @@ def calibration_chart(table: pd.DataFrame) -> None:
             x=alt.X(
                 "predicted:Q",
                 scale=alt.Scale(domain=[0, 1], padding=12),  # a point at 0% or 100% whole, not cut in half
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format="%", values=PERCENT_TICKS),  # padded, but never a "-10%" or "110%" tick
                 title="predicted win probability",
             ),
             y=alt.Y(
                 "observed:Q",
                 scale=alt.Scale(domain=[0, 1], padding=12),
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format="%", values=PERCENT_TICKS),
                 title="observed win rate",
             ),
             size=alt.Size("arms:Q", legend=None),  # the table below has the counts
@@ -90,4 +98,4 @@ def calibration_chart(table: pd.DataFrame) -> None:
         .mark_line(strokeDash=[4, 4], color="gray")
         .encode(x=alt.X("p:Q", title="predicted win probability"), y=alt.Y("p:Q", title="observed win rate"))
     )
-    st.altair_chart(diagonal + points)
+    return diagonal + points
