@@ -157,7 +157,7 @@ def enter_numbers(entries) -> None:
         # Also in the corner of the window: below a ten-headline form the line is out of view.
         st.toast(shown[1], icon=":material/check_circle:")
         st.success(shown[1])
-        outcome_view.show_outcome(shown[2])
+        outcome_view.show_outcome(shown[2], settings.too_close_below)
     if test is not None:
         changes_and_deletion(test)
 
@@ -211,7 +211,7 @@ def upload_csv(entries) -> None:
         for number, summary in results[:SHOWN_VERDICTS]:
             with st.container(border=True):
                 st.markdown(f"**Test #{number}**")
-                outcome_view.show_outcome(summary)
+                outcome_view.show_outcome(summary, settings.too_close_below)
         if len(results) > SHOWN_VERDICTS:
             st.caption(
                 f"The other {len(results) - SHOWN_VERDICTS:,} tests are recorded too: History lists every one."

@@ -31,7 +31,7 @@ def test_a_clear_two_arm_result_names_the_winner_and_the_models_hit():
     assert (s.best, s.runner_up, s.winner, s.predicted) == (0, 1, 0, 0)
     assert s.model_correct is True and s.predicted_win_probability == 0.7
     assert s.more_impressions is None
-    assert s.verdict == "winner: A" and s.model_verdict == "the model predicted it"
+    assert s.verdict == "winner: A" and s.model_verdict() == "the model predicted it"
 
 
 def test_a_significant_winner_the_model_did_not_pick_is_a_miss():
@@ -40,7 +40,7 @@ def test_a_significant_winner_the_model_did_not_pick_is_a_miss():
     assert s.winner == 1 and s.predicted == 0
     assert s.model_correct is False
     assert s.predicted_win_probability == 0.4  # what the model gave the real winner
-    assert s.model_verdict == "the model picked another headline, “A”"  # which one, not only that
+    assert s.model_verdict() == "the model picked another headline, “A”"  # which one, not only that
 
 
 def test_with_three_arms_the_p_value_is_bonferroni_corrected_and_can_lose_significance():
@@ -80,7 +80,7 @@ def test_corrected_p_value_is_capped_at_one():
 def test_without_predictions_the_model_call_is_unknown():
     s = summarise(["A", "B"], [(1000, 100), (1000, 50)])
     assert s.predicted is None and s.model_correct is None and s.predicted_win_probability is None
-    assert s.model_verdict == "no model prediction was saved"
+    assert s.model_verdict() == "no model prediction was saved"
 
 
 def test_ties_pick_the_earlier_arm_as_best():
@@ -284,10 +284,28 @@ def test_outcome_helpers_accept_numpy_and_pandas_counts():
         (2.56e-06, "less than 1 time in 1,000"),
         (0.0312, "about 1 time in 32"),
         (0.2, "about 1 time in 5"),
-        (0.7, "as often as not"),
+        (0.0014, "about 1 time in 710"),  # two significant digits, as every estimate here
+        (0.7, "more often than not"),
+        (0.97, "almost always"),
     ],
 )
 def test_a_p_value_in_words(p_value, odds):
     assert chance_in_words(p_value) == (
         f"if the headlines were equally good, a gap this large would turn up by chance {odds}"
+    )
+
+
+def test_a_pick_compare_called_too_close_to_call_is_a_lean_not_a_prediction():
+    counts = [(6000, 150), (6000, 240)]
+    hit = summarise(["A", "B"], counts, predicted_probabilities=[0.46, 0.54])
+    assert hit.model_correct is True and hit.pick_head_to_head == pytest.approx(0.54)
+    assert hit.model_verdict(0.55) == (
+        "the model leaned towards it but had called the drafts too close to call (54% head to head)"
+    )
+    assert hit.model_verdict(0.5) == "the model predicted it"  # beyond the bar: a prediction
+    miss = summarise(["A", "B", "C"], [(6000, 150), (6000, 240), (6000, 100)], [0.40, 0.35, 0.25])
+    assert miss.pick_head_to_head == pytest.approx(0.40 / 0.75)
+    assert miss.model_verdict(0.55) == (
+        "the model leaned towards another headline, “A”, but had called the drafts too close to call "
+        "(53% head to head)"
     )

@@ -58,7 +58,7 @@ def p_value_words(summary: OutcomeSummary) -> str:
     return f"p-value {p_value_text(summary.p_value)}{corrected}: a winner is named below 0.05."
 
 
-def show_outcome(summary: OutcomeSummary) -> None:
+def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
     """The result of a test: verdict, p-value, the model's call, and the per-arm table."""
     winner = summary.winner
     if winner is None:
@@ -66,7 +66,7 @@ def show_outcome(summary: OutcomeSummary) -> None:
     else:
         st.markdown(f"**Winner: {escape_markdown(summary.headlines[winner])}**")
     st.caption(f"Best against runner-up: {chance_in_words(summary.p_value)}. {p_value_words(summary)}")
-    model_line = f"Model: {summary.model_verdict}"
+    model_line = f"Model: {summary.model_verdict(too_close_below)}"
     if summary.predicted_win_probability is not None:
         model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"
     st.markdown(model_line)

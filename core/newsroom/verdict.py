@@ -48,16 +48,34 @@ class OutcomeSummary:
         return f"winner: {self.headlines[self.winner]}"
 
     @property
-    def model_verdict(self) -> str:
+    def pick_head_to_head(self) -> float | None:
+        """The model's chance that its pick beats its second choice head to head, from the saved
+        win shares (p1 / (p1 + p2), as Compare's call); None without predictions."""
+        if self.predicted_probabilities is None or len(self.predicted_probabilities) < 2:
+            return None
+        first, second = sorted(self.predicted_probabilities, reverse=True)[:2]
+        return first / (first + second) if first + second > 0 else None
+
+    def model_verdict(self, too_close_below: float = 0.0) -> str:
+        """The model's call in words; a pick whose lead Compare called too close to call
+        (head to head under ``too_close_below``) is said to be a lean, not a prediction."""
         if self.predicted is None:
             return "no model prediction was saved"
         if self.model_correct is None:
             return "undecided (no significant winner yet)"
-        call = (
-            "the model predicted it"
-            if self.model_correct
-            else f"the model picked another headline, “{self.headlines[self.predicted]}”"
-        )
+        h2h = self.pick_head_to_head
+        if h2h is not None and h2h < too_close_below:
+            other = "" if self.model_correct else f" another headline, “{self.headlines[self.predicted]}”,"
+            call = (
+                f"the model leaned towards{other or ' it'} but had called the drafts too close to call "
+                f"({h2h:.0%} head to head)"
+            )
+        else:
+            call = (
+                "the model predicted it"
+                if self.model_correct
+                else f"the model picked another headline, “{self.headlines[self.predicted]}”"
+            )
         if self.after_the_test:
             call += (
                 ", though it scored these headlines only now, after the test ran: not a forecast, so "
@@ -142,9 +160,11 @@ def chance_in_words(p_value: float) -> str:
     if p_value < 0.001:
         odds = "less than 1 time in 1,000"
     elif p_value < 0.5:
-        odds = f"about 1 time in {round(1 / p_value):,}"
+        odds = f"about 1 time in {roughly(round(1 / p_value)):,}"  # "714" claimed a precision it has not
+    elif p_value < 0.9:
+        odds = "more often than not"
     else:
-        odds = "as often as not"
+        odds = "almost always"
     return f"if the headlines were equally good, a gap this large would turn up by chance {odds}"
 
 
