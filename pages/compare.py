@@ -28,7 +28,7 @@ with inputs:
         "other pages, and a reload keeps them."
     )
     # Drafts survive a visit to another page (persist_state) and a reload (the tab keeps them).
-    draft_keeper.restore("draft_count", "draft_{i}", "excerpt", settings.max_drafts)
+    draft_keeper.restore("draft_count", "draft_{i}", "excerpt", settings.min_drafts, settings.max_drafts)
     st.session_state.setdefault("draft_count", 3)  # not value=3: the keeper may set it first
     count = st.number_input(
         f"Number of drafts ({settings.min_drafts}–{settings.max_drafts})",  # the limits in view, not on hover
@@ -48,7 +48,7 @@ with inputs:
         for i in range(int(count))
     ]
     excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
-    draft_keeper.keep(raws, excerpt)
+    draft_keeper.keep(count, raws, excerpt)
     # Imported and loaded after the boxes are drawn: torch takes seconds to import on a first
     # visit, and the editor can start typing meanwhile.
     from ui import live, planning_view, serving

@@ -86,11 +86,21 @@ def test_compare_save_record_and_history_in_a_browser(browser, env, screenshots,
         page.get_by_role("heading", name="Compare drafts").click()  # blur the last draft
         screenshot(page, screenshots / "compare.png")
 
-        # A reload keeps the drafts: the browser tab keeps them (a reload is a new session).
+        # A reload keeps the drafts and the number of boxes: the browser tab keeps them (a reload
+        # is a new session).
+        count = page.get_by_label("Number of drafts", exact=False)
+        count.fill("4")
+        count.press("Enter")
+        expect(draft_box(page, 4)).to_be_visible()
         page.reload()
         expect(page.get_by_text("· chance it wins", exact=False)).to_have_count(3)
         for i, draft in enumerate(DRAFTS):
             expect(draft_box(page, i + 1)).to_have_value(draft)
+        expect(page.get_by_label("Number of drafts", exact=False)).to_have_value("4")
+        count = page.get_by_label("Number of drafts", exact=False)
+        count.fill("3")
+        count.press("Enter")
+        expect(draft_box(page, 4)).to_have_count(0)
 
         page.get_by_label("Your name").fill("ana")
         page.get_by_role("button", name="Save as test").click()

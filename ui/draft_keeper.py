@@ -34,7 +34,7 @@ export default function({{ data, setTriggerValue }}) {{
 _keeper = st.components.v2.component("headline_lab_draft_keeper", js=_JS)
 
 
-def restore(count_key: str, draft_key: str, excerpt_key: str, max_drafts: int) -> None:
+def restore(count_key: str, draft_key: str, excerpt_key: str, min_drafts: int, max_drafts: int) -> None:
     """Before the boxes are drawn: in a new session, ask the tab for the drafts it kept and, once
     they arrive (the next run), put them in the empty boxes. ``draft_key`` has "{i}" for the box."""
     if st.session_state.get(ASKED) == "done":
@@ -49,17 +49,20 @@ def restore(count_key: str, draft_key: str, excerpt_key: str, max_drafts: int) -
     drafts = [str(d)[:10_000] for d in kept.get("drafts", []) if isinstance(d, str)][:max_drafts]
     if typed or not any(drafts):  # never over what the editor typed meanwhile
         return
-    st.session_state[count_key] = max(int(st.session_state.get(count_key) or 0), len(drafts), 2)
+    count = kept.get("count")
+    count = count if isinstance(count, int) and min_drafts <= count <= max_drafts else 0
+    st.session_state[count_key] = max(count, len(drafts), min_drafts)  # the boxes as the editor left them
     for i, draft in enumerate(drafts):
         st.session_state[draft_key.format(i=i)] = draft
     if isinstance(kept.get("excerpt"), str) and not st.session_state.get(excerpt_key):
         st.session_state[excerpt_key] = kept["excerpt"][:100_000]
 
 
-def keep(drafts: Sequence[str], excerpt: str) -> None:
+def keep(count: int, drafts: Sequence[str], excerpt: str) -> None:
     """After the boxes are drawn: the tab stores the drafts as they are now (once it has been
     asked for the ones it kept, so that a new session's empty boxes never overwrite them)."""
     if st.session_state.get(ASKED) != "done":
         return
     last = max((i for i, d in enumerate(drafts) if d), default=-1)
-    _keeper(key=KEEPING, data={"keep": {"drafts": list(drafts[: last + 1]), "excerpt": excerpt}}, height=0)
+    kept = {"count": int(count), "drafts": list(drafts[: last + 1]), "excerpt": excerpt}
+    _keeper(key=KEEPING, data={"keep": kept}, height=0)
