@@ -140,21 +140,33 @@ if not running:
             st.error(f"The last retrain ({started}) failed: {words}{registered}")
             with st.expander("For engineers: the failed retrain's log"):
                 st.code(retrain.job_log(settings, last_id))
+        elif last["state"] == "done" and last.get("version") in names:
+            # Named as the table names it, and what became of it since (promoted, rolled back).
+            now = {r.version: r.status for r in rows}.get(last["version"])
+            since = {"candidate": "a candidate: compare it below", "active": "the active model"}.get(
+                now, f"{now} now"
+            )
+            st.success(f"The last retrain ({started}) made {named(last['version'])}, {since}.")
         else:
-            show = st.success if last["state"] == "done" else st.info
-            show(f"Last retrain ({started}): {last['state']} — {last.get('message', '')}")
+            st.info(f"The last retrain ({started}): {last['state']} — {last.get('message', '')}")
     with resources.session() as session:
         outcomes = editor_pairs(session, settings)
     if missing:
         st.warning(NO_ARCHIVES)
     start = "the active model" if settings.retrain_warm_start and active else "the base encoder"
     manifest = (serving.model().scorer.manifest or {}) if serving.model().scorer else {}
-    epochs = float((manifest.get("settings") or {}).get("epochs") or 1.0)
-    estimate = duration_words(retrain_seconds([manifest], retrain_pairs(manifest, len(outcomes), epochs)))
+    archive = settings.retrain_max_train_pairs  # the retrain's sample of the archive (0: all of it)
+    pairs = retrain_pairs(manifest, len(outcomes), settings.retrain_epochs, archive)
+    estimate = duration_words(retrain_seconds([manifest], pairs))
+    sample = (
+        f"up to {archive:,} archive pairs (a sample of its training split)"
+        if archive
+        else "the archives' training split"
+    )
     st.caption(
-        f"Trains on the archives' training split plus {plural(outcomes['test_id'].nunique(), 'recorded test')} "
-        f"({len(outcomes):,} headline pairs), starting from {start}, in the background: {estimate} on this "
-        "machine. The result is registered as a candidate; it serves only after it is compared and promoted.",
+        f"Fine-tunes {start} on {sample} plus {plural(outcomes['test_id'].nunique(), 'recorded test')} "
+        f"({len(outcomes):,} headline pairs) in the background: {estimate} on this machine. The result is "
+        "registered as a candidate; it serves only after it is compared and promoted.",
         help="Estimated from the training speed recorded when the active model was trained (pairs per second) "
         "and the number of headline pairs a retrain would use.",
     )

@@ -113,12 +113,18 @@ def test_retrain_compare_promote_score_and_roll_back_in_a_browser(lab, tmp_path)
         serving(page, v1)
         page.get_by_label("Your name", exact=True).fill("ana")
         expect(
-            page.get_by_text("Trains on the archives' training split plus 6 recorded tests")
+            page.get_by_text(
+                re.compile(
+                    r"^Fine-tunes the active model on the archives' training split plus 6 recorded tests"
+                )
+            )
         ).to_be_visible()
         page.get_by_role("button", name="Start retraining…").click()
         expect(page.get_by_text("keeps this machine busy. Start it?")).to_be_visible()
         page.get_by_role("button", name="Yes, start retraining").click()
-        done = page.get_by_text(re.compile(r"^Last retrain \(.*\): done — registered \S+ as a candidate$"))
+        done = page.get_by_text(
+            re.compile(r"^The last retrain \(.*\) made Version 2 · .*, a candidate: compare it below\.$")
+        )
         expect(done).to_be_visible(timeout=RETRAIN_TIMEOUT_MS)
         no_error_shown(page)
 

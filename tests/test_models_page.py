@@ -88,6 +88,7 @@ def test_the_retrain_estimate_comes_from_the_recorded_training_speed():
 
     manifest = {"training": {"pairs_per_second": 50.0, "seconds": 400}, "data_fingerprint": {"pairs": 20000}}
     assert retrain_pairs(manifest, 1000) == 21000
+    assert retrain_pairs(manifest, 1000, 1.0, 3000) == 4000  # a warm-started retrain samples the archive
     assert retrain_seconds([manifest], 21000) == 420
     assert duration_words(420) == "about 7 minutes" and duration_words(5000) == "about 1 hour 23 minutes"
     no_speed = {"training": {"seconds": 400}, "data_fingerprint": {"pairs": 20000}, "settings": {"epochs": 2}}

@@ -93,11 +93,16 @@ def retrain_seconds(manifests: Sequence[dict], pairs: int) -> float | None:
     return pairs / speeds[len(speeds) // 2]
 
 
-def retrain_pairs(manifest: dict | None, newsroom_pairs: int, epochs: float = 1.0) -> int:
+def retrain_pairs(
+    manifest: dict | None, newsroom_pairs: int, epochs: float = 1.0, max_archive_pairs: int = 0
+) -> int:
     """Training pairs a retrain would see: the archive's (as in the active model's training
-    data, less its newsroom pairs when known) plus the newsroom's now, times the epochs."""
+    data, less its newsroom pairs when known; at most ``max_archive_pairs``, the retrain's
+    sample, when set) plus the newsroom's now, times the epochs."""
     data = (manifest or {}).get("data_fingerprint") or {}
     archive = int(data.get("archive_pairs") or data.get("pairs") or 0)
+    if max_archive_pairs:
+        archive = min(archive, max_archive_pairs)
     return int((archive + newsroom_pairs) * epochs)
 
 
