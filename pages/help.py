@@ -37,8 +37,9 @@ GLOSSARY = [
         "would beat a typical headline about 4 points less often.",
     ),
     (
-        "Click rate",
-        "Clicks divided by impressions: the share of readers shown the headline who clicked it.",
+        "Click rate (CTR)",
+        "Clicks divided by impressions: the share of readers shown the headline who clicked it (click-through "
+        "rate).",
         "120 clicks from 1,000 impressions is a 12% click rate.",
     ),
     (
@@ -143,8 +144,9 @@ search = st.text_input("Find a term", key="help_search").strip()
 
 
 def plain(text: str) -> str:
-    """Lower case, hyphens as spaces: "P value" finds "p-value"."""
-    return " ".join(text.lower().replace("-", " ").split())
+    """Lower case, without spaces or hyphens: "P value", "pvalue" find "p-value"; "rollback" finds
+    "roll back"."""
+    return "".join(text.lower().replace("-", " ").split())
 
 
 found = [entry for entry in GLOSSARY if plain(search) in plain(f"{entry[0]} {entry[1]}")]

@@ -86,13 +86,14 @@ if not include_late:
 st.subheader("Your newsroom's record")
 st.markdown(summary_line(judged))
 filters = [f"tests forecast by {named(version)}"] if version else []
-filters += ["predictions made at recording time counted"] if include_late else []
+filters += ["predictions made at recording time counted too"] if include_late else []
 filter_note = st.empty()  # always there: a note that comes and goes would shift, and so close, the expanders
 if filters:
-    filter_note.caption(f"Filtered in the sidebar: {'; '.join(filters)}.")
+    filter_note.caption(f"Set in the sidebar: {'; '.join(filters)}.")
 
 st.subheader("Tests with outcomes")
 table = editor_table(judged, arms)
+table["model"] = table["model"].map(lambda version: named(version) if version else "")  # as Models names it
 table["date"] = table["recorded"].map(when.local_day)
 table["recorded"] = table["recorded"].map(when.local)
 text = st.text_input("Search headlines or names", key="history_search", placeholder="e.g. island, ana, #12")

@@ -116,10 +116,8 @@ def job_progress(job_id: str) -> None:
     if status["state"] not in RUNNING:
         st.rerun()  # the whole page: the new candidate joins the table
     total = max(int(status.get("total") or 0), 1)
-    st.progress(
-        min(status.get("step", 0) / total, 1.0),
-        text=f"{status['stage']}: step {status.get('step', 0)} of {total}",
-    )
+    steps = f": step {status.get('step', 0):,} of {total:,}" if total > 1 else "…"  # not "step 0 of 1"
+    st.progress(min(status.get("step", 0) / total, 1.0), text=f"{status['stage'].capitalize()}{steps}")
     if st.button("Cancel retraining"):
         retrain.cancel_retrain(settings, job_id)
         st.info("Cancelling after the current step; nothing will be saved.")

@@ -188,9 +188,10 @@ def changes_and_deletion(test) -> None:
             "A deleted test leaves the lists, History and retraining, and this page cannot bring it back. "
             "It is kept in the database with who deleted it and when."
         )
-        by = st.text_input("Your name", key=f"delete_by_{test.id}")
+        by = st.text_input("Your name (required)", key=f"delete_by_{test.id}")
         sure = st.checkbox(f"Yes, delete test #{test.number}", key=f"delete_sure_{test.id}")
-        if st.button("Delete test", key=f"delete_{test.id}", disabled=not sure):
+        # The page promises who deleted it: no name, no deletion.
+        if st.button("Delete test", key=f"delete_{test.id}", disabled=not (sure and by.strip())):
             with resources.session() as session:
                 delete_test(session, test.id, by.strip() or None)
             st.session_state.pop("record_test", None)

@@ -523,7 +523,7 @@ def test_history_shows_outcomes_accuracy_calibration_and_an_export(Session):
 
     at.selectbox(key="history_version").set_value("v2").run()
     assert at.dataframe[0].value["model"].tolist() == ["v2"]
-    assert "Filtered in the sidebar: tests forecast by v2." in [c.value for c in at.caption]
+    assert "Set in the sidebar: tests forecast by v2." in [c.value for c in at.caption]
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "–"
 
 
@@ -544,7 +544,7 @@ def test_history_names_model_versions_as_the_models_page_does(Session):
     assert name.startswith("Version 2 · ") and name.endswith(" · archive + 12 newsroom tests")
     assert at.selectbox(key="history_version").options == ["All versions", name]
     at.selectbox(key="history_version").set_value(TINY_VERSION).run()
-    assert f"Filtered in the sidebar: tests forecast by {name}." in [c.value for c in at.caption]
+    assert f"Set in the sidebar: tests forecast by {name}." in [c.value for c in at.caption]
 
 
 def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
@@ -794,8 +794,9 @@ def test_a_test_is_deleted_only_after_confirming_and_the_deletion_is_kept(Sessio
     at = open_app(RECORD)
     at.selectbox[0].set_value(test_id).run()
     assert at.button(key=f"delete_{test_id}").disabled
-    at.text_input(key=f"delete_by_{test_id}").set_value("ana")
     at.checkbox(key=f"delete_sure_{test_id}").check().run()
+    assert at.button(key=f"delete_{test_id}").disabled  # confirmed, but whose deletion? a name is required
+    at.text_input(key=f"delete_by_{test_id}").set_value("ana").run()
     at.button(key=f"delete_{test_id}").click().run()
 
     assert at.success[0].value == f"Test #{number_of(Session, test_id)} was deleted."
@@ -870,8 +871,11 @@ def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Se
     assert text.count("*Example:*") >= 12
     at.text_input(key="help_search").set_value("bonferroni").run()
     assert len([m for m in at.markdown if "*Example:*" in m.value]) == 1
-    at.text_input(key="help_search").set_value("P value").run()  # as typed without the hyphen
-    assert any(m.value.startswith("**p-value**") for m in at.markdown)
+    for typed, term in (("P value", "**p-value**"), ("pvalue", "**p-value**"), ("CTR", "**Click rate")):
+        at.text_input(key="help_search").set_value(typed).run()  # as editors type them
+        assert any(m.value.startswith(term) for m in at.markdown), typed
+    at.text_input(key="help_search").set_value("rollback").run()
+    assert any("roll back" in m.value for m in at.markdown)
     at.text_input(key="help_search").set_value("zzz").run()
     assert not [m for m in at.markdown if "*Example:*" in m.value]
     assert [i.value for i in at.info] == ["No term mentions “zzz”. Clear the box to see every term."]

@@ -113,7 +113,7 @@ def test_a_running_retrain_shows_its_progress_in_the_retrain_section_above_promo
     ]
     retrain_at = shown.index("Retrain from editors' outcomes")
     assert shown[retrain_at + 1 : retrain_at + 3] == ["progress", "Compare and promote a candidate"]
-    assert at.get("progress")[0].proto.text == "training: step 3 of 10"
+    assert at.get("progress")[0].proto.text == "Training: step 3 of 10"
     assert "Cancel retraining" in [b.label for b in at.button]
 
 

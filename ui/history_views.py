@@ -37,6 +37,7 @@ TEST_COLUMNS = {
     "test": st.column_config.NumberColumn("test", format="#%d", help="The test's number on Record outcome."),
     "recorded": st.column_config.TextColumn(help="When the outcome was recorded, in your time zone."),
     "model's P(winner)": st.column_config.NumberColumn(
+        "chance it gave the winner",
         format=WHOLE_PERCENT,
         help="The win probability the model gave the headline that won (blank: no clear winner).",
     ),
@@ -46,7 +47,9 @@ TEST_COLUMNS = {
     ),
     "saved by": st.column_config.TextColumn(help="Who saved the test on Compare."),
     "recorded by": st.column_config.TextColumn(help="Who recorded its outcome."),
-    "model": st.column_config.TextColumn(help="The model version that made the forecast (its raw id)."),
+    "model": st.column_config.TextColumn(
+        help="The model version that made the forecast, as Models names it."
+    ),
     "predicted at recording": st.column_config.CheckboxColumn(
         help="The model scored it only as the outcome was recorded: not a forecast."
     ),

@@ -185,7 +185,7 @@ EXPORT_HEADINGS = {
     "created_by": "saved_by",
     "recorded_at": "recorded_at_utc",
     "recorded_by": "recorded_by",
-    "n_arms": "headlines",
+    "n_arms": "number_of_headlines",
     "model_version": "model_version",
     "predicted_headline": "model_pick",
     "winner_headline": "significant_winner",
