@@ -246,7 +246,7 @@ retired = [r.version for r in rows if r.status == "retired"]
 if not retired:
     st.caption("No earlier active version to roll back to.")
 else:
-    target = st.selectbox("Earlier version", retired, format_func=named)
+    target = st.selectbox("Version to make active again", retired, format_func=named)
     why = st.text_input("Why (optional)", key="rollback_reason")
     # It changes the model every editor's Compare page uses at once: asked first, as deletion is.
     sure = st.checkbox(f"Yes, serve {named(target)} to every editor from now on", key="rollback_sure")
