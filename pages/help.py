@@ -79,8 +79,8 @@ GLOSSARY = [
     (
         "Model right?",
         "Whether the model's pick was the significant winner. Tests without a clear winner cannot judge it.",
-        "right / wrong / no clear winner yet / not a forecast (scored only after the test ran) / no forecast "
-        "(saved without a prediction, e.g. while no model could be loaded).",
+        "right / wrong / no clear winner yet / not a forecast (scored only after the test ran) / no prediction saved "
+        "(the test was saved while no model could be loaded).",
     ),
     (
         "Accuracy on significant outcomes",

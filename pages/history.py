@@ -25,7 +25,7 @@ from ui import history_views, resources, routing, serving, when
 
 routing.through_app(__file__)
 serving.sidebar(serving.model())
-CALLS = ["right", "wrong", "no clear winner yet", "not a forecast", "no forecast"]
+CALLS = ["right", "wrong", "no clear winner yet", "not a forecast", "no prediction saved"]
 
 
 def archive_lines() -> list[str]:
@@ -104,7 +104,7 @@ calls = st.multiselect(  # a row of its own: all five calls fit at 1280 px
     key="history_calls",
     help="Keep only tests where the model was right or wrong about the clear winner; where there is no clear "
     "winner yet; where its call is not a forecast (scored only as the outcome was recorded, after the test "
-    "ran); or where it made no forecast (saved without a prediction).",
+    "ran); or where no prediction was saved with the test.",
 )
 shown = search(table, text, calls)
 st.caption(f"{len(shown):,} of {len(table):,} tests shown.")

@@ -349,8 +349,8 @@ def test_each_test_gets_its_call_in_words():
         "wrong",
         "no clear winner yet",
         "not a forecast",  # significant, predicted, not judged: scored only as it was recorded
-        "no forecast",
-        "no forecast",
+        "no prediction saved",
+        "no prediction saved",
     ]
     assert model_call(judged.iloc[:0]).tolist() == []
 

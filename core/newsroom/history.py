@@ -268,7 +268,8 @@ def summary_line(judged: pd.DataFrame) -> str:
 
 def model_call(judged: pd.DataFrame) -> pd.Series:
     """Per test, in words: "right", "wrong", "no clear winner yet", "not a forecast" (scored only
-    as it was recorded) or "no forecast" (no prediction saved)."""
+    as it was recorded) or "no prediction saved" (saved without a model's prediction): two labels
+    that read apart, as "not a forecast" and "no forecast" did not."""
 
     unjudged = judged["model_correct"].isna()
     calls = np.select(
@@ -278,7 +279,7 @@ def model_call(judged: pd.DataFrame) -> pd.Series:
             unjudged,
             judged["model_correct"].fillna(False).astype(bool),
         ],
-        ["no forecast", "no clear winner yet", "not a forecast", "right"],
+        ["no prediction saved", "no clear winner yet", "not a forecast", "right"],
         default="wrong",
     )
     return pd.Series(calls, index=judged.index, dtype=object)
