@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.basics.words import plural
 from core.data.datasets import missing_archives
-from core.data.editor import editor_pairs
+from core.data.editor import editor_pairs, pairs_fingerprint
 from core.lifecycle import activation, champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
 from core.lifecycle.summary import (
@@ -124,6 +124,8 @@ def job_progress(job_id: str) -> None:
 
 
 running = retrain.running_job(settings)
+with resources.session() as session:  # the newsroom's recorded pairs: a retrain's, a comparison's
+    outcomes = editor_pairs(session, settings)
 progress_area = st.container()  # filled at the end of the page, below
 if not running:
     last_id = retrain.latest_job(settings)
@@ -147,8 +149,6 @@ if not running:
             st.success(f"The last retrain ({started}) made {named(last['version'])}, {since}.")
         else:
             st.info(f"The last retrain ({started}): {last['state']} — {last.get('message', '')}")
-    with resources.session() as session:
-        outcomes = editor_pairs(session, settings)
     if missing:
         st.warning(NO_ARCHIVES)
     start = "the active model" if settings.retrain_warm_start and active else "the base encoder"
@@ -194,7 +194,15 @@ if not candidates:
     st.caption("No candidate yet: retrain first.")
 else:
     challenger = st.selectbox("Candidate", candidates, format_func=named)
-    comparison = st.session_state.get("comparison")
+    # A comparison holds until an outcome changes; the registry's database is in the key too:
+    # version ids are unique within one registry, not across them.
+    kept_as = (
+        settings.sqlalchemy_url,
+        challenger,
+        active.version if active else None,
+        pairs_fingerprint(outcomes),
+    )
+    comparison = models_views.kept_comparison(kept_as)
     if active is None:
         comparison = None
         if st.button(f"Make {named(challenger)} the active model", disabled=not writable, help=WRITES_OFF):
@@ -209,9 +217,8 @@ else:
         # ~9,400 archive pairs and the newsroom's: 30 s a model on 2 AVX2 cores, more while editors type.
         with st.spinner("Scoring the held-out pairs with both models: a minute or two…", show_time=True):
             try:
-                comparison = st.session_state["comparison"] = champion.compare(
-                    settings, challenger, active.version
-                )
+                comparison = champion.compare(settings, challenger, active.version)
+                models_views.keep_comparison(kept_as, comparison)
             except ModelLoadError as exc:
                 st.error(f"{challenger} cannot be used: {exc}")
     if comparison and active and (comparison.challenger, comparison.champion) == (challenger, active.version):

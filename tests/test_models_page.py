@@ -1,5 +1,6 @@
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -209,3 +210,34 @@ def test_a_failed_retrain_says_what_went_wrong_in_plain_words_and_keeps_the_log_
     )
     assert "DataFormatError" not in error and "Errno" not in error and "+00:00" not in error
     assert any(e.label == "For engineers: the failed retrain's log" for e in at.expander)
+
+
+def test_a_comparison_holds_for_a_reload_until_an_outcome_changes(page):
+    from core.data.editor import pairs_fingerprint
+
+    lab, at = page
+    v1, v2 = names(lab)["v1"], names(lab)["v2"]
+    button(at, f"Compare {v2} with {v1}").click().run()
+    assert "Promotion refused" in at.error[0].value
+
+    again = AppTest.from_file("../pages/models.py", default_timeout=60)  # a reload: a new session
+    again.session_state[routing.ENTERED_THROUGH_APP] = True
+    again.run()
+    assert "Promotion refused" in again.error[0].value  # shown at once, not scored again
+    assert any(m.value.startswith("McNemar test") for m in again.markdown)
+
+    pairs = pd.DataFrame(
+        {
+            "test_id": ["editor:1"],
+            "headline_a": ["A"],
+            "headline_b": ["B"],
+            "impressions_a": [1000],
+            "clicks_a": [50],
+            "impressions_b": [1000],
+            "clicks_b": [60],
+        }
+    )
+    corrected = pairs.assign(clicks_b=[90])
+    assert pairs_fingerprint(pairs) == pairs_fingerprint(pairs.copy())
+    assert pairs_fingerprint(corrected) != pairs_fingerprint(pairs)  # a corrected outcome: compare again
+    assert pairs_fingerprint(pairs.iloc[:0]) != pairs_fingerprint(pairs)

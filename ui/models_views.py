@@ -118,6 +118,22 @@ def engineers_table(rows, named: Callable[[str], str]) -> None:
     )
 
 
+@st.cache_resource(show_spinner=False)
+def _kept_comparisons() -> dict:
+    # In this server process, for every session: a reload, or another editor, sees the last
+    # comparison of these two models on these outcomes without a minute of scoring again.
+    return {}
+
+
+def kept_comparison(key: tuple):
+    """The comparison made for ``key`` (database, candidate, active model, outcomes' fingerprint), if any."""
+    return _kept_comparisons().get(key)
+
+
+def keep_comparison(key: tuple, comparison) -> None:
+    _kept_comparisons()[key] = comparison
+
+
 def comparison_answer(comparison, candidate: str, active: str) -> None:
     """Whether the candidate may be promoted, in one line, before any figure."""
     t = comparison.test

@@ -19,3 +19,19 @@ def editor_pairs(session: Session, settings: Settings) -> pd.DataFrame:
     (core.lifecycle.retrain.retrain_args).
     """
     return build_pairs(arms_frame(session, EDITOR_SOURCES), settings)
+
+
+def pairs_fingerprint(pairs: pd.DataFrame) -> str:
+    """A short digest of editor pairs and their counts: it changes whenever an outcome is
+    recorded, corrected, undone or deleted (what a comparison of two models measured)."""
+    columns = [
+        "test_id",
+        "headline_a",
+        "headline_b",
+        "impressions_a",
+        "clicks_a",
+        "impressions_b",
+        "clicks_b",
+    ]
+    digest = pd.util.hash_pandas_object(pairs[columns].astype(str), index=False).to_numpy()
+    return f"{len(pairs)}-{int(digest.sum(dtype='uint64')):x}"
