@@ -230,12 +230,12 @@ else:
             reason = st.text_input("Why (recorded with your name)", disabled=not override)
         ready = comparison.allowed or (override and reason.strip() and name.strip())
         if override and not ready:  # say why the button is grey
-            missing = [
+            needed = [
                 what
                 for what, given in (("why", reason), ("your name, at the top of the page", name))
                 if not given.strip()
             ]
-            st.caption(f"To promote it anyway, fill in {' and '.join(missing)}.")
+            st.caption(f"To promote it anyway, fill in {' and '.join(needed)}.")
         if st.button(
             f"Promote {named(challenger)}", disabled=not (ready and writable), type="primary", help=WRITES_OFF
         ):
