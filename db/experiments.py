@@ -157,9 +157,14 @@ def list_tests(
     if sources is not None:
         query = query.where(Test.source.in_(list(sources)))
     if has_outcome is not None:
-        recorded = exists().where(Outcome.test_id == Test.id, Outcome.undone_at.is_(None))
+        recorded = _has_outcome()
         query = query.where(recorded if has_outcome else ~recorded)
     return list(session.scalars(query))
+
+
+def _has_outcome():
+    """The test has a recording that counts (one not undone)."""
+    return exists().where(Outcome.test_id == Test.id, Outcome.undone_at.is_(None))
 
 
 def editor_test_headlines(session: Session) -> list[tuple]:
@@ -168,9 +173,8 @@ def editor_test_headlines(session: Session) -> list[tuple]:
 
     One query for a list of tests: loading thousands of tests as objects, with their
     predictions and outcomes, took 1.1-1.7 s a page run."""
-    recorded = exists().where(Outcome.test_id == Test.id, Outcome.undone_at.is_(None))
     query = (
-        select(Test.id, Test.number, Test.created_at, Test.created_by, recorded, Arm.headline)
+        select(Test.id, Test.number, Test.created_at, Test.created_by, _has_outcome(), Arm.headline)
         .join(Arm, Arm.test_id == Test.id)
         .where(Test.source == "editor", Test.deleted_at.is_(None))
         .order_by(Test.created_at.desc(), Test.id.desc(), Arm.position)

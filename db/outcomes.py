@@ -175,7 +175,6 @@ def recorded_arms_frame(session: Session) -> pd.DataFrame:
 
     One query: loading the tests as objects, with their arms, predictions and outcomes, took
     1.1-1.7 s for 5,000 tests on History."""
-    latest = _latest_outcomes()
     latest_prediction = (
         select(Prediction.arm_id, func.max(Prediction.id).label("id"))
         .group_by(Prediction.arm_id)
@@ -183,26 +182,24 @@ def recorded_arms_frame(session: Session) -> pd.DataFrame:
     )
     prediction = aliased(Prediction)
     query = (
-        select(
-            Test.id,
-            Test.number,
-            Arm.id,
-            Arm.headline,
-            Arm.impressions,
-            Arm.clicks,
-            prediction.model_version,
-            prediction.win_probability,
-            prediction.at_recording,
-            Outcome.significant,
-            Outcome.winner_arm_id,
+        _with_latest_outcome(
+            select(
+                Test.id,
+                Test.number,
+                Arm.id,
+                Arm.headline,
+                Arm.impressions,
+                Arm.clicks,
+                prediction.model_version,
+                prediction.win_probability,
+                prediction.at_recording,
+                Outcome.significant,
+                Outcome.winner_arm_id,
+            )
         )
-        .select_from(latest)
-        .join(Outcome, Outcome.id == latest.c.id)
-        .join(Outcome.test)
         .join(Arm, Arm.test_id == Test.id)
         .outerjoin(latest_prediction, latest_prediction.c.arm_id == Arm.id)
         .outerjoin(prediction, prediction.id == latest_prediction.c.id)
-        .where(Test.source == "editor", Test.deleted_at.is_(None))
         .order_by(Test.created_at.desc(), Test.id.desc(), Arm.position)
     )
     frame = pd.DataFrame(session.execute(query).all(), columns=ARM_ROW_COLUMNS)
@@ -210,50 +207,55 @@ def recorded_arms_frame(session: Session) -> pd.DataFrame:
     return frame
 
 
-def _latest_outcomes():
-    """Each test's latest outcome that was not undone, as a derived table of ids. Joined on the
-    id: "outcomes.id IN (this list)" made SQLite probe the whole list once per test (3.4 s for
-    5,000 tests, against 0.1 s)."""
-    return (
+def _with_latest_outcome(query: Select) -> Select:
+    """``query`` over the editor tests that are not deleted, each joined to its latest outcome
+    that was not undone: the outcome that counts, in every History query.
+
+    The latest outcomes are a derived table of ids joined on the id: "outcomes.id IN (this
+    list)" made SQLite probe the whole list once per test (3.4 s for 5,000 tests, against 0.1 s)."""
+    latest = (
         select(func.max(Outcome.id).label("id"))
         .where(Outcome.undone_at.is_(None))
         .group_by(Outcome.test_id)
         .subquery("latest")
     )
+    return (
+        query.select_from(latest)
+        .join(Outcome, Outcome.id == latest.c.id)
+        .join(Outcome.test)
+        .where(Test.source == "editor", Test.deleted_at.is_(None))
+    )
 
 
 def _outcomes_query(model_version: str | None) -> Select:
-    latest = _latest_outcomes()
     winner, predicted = aliased(Arm), aliased(Arm)
     n_arms = select(func.count(Arm.id)).where(Arm.test_id == Test.id).scalar_subquery()
     query = (
-        select(
-            Test.id,
-            Test.number,
-            Test.external_id,
-            Test.created_at,
-            Test.created_by,
-            n_arms,
-            Outcome.id,
-            Outcome.recorded_at,
-            Outcome.recorded_by,
-            Outcome.p_value,
-            Outcome.significant,
-            Outcome.winner_arm_id,
-            winner.headline,
-            Outcome.predicted_arm_id,
-            predicted.headline,
-            Outcome.model_version,
-            Outcome.predicted_win_probability,
-            Outcome.model_correct,
-            Outcome.prediction_at_recording,
+        _with_latest_outcome(
+            select(
+                Test.id,
+                Test.number,
+                Test.external_id,
+                Test.created_at,
+                Test.created_by,
+                n_arms,
+                Outcome.id,
+                Outcome.recorded_at,
+                Outcome.recorded_by,
+                Outcome.p_value,
+                Outcome.significant,
+                Outcome.winner_arm_id,
+                winner.headline,
+                Outcome.predicted_arm_id,
+                predicted.headline,
+                Outcome.model_version,
+                Outcome.predicted_win_probability,
+                Outcome.model_correct,
+                Outcome.prediction_at_recording,
+            )
         )
-        .select_from(latest)
-        .join(Outcome, Outcome.id == latest.c.id)
-        .join(Outcome.test)
         .outerjoin(winner, winner.id == Outcome.winner_arm_id)
         .outerjoin(predicted, predicted.id == Outcome.predicted_arm_id)
-        .where(Test.source == "editor", Test.deleted_at.is_(None))
         .order_by(Outcome.recorded_at, Outcome.id)
     )
     if model_version is not None:
