@@ -161,22 +161,17 @@ def track_record(manifest: dict) -> str | None:
     """One honest line on how often the model is right, from its manifest's validation figures
     (archive tests it never trained on), or None when the manifest has none. Pooled first, then
     per archive, as the Models and History pages show them."""
-    metrics = (manifest or {}).get("validation_metrics") or {}
-    rows = {name: m for name, m in metrics.items() if m.get("pairs")}
+    rows = _measured_archives(manifest)
     if not rows:
         return None
-    pairs = sum(m["pairs"] for m in rows.values())
-    right = sum(m["accuracy"] * m["pairs"] for m in rows.values()) / pairs
+    right, pairs = _pooled(rows, "accuracy", "pairs")
     line = (
         f"On {pairs:,} archive head-to-heads it never trained on, the model picked the winner {right:.0%} "
         f"of the time{per_archive(rows, 'accuracy', ' (', ')')}"
     )
     clear_rows = {name: m for name, m in rows.items() if m.get("significant_pairs")}
-    clear = sum(m["significant_pairs"] for m in clear_rows.values())
-    if clear:
-        right_clear = (
-            sum(m["accuracy_significant"] * m["significant_pairs"] for m in clear_rows.values()) / clear
-        )
+    if clear_rows:
+        right_clear, clear = _pooled(clear_rows, "accuracy_significant", "significant_pairs")
         line += (
             f"; {right_clear:.0%} on the {clear:,} clear-cut ones "
             f"({per_archive(clear_rows, 'accuracy_significant', '', '; ')}a significant difference in click rate)"
@@ -187,16 +182,27 @@ def track_record(manifest: dict) -> str | None:
 def track_record_in_short(manifest: dict) -> str | None:
     """The answer of :func:`track_record` in one short sentence (the page gives the rest on hover):
     how often it picked the clear-cut winner, pooled over the archives; None without figures."""
-    rows = {n: m for n, m in ((manifest or {}).get("validation_metrics") or {}).items() if m.get("pairs")}
+    rows = _measured_archives(manifest)
     if not rows:
         return None
-    key, count = ("accuracy_significant", "significant_pairs")
-    if not any(m.get(count) for m in rows.values()):  # no clear-cut pairs: all pairs it is
-        key, count = "accuracy", "pairs"
-    counted = {n: m for n, m in rows.items() if m.get(count)}
-    right = sum(m[key] * m[count] for m in counted.values()) / sum(m[count] for m in counted.values())
-    what = "the clear winner" if key == "accuracy_significant" else "the winner"
+    clear_rows = {name: m for name, m in rows.items() if m.get("significant_pairs")}
+    if clear_rows:
+        right, what = _pooled(clear_rows, "accuracy_significant", "significant_pairs")[0], "the clear winner"
+    else:  # no clear-cut pairs: all pairs it is
+        right, what = _pooled(rows, "accuracy", "pairs")[0], "the winner"
     return f"On past tests it never saw, it picked {what} {right:.0%} of the time (a coin flip: 50%)."
+
+
+def _measured_archives(manifest: dict | None) -> dict[str, dict]:
+    """The manifest's validation figures of each archive it was measured on."""
+    metrics = (manifest or {}).get("validation_metrics") or {}
+    return {name: m for name, m in metrics.items() if m.get("pairs")}
+
+
+def _pooled(rows: dict[str, dict], share: str, count: str) -> tuple[float, int]:
+    """The archives' ``share`` pooled by their ``count`` (their pairs), and that count."""
+    total = sum(m[count] for m in rows.values())
+    return sum(m[share] * m[count] for m in rows.values()) / total, total
 
 
 def per_archive(rows: dict, key: str, before: str, after: str) -> str:
