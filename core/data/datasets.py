@@ -50,11 +50,8 @@ def missing_archives(settings: Settings) -> dict[str, Path]:
 
 
 def load_arms(name: str, settings: Settings) -> Loaded:
-    if name == "upworthy":
-        return load_upworthy(settings.upworthy_parquet)
-    if name == "ars":
-        return load_ars(settings.ars_csv)
-    raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
+    path = archive_path(name, settings)  # refuses an unknown name
+    return load_upworthy(path) if name == "upworthy" else load_ars(path)
 
 
 @cache

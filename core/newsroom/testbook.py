@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -143,16 +144,10 @@ class TestEntry:
 
 def test_entries(session: Session) -> list[TestEntry]:
     """Every editor test (saved on Compare or recorded) that is not deleted, newest first."""
-    entries: dict[int, list] = {}
-    for test_id, number, created_at, created_by, has_outcome, headline in experiments.editor_test_headlines(
-        session
-    ):
-        entries.setdefault(test_id, [number, created_at, created_by, bool(has_outcome), []])[4].append(
-            headline
-        )
+    rows = experiments.editor_test_headlines(session)  # a test's headlines come together, in order
     return [
-        TestEntry(test_id, number, created_at, by, recorded, tuple(headlines))
-        for test_id, (number, created_at, by, recorded, headlines) in entries.items()
+        TestEntry(test_id, number, created_at, by, bool(recorded), tuple(row[-1] for row in headlines))
+        for (test_id, number, created_at, by, recorded), headlines in groupby(rows, key=lambda row: row[:-1])
     ]
 
 

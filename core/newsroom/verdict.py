@@ -65,9 +65,9 @@ class OutcomeSummary:
             return "undecided (no significant winner yet)"
         h2h = self.pick_head_to_head
         if h2h is not None and h2h < too_close_below:
-            other = "" if self.model_correct else f" another headline, “{self.headlines[self.predicted]}”,"
+            towards = "it" if self.model_correct else f"another headline, “{self.headlines[self.predicted]}”,"
             call = (
-                f"the model leaned towards{other or ' it'} but had called the drafts too close to call "
+                f"the model leaned towards {towards} but had called the drafts too close to call "
                 f"({h2h:.0%} head to head)"
             )
         else:
