@@ -2,18 +2,7 @@
 
 import streamlit as st
 
-from core.newsroom.compare import (
-    call,
-    checked_drafts,
-    head_to_head,
-    ranking,
-    scorable,
-    track_record,
-    track_record_in_short,
-)
-from core.newsroom.testbook import save_ranked_drafts
-from ui import compare_views, draft_keeper, resources, routing
-from ui.percent import WHOLE_PERCENT, in_percent_points
+from ui import draft_keeper, resources, routing
 
 routing.through_app(__file__)
 
@@ -49,9 +38,20 @@ with inputs:
     ]
     excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
     draft_keeper.keep(count, raws, excerpt)
-    # Imported and loaded after the boxes are drawn: torch takes seconds to import on a first
-    # visit, and the editor can start typing meanwhile.
-    from ui import live, planning_view, serving
+    # Imported after the boxes are drawn: on a first visit these imports take seconds (torch,
+    # pandas, altair), and the boxes are on screen and can be typed in meanwhile.
+    from core.newsroom.compare import (
+        call,
+        checked_drafts,
+        head_to_head,
+        ranking,
+        scorable,
+        track_record,
+        track_record_in_short,
+    )
+    from core.newsroom.testbook import save_ranked_drafts
+    from ui import compare_views, live, planning_view, serving
+    from ui.percent import WHOLE_PERCENT, in_percent_points
 
     model = serving.model()
     serving.sidebar(model)

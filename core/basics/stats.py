@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special  # not scipy.stats: its import alone costs half a second of every page's first run
 
 
 def two_proportion_p_value(clicks_a, imps_a, clicks_b, imps_b) -> np.ndarray:
@@ -13,7 +13,7 @@ def two_proportion_p_value(clicks_a, imps_a, clicks_b, imps_b) -> np.ndarray:
     se = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, (ca / na - cb / nb) / se, 0.0)
-    return 2 * stats.norm.sf(np.abs(z))
+    return 2 * special.ndtr(-np.abs(z))  # the normal's upper tail at |z|, both sides
 
 
 def p_value_text(p_value: float) -> str:
@@ -60,7 +60,7 @@ def prob_a_beats_b(clicks_a, imps_a, clicks_b, imps_b, prior: float = 1.0) -> np
 def wilson_interval(clicks, imps, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a click rate."""
     c, n = np.asarray(clicks, dtype=float), np.asarray(imps, dtype=float)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = special.ndtri(0.5 + level / 2)  # the normal quantile
     p = c / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -71,7 +71,7 @@ def impressions_needed(rate_a: float, rate_b: float, alpha: float = 0.05, power:
     """Impressions per arm for a two-sided test to detect rate_a vs rate_b (inf if equal)."""
     if rate_a == rate_b:
         return float("inf")
-    z_a, z_b = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
+    z_a, z_b = special.ndtri(1 - alpha / 2), special.ndtri(power)
     var = rate_a * (1 - rate_a) + rate_b * (1 - rate_b)
     return float(np.ceil((z_a + z_b) ** 2 * var / (rate_a - rate_b) ** 2))
 
