@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db.schema import (
     MODEL_ACTIONS,
@@ -95,6 +95,31 @@ def activate_model_version(
     add_model_event(session, version, action, by, note)
     session.flush()
     return model
+
+
+def activate_if_none_active(session: Session, version: str, by: str | None, note: str | None) -> bool:
+    """Make ``version`` active, logged as a promotion, only if no version is active; whether it did.
+
+    One conditional UPDATE, not a read and then a write: servers starting at once on a fresh
+    database each read "none active" before either wrote, and the first model's promotion was
+    logged once per server. The row's own status is in the condition too, so that a second
+    writer waiting for the row's lock (PostgreSQL) re-checks it and changes nothing.
+    """
+    other = aliased(ModelVersion)
+    changed = session.execute(
+        update(ModelVersion)
+        .where(
+            ModelVersion.version == version,
+            ModelVersion.status != "active",
+            ~select(other.id).where(other.status == "active").exists(),
+        )
+        .values(status="active", promoted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        add_model_event(session, version, "promote", by, note)
+        session.flush()
+    return bool(changed)
 
 
 def add_model_event(

@@ -1,12 +1,15 @@
+import contextlib
 import dataclasses
 import errno
 import json
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from core.__main__ import main
 from core.lifecycle import activation, champion, install, jobs, registry
@@ -14,6 +17,7 @@ from core.lifecycle.summary import version_names, version_summary
 from core.model.manifest import MANIFEST, ModelLoadError, sha256_file, write_manifest
 from core.model.scorer import WEIGHTS, HeadlineScorer
 from db.migrate import upgrade
+from db.schema import ModelEvent, ModelVersion
 from tests.model_lab import active_scores, good_model, load, make_lab, publish, shifted_model
 
 
@@ -178,3 +182,41 @@ def test_the_versions_table_names_a_soups_seeds(lab):
     single = load(good_model())
     single.manifest["settings"] = {**single.manifest["settings"], "seed": 7}
     assert version_summary(publish(lab, single, "v2"))["seeds"] == "7"
+
+
+def test_servers_starting_at_once_log_the_first_models_promotion_once(lab, monkeypatch):
+    """Several processes serving a fresh database each make the bundled model active at their
+    first request: it must be promoted, and logged as promoted, exactly once."""
+    shutil.copytree(good_model(), lab.default_model_dir)
+    version = registry.active_version(lab).version
+    with install.transaction(lab) as session:  # registered, but not yet active: the race's start
+        session.execute(sa.update(ModelVersion).values(status="candidate"))
+        session.execute(sa.delete(ModelEvent).where(ModelEvent.action == "promote"))
+    starters = 4
+    together = threading.Barrier(starters, timeout=30)
+    opened = install.transaction
+
+    @contextlib.contextmanager
+    def in_step(settings):  # every starter opens each transaction at the same moment
+        with opened(settings) as session:
+            together.wait()
+            yield session
+
+    monkeypatch.setattr(install, "transaction", in_step)
+    errors = []
+
+    def start():
+        try:
+            install.register_default(lab)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(starters)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert registry.active_version(lab).version == version
+    assert [e.action for e in registry.events(lab)].count("promote") == 1

@@ -21,8 +21,7 @@ from core.model.manifest import MANIFEST, ModelLoadError, read_verified_manifest
 from core.model.scorer import HeadlineScorer
 from db.engine import transaction
 from db.model_versions import (
-    activate_model_version,
-    active_model_version,
+    activate_if_none_active,
     add_model_version,
     get_model_version,
 )
@@ -99,8 +98,7 @@ def register_default(settings: Settings) -> ModelVersion | None:
             if row is None:
                 raise
     with transaction(settings) as session:
-        if active_model_version(session) is None:
-            activate_model_version(session, version, "system", "promote", "bundled default: first model")
+        activate_if_none_active(session, version, "system", "bundled default: first model")
     return row
 
 
