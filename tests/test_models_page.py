@@ -66,6 +66,8 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert not at.exception
     assert f"{v1} is active again" in at.success[0].value
     assert registry.active_version(lab).version == "v1"
+    log = next(t.value for t in at.dataframe if "action" in t.value.columns)
+    assert list(log["action"])[:2] == ["rolled back to", "promoted anyway"]  # plain words, newest first
 
 
 def test_a_retrain_asks_first_and_says_how_long_it_takes(page, monkeypatch):

@@ -47,6 +47,7 @@ def test_the_bundled_default_becomes_the_first_active_version_as_an_immutable_co
     row = registry.active_version(lab)
     assert (row.version, row.status, row.path) == (version, "active", version)
     assert [(e.action, e.by) for e in registry.events(lab)] == [("promote", "system"), ("register", "system")]
+    assert registry.events(lab)[-1].note == "bundled default model (models/default)"  # no server path
     assert row.data_fingerprint["archive_tests"] == 56 and row.metrics["upworthy"]["pairs"] == 10
     # Predictions store scorer.version: it is the registered version string.
     assert HeadlineScorer.from_pretrained(served).version == version

@@ -212,6 +212,15 @@ def comparison_figures(comparison, candidate: str, active: str) -> None:
         st.warning(warning)
 
 
+# The log's actions as an editor says them: "override" alone did not say the version was made active.
+ACTION_WORDS = {
+    "register": "registered",
+    "promote": "promoted",
+    "override": "promoted anyway",
+    "rollback": "rolled back to",
+}
+
+
 def registry_log(events, named: Callable[[str], str]) -> None:
     """Who registered, promoted, overrode or rolled back which version, when and why."""
     st.dataframe(
@@ -219,7 +228,7 @@ def registry_log(events, named: Callable[[str], str]) -> None:
             {
                 "at": when.local(e.at),
                 "version": named(e.version),
-                "action": e.action,
+                "action": ACTION_WORDS.get(e.action, e.action),
                 "by": e.by or "",
                 "note": e.note or "",
             }
@@ -232,12 +241,12 @@ def registry_log(events, named: Callable[[str], str]) -> None:
             "at": st.column_config.TextColumn(width=140, help="When it happened, in your time zone."),
             "version": st.column_config.TextColumn(width=170, help="The model version it concerned."),
             "action": st.column_config.TextColumn(
-                width=90,
-                help="register: trained and stored · promote: made active after passing the comparison · "
-                "override: made active without passing it, with a reason · rollback: an earlier version made "
-                "active again",
+                width=120,
+                help="registered: trained and stored · promoted: made active after passing the comparison · "
+                "promoted anyway: made active without passing it, with a reason · rolled back to: an earlier "
+                "version made active again",
             ),
             "by": st.column_config.TextColumn(width=90, help="Who did it, as they gave their name."),
-            "note": st.column_config.TextColumn(width=270, help="What they wrote about why."),
+            "note": st.column_config.TextColumn(width=240, help="What they wrote about why."),
         },
     )

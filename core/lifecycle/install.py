@@ -85,7 +85,9 @@ def register_default(settings: Settings) -> ModelVersion | None:
     with transaction(settings) as session:
         row = get_model_version(session, version)
     if row is None:
-        note, target = f"bundled default model ({default})", settings.models_dir / version
+        # The folder as the project names it, not the server's absolute path: the note is on a page.
+        shown = default.relative_to(settings.root) if default.is_relative_to(settings.root) else default
+        note, target = f"bundled default model ({shown})", settings.models_dir / version
         try:
             if target.exists():  # copied before: a fresh database, or another process right now
                 row = _register(settings, version, read_verified_manifest(target), "system", note)
