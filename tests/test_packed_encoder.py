@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -92,6 +94,25 @@ def test_cached_weights_follow_in_place_updates(tiny):
     finally:
         with torch.no_grad():
             layer.weight.copy_(saved)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_a_used_packed_encoder_can_be_deep_copied_with_its_encoder(tiny, dtype):
+    """A fast update deep-copies its scorer after scoring. On CPUs with oneDNN bf16 the cached
+    weights are opaque oneDNN tensors that cannot be copied: the copy rebuilds them instead."""
+    encoder, tokenizer = tiny
+    ids = ids_of(tokenizer, TEXTS)
+    model = PackedBert(encoder, float_layers=("qkv",))
+    before = model.mean_pooled(ids, dtype)  # fills the cache (oneDNN weights where bf16 runs on it)
+    memo: dict = {}
+    twin_encoder = copy.deepcopy(encoder, memo)
+    twin = copy.deepcopy(model, memo)
+    assert twin.encoder is twin_encoder and twin.float_layers == ("qkv",)  # one copy, shared
+    torch.testing.assert_close(twin.mean_pooled(ids, dtype), before)
+    with torch.no_grad():
+        twin_encoder.encoder.layer[0].output.dense.weight.mul_(2.0)  # the copy's own weights
+    assert not torch.allclose(twin.mean_pooled(ids, dtype), before)
+    torch.testing.assert_close(model.mean_pooled(ids, dtype), before)  # the original untouched
 
 
 def test_empty_input_gives_an_empty_result(tiny):

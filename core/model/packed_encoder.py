@@ -14,6 +14,7 @@ reads (cast copies are cached and refreshed when a parameter changes in place).
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -53,6 +54,12 @@ class PackedBert:
     def __init__(self, encoder: nn.Module, float_layers: tuple[str, ...] = ()) -> None:
         self.encoder = encoder
         self.float_layers = float_layers
+
+    def __deepcopy__(self, memo: dict) -> PackedBert:
+        """A copy over a copy of the encoder, without the cast weights: they are rebuilt on first
+        use, and oneDNN's reordered bf16 weights cannot be copied (their storage is opaque).
+        ``memo`` makes it the same encoder object as a scorer's copied network."""
+        return PackedBert(copy.deepcopy(self.encoder, memo), self.float_layers)
 
     # ----- weights ------------------------------------------------------------------------
     def _weights(self, dtype: torch.dtype, int8: bool = False) -> dict:
