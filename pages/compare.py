@@ -37,7 +37,9 @@ with inputs:
         for i in range(int(count))
     ]
     excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
-    draft_keeper.keep(count, raws, excerpt)
+    # Drafts hidden by lowering the count are kept too: the page keeps them for a higher count.
+    hidden = [st.session_state.get(f"draft_{i}") or "" for i in range(int(count), settings.max_drafts)]
+    draft_keeper.keep(count, raws + hidden, excerpt)
     # Imported after the boxes are drawn: on a first visit these imports take seconds (torch,
     # pandas, altair), and the boxes are on screen and can be typed in meanwhile.
     from core.newsroom.compare import (

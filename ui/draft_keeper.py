@@ -50,8 +50,9 @@ def restore(count_key: str, draft_key: str, excerpt_key: str, min_drafts: int, m
     if typed or not any(drafts):  # never over what the editor typed meanwhile
         return
     count = kept.get("count")
-    count = count if isinstance(count, int) and min_drafts <= count <= max_drafts else 0
-    st.session_state[count_key] = max(count, len(drafts), min_drafts)  # the boxes as the editor left them
+    valid = isinstance(count, int) and min_drafts <= count <= max_drafts
+    # The boxes as the editor left them; drafts past the count stay hidden until it is raised again.
+    st.session_state[count_key] = count if valid else max(len(drafts), min_drafts)
     for i, draft in enumerate(drafts):
         st.session_state[draft_key.format(i=i)] = draft
     if isinstance(kept.get("excerpt"), str) and not st.session_state.get(excerpt_key):
@@ -60,7 +61,8 @@ def restore(count_key: str, draft_key: str, excerpt_key: str, min_drafts: int, m
 
 def keep(count: int, drafts: Sequence[str], excerpt: str) -> None:
     """After the boxes are drawn: the tab stores the drafts as they are now (once it has been
-    asked for the ones it kept, so that a new session's empty boxes never overwrite them)."""
+    asked for the ones it kept, so that a new session's empty boxes never overwrite them).
+    ``drafts``: every box's text, those hidden by lowering the count included."""
     if st.session_state.get(ASKED) != "done":
         return
     last = max((i for i, d in enumerate(drafts) if d), default=-1)
