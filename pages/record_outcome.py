@@ -61,6 +61,16 @@ def typed_headlines() -> list[str]:
     return [d.text for d in drafts] if scorable(drafts) == drafts else []
 
 
+def known_name() -> str:
+    """The name this editor gave last, on Compare ("Your name") or with an earlier recording."""
+    return st.session_state.get(resources.EDITOR_NAME) or ""
+
+
+def remember_name(name: str | None) -> None:
+    if name:
+        st.session_state[resources.EDITOR_NAME] = name
+
+
 def done(message: str) -> None:
     st.session_state[FLASH] = message
     st.rerun()
@@ -131,7 +141,7 @@ def enter_numbers(entries) -> None:
                     ),
                 )
             )
-        recorded_by = st.text_input("Recorded by", key=f"{form}_by").strip() or None
+        recorded_by = st.text_input("Recorded by", value=known_name(), key=f"{form}_by").strip() or None
         submitted = st.form_submit_button("Correct outcome" if current else "Record outcome", type="primary")
     if submitted:
         problems = count_problems(entries)
@@ -150,6 +160,7 @@ def enter_numbers(entries) -> None:
             message = f"Outcome of test #{number} {'corrected' if current else 'recorded'}."
             # Shown after a rerun, so the picker above already says "outcome recorded".
             st.session_state[VERDICT] = (test_id, message, summary)
+            remember_name(recorded_by)
             learning.learn_from_outcomes(recorded_by)
             st.rerun()
     shown = st.session_state.pop(VERDICT, None)
@@ -255,7 +266,7 @@ def upload_csv(entries) -> None:
         st.info("Nothing to record: every test in this file already has these numbers.")
         return
     replacing = sum(c.action == "replaces" for _, c in todo)
-    recorded_by = st.text_input("Recorded by", key="upload_by").strip() or None
+    recorded_by = st.text_input("Recorded by", value=known_name(), key="upload_by").strip() or None
     confirmed = True
     if replacing:
         st.warning(
@@ -282,6 +293,7 @@ def upload_csv(entries) -> None:
         # with a fresh file picker shows the verdicts instead.
         st.session_state[UPLOADED] = (f"Recorded {plural(len(todo), 'outcome')} from {file.name}.", results)
         st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
+        remember_name(recorded_by)
         learning.learn_from_outcomes(recorded_by)
         st.rerun()
 

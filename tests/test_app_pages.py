@@ -336,6 +336,26 @@ def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
     assert outcome.model_correct == (predicted.arm_id == test.arms[0].id)
 
 
+def test_the_editors_name_is_asked_once_per_visit(Session):
+    at = type_drafts(open_app(), DRAFTS[:2])
+    at.text_input(key="editor").set_value("ana")
+    at.button[0].click().run()
+    test_id = at.session_state["last_saved_test"]
+
+    at.switch_page(RECORD).run()
+    form = f"outcome_{test_id}"
+    assert at.text_input(key=f"{form}_by").value == "ana"  # the name given on Compare
+    fill_counts(at, [("1000", "120"), ("1000", "60")], form)
+    at.text_input(key=f"{form}_by").set_value("bo")  # someone else records it
+    at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
+    assert not at.exception and at.success
+    assert at.text_input(key=f"{form}_v1_by").value == "bo"  # the correction form starts from it
+    with Session.begin() as session:
+        assert experiments.get_test(session, test_id).latest_outcome.recorded_by == "bo"
+    at.switch_page(COMPARE).run()
+    assert at.text_input(key="editor").value == "bo"
+
+
 def test_the_chosen_test_stays_chosen_after_its_outcome_is_recorded(Session):
     with Session.begin() as session:
         experiments.create_test(session, ["Older A", "Older B"])

@@ -22,6 +22,9 @@ from db.migrate import upgrade
 # What a database that cannot be opened or written raises (an SQLite folder that cannot be made: OSError).
 DATABASE_ERRORS = (SQLAlchemyError, OSError)
 LAST_SAVED_TEST = "last_saved_test"  # session key: the test the Compare page saved last
+# Session key of Compare's "Your name": Record outcome starts its "Recorded by" from it and
+# updates it, so an editor gives their name once per visit, not on every form.
+EDITOR_NAME = "editor"
 
 
 def settings() -> Settings:
