@@ -9,7 +9,7 @@ from datetime import datetime
 import streamlit as st
 
 from core.basics.words import plural
-from core.data.datasets import missing_archives
+from core.data.datasets import missing_archives, missing_archives_words
 from core.data.editor import editor_pairs, pairs_fingerprint
 from core.lifecycle import activation, champion, registry, retrain
 from core.lifecycle.jobs import RUNNING
@@ -72,9 +72,8 @@ WRITES_OFF = None if writable else "Unavailable: the database cannot be written 
 # Retraining and the comparison read the archives: without their files they would fail minutes in.
 missing = missing_archives(settings)
 NO_ARCHIVES = (
-    "Unavailable: the archive files it learns from and is measured on are missing ("
-    + "; ".join(f"{name}: {path}" for name, path in missing.items())
-    + "). Ask whoever runs Headline Lab to set HEADLINE_LAB_SHARED_DATA to the folder that holds them."
+    "Unavailable: the archive files it learns from and is measured on are missing "
+    + missing_archives_words(missing)
     if missing
     else None
 )

@@ -238,6 +238,28 @@ def test_planning_the_test_sizes_each_draft_against_the_leader(Session):
     assert json.loads(plan.proto.columns)["predicted click rate"]["type_config"]["format"] == "%.3f%%"
 
 
+def test_planning_uses_the_archives_there_are_and_says_so_when_there_are_none(Session, tmp_path, monkeypatch):
+    from ui import planning_view
+
+    planning_view._calibration.clear()  # measured again, from what this install has
+    at = type_drafts(open_app(), DRAFTS)
+    monkeypatch.setenv("HEADLINE_LAB_SHARED_DATA", str(tmp_path / "nowhere"))  # no Ars file: Upworthy only
+    at.toggle(key="plan_estimate").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    plan = next(d.value for d in at.dataframe if "impressions per headline" in d.value.columns)
+    assert plan["impressions per headline"].iloc[1] > 0
+
+    none = {"Upworthy": tmp_path / "u.parquet", "Ars Technica": tmp_path / "a.csv"}
+    monkeypatch.setattr(planning_view, "missing_archives", lambda settings: none)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    [note] = [i.value for i in at.info if i.value.startswith("The plan cannot be estimated here")]
+    assert "HEADLINE_LAB_SHARED_DATA" in note and str(tmp_path / "a.csv") in note
+    assert not any("impressions per headline" in d.value.columns for d in at.dataframe)
+    assert at.button(key="FormSubmitter:save_test-Save as test")  # the rest of the page is there
+    assert not any("Explaining the words" in c.value for c in at.caption)  # every highlight drawn
+
+
 def test_drafts_survive_a_visit_to_another_page(Session):
     at = type_drafts(open_app(), DRAFTS)
     at.switch_page(HISTORY).run()

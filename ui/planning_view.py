@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core.basics.settings import Settings
+from core.data.datasets import DATASETS, missing_archives, missing_archives_words
+from core.data.loaders import DataFormatError
 from core.newsroom.planning import (
     archive_click_rate,
     archive_sample,
@@ -39,12 +41,24 @@ def plan_section(model: Model, ranked: pd.DataFrame, settings: Settings) -> None
     if not st.toggle(
         "Estimate",
         key="plan_estimate",
+        persist_state="session",  # still on after a visit to another page
         help="Sizes the test from the gap the model predicts between the drafts. The first time for each "
         "model it learns how score gaps turn into click-rate gaps from about 600 archive tests, which "
         "takes a few seconds.",
     ):
         return
-    k, archive_rate = _calibration(f"{model.directory}@{model.version}", model.scorer)
+    missing = missing_archives(settings)
+    if len(missing) == len(DATASETS):  # nothing to learn the size of a click-rate gap from
+        st.info(
+            "The plan cannot be estimated here: it learns how score gaps turn into click-rate gaps "
+            f"from the archive files, and they are missing {missing_archives_words(missing)}"
+        )
+        return
+    try:
+        k, archive_rate = _calibration(f"{model.directory}@{model.version}", model.scorer)
+    except DataFormatError as exc:  # a damaged archive file: said plainly, the page goes on
+        st.info(f"The plan cannot be estimated here: an archive file cannot be read ({exc}).")
+        return
     with resources.session() as session:
         newsroom_rate = newsroom_click_rate(session)
     usual = newsroom_rate or archive_rate or 0.02

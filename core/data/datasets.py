@@ -49,6 +49,13 @@ def missing_archives(settings: Settings) -> dict[str, Path]:
     }
 
 
+def missing_archives_words(missing: dict[str, Path]) -> str:
+    """Which archive files are missing and who can fix it, for a page: "(Upworthy: /x/y.parquet).
+    Ask whoever runs Headline Lab to set HEADLINE_LAB_SHARED_DATA to the folder that holds them." """
+    where = "; ".join(f"{name}: {path}" for name, path in missing.items())
+    return f"({where}). Ask whoever runs Headline Lab to set HEADLINE_LAB_SHARED_DATA to the folder that holds them."
+
+
 def load_arms(name: str, settings: Settings) -> Loaded:
     path = archive_path(name, settings)  # refuses an unknown name
     return load_upworthy(path) if name == "upworthy" else load_ars(path)
