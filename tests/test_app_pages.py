@@ -399,7 +399,7 @@ def test_invalid_counts_are_refused_field_by_field_and_nothing_is_written(Sessio
     before = counts(Session)
     at = open_app(RECORD)
     form = f"outcome_{test.id}"
-    fill_counts(at, [("100", "150"), ("lots", "-2"), ("0", "0")], form)
+    fill_counts(at, [("100", "150"), ("lots", "-2"), ("9000000000000000000", "0")], form)
     at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
 
     assert len(at.error) == 1
@@ -409,10 +409,22 @@ def test_invalid_counts_are_refused_field_by_field_and_nothing_is_written(Sessio
         "headline 1: clicks (150) above impressions (100)",
         "headline 2: impressions is not a number ('lots')",
         "headline 2: clicks must not be negative (-2)",
-        "headline 3: impressions must be above 0",
+        "headline 3: impressions is too large (9000000000000000000)",
     ):
         assert expected in message
     assert not at.success and counts(Session) == before
+
+
+def test_a_gap_no_test_could_resolve_is_said_in_words_not_a_traceback(Session):
+    with Session.begin() as session:
+        test = experiments.create_test(session, ["A", "B"])
+    at = open_app(RECORD)
+    form = f"outcome_{test.id}"
+    fill_counts(at, [("900,000,000,000", "450,000,000,001"), ("900,000,000,000", "450,000,000,000")], form)
+    at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success and any("far more than any test gets" in c.value for c in at.caption)
 
 
 def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Session):

@@ -1,6 +1,6 @@
 import pytest
 
-from core.basics.arms import whole_number
+from core.basics.arms import MAX_COUNT, whole_number
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,20 @@ def test_whole_numbers_with_thousands_separators_are_read(typed, number):
 def test_separators_that_cannot_be_read_for_sure_are_refused_with_the_reason(typed, why):
     number, problem = whole_number(typed)
     assert number == 0 and why in problem
+
+
+@pytest.mark.parametrize(
+    ("typed", "accepted"),
+    [
+        ("999,999,999,999", True),  # just below a trillion
+        ("1,000,000,000,000", False),
+        (str(9 * 10**18), False),  # fits 64 bits, but its verdict did not: the page showed a traceback
+        (10**12, False),
+    ],
+)
+def test_counts_stop_below_a_trillion(typed, accepted):
+    number, problem = whole_number(typed)
+    if accepted:
+        assert problem is None and number == MAX_COUNT - 1
+    else:
+        assert number == 0 and problem.startswith("is too large (") and "fewer than a trillion" in problem

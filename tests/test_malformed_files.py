@@ -77,6 +77,10 @@ CORPUS: dict[str, tuple[bytes, list[str]]] = {
         ["row 5, column impressions", "a comma may only separate thousands"],
     ),
     "impressions-huge-int": (arm("9" * 25, "1"), ["row 5, column impressions", "is too large"]),
+    "impressions-a-trillion": (  # 13 digits: past the plain-number fast path's 12
+        arm("1000000000000", "1"),
+        ["row 5, column impressions", "is too large (1000000000000): a headline test has far fewer"],
+    ),
     "impressions-zero": (arm("0", "0"), ["row 5, column impressions", "must be above 0"]),
     "clicks-text": (arm("100", "lots"), ["row 5, column clicks", "is not a number ('lots')"]),
     "clicks-empty": (arm("100", ""), ["row 5, column clicks", "missing"]),

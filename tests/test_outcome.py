@@ -71,6 +71,15 @@ def test_the_impressions_still_needed_subtract_what_each_arm_has():
     ]  # "1,700", not "1,661"
 
 
+def test_a_gap_no_test_could_resolve_is_said_so_not_sized():
+    # 1 click in a billion apart on 900 billion impressions each: the sample size is astronomical.
+    s = summarise(["A", "B"], [(900_000_000_000, 450_000_000_001), (900_000_000_000, 450_000_000_000)])
+
+    assert not s.significant and s.beyond_any_test
+    assert "more needed" not in s.table().columns  # no "300,000,000,000,000,000,000" in a cell
+    assert not summarise(["A", "B"], [(200, 12), (500, 20)]).beyond_any_test
+
+
 def test_corrected_p_value_is_capped_at_one():
     s = summarise(["A", "B", "C"], [(100, 5), (100, 5), (100, 5)])
     assert s.p_value == 1.0 and not s.significant

@@ -71,7 +71,12 @@ def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
         model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"
     st.markdown(model_line)
     needed = summary.more_impressions
-    if needed is not None and max(needed) > 0:
+    if summary.beyond_any_test:
+        st.caption(
+            "A clear result would need over a trillion more impressions per headline at the click rates "
+            "seen so far: far more than any test gets, so in practice these headlines are equally good."
+        )
+    elif needed is not None and max(needed) > 0:
         st.caption(
             f"A clear result would need roughly {roughly(max(needed)):,} more impressions per headline "
             "at the click rates seen so far."

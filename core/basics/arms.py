@@ -25,6 +25,9 @@ ARM_COLUMNS = [
     "source",  # "upworthy" | "ars" | "outcomes"
 ]
 
+# Counts at or above a trillion are refused: no headline test has that many impressions, and below
+# it every number derived from the counts (rates, sample sizes) stays within 64-bit integers.
+MAX_COUNT = 10**12
 
 # Thousands separators a person types or a CMS exports: "12,345", "12 345" (a space, or the
 # no-break spaces of French typesetting), "12_345"; one kind per number, groups of three.
@@ -40,7 +43,7 @@ def whole_number(value: object) -> tuple[int, str | None]:
     Accepts ints, integral floats and text such as "10,234", "10 234", "1.234.567" or "500.0";
     refuses text, fractions, a comma that does not separate thousands ("1,5"), "12.000" (twelve
     or twelve thousand?), exponents ("1e6"), negatives, infinity, NaN, booleans and anything
-    beyond a 64-bit integer.
+    a trillion or more (MAX_COUNT).
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0, "missing"
@@ -65,8 +68,8 @@ def whole_number(value: object) -> tuple[int, str | None]:
         return 0, f"must be a whole number ({shown})"
     if number < 0:
         return 0, f"must not be negative ({shown})"
-    if number >= 2**63:
-        return 0, f"is too large ({shown})"
+    if number >= MAX_COUNT:
+        return 0, f"is too large ({shown}): a headline test has far fewer than a trillion"
     return int(number), None
 
 

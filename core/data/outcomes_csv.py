@@ -135,7 +135,9 @@ def _refuse_duplicate_columns(header: list[str]) -> None:
 _DATE, _TEST = 10, 20
 ROWS_PER_BLOCK = 50_000  # rows checked at once: their cells as Python strings, some 40 MB
 _HEADLINE_MAX_CHARS = 300  # core.basics.text.headline_problems' default
-_PLAIN_COUNT = r"[0-9]{1,18}"  # ASCII digits below 2**63: the number is int(cell), nothing to say
+_PLAIN_COUNT = (
+    r"[0-9]{1,12}"  # ASCII digits below MAX_COUNT (10**12): the number is int(cell), nothing to say
+)
 
 
 def _each(function, values: np.ndarray) -> np.ndarray:

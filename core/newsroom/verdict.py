@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.basics.arms import MAX_COUNT
 from core.basics.stats import impressions_needed, two_proportion_p_value, wilson_interval
 from core.basics.words import roughly
 
@@ -99,9 +100,15 @@ class OutcomeSummary:
         )
         if self.predicted_probabilities is not None:
             table["model's chance"] = self.predicted_probabilities
-        if self.more_impressions is not None and any(self.more_impressions):
+        if self.more_impressions is not None and any(self.more_impressions) and not self.beyond_any_test:
             table["more needed"] = [roughly(n) for n in self.more_impressions]  # an estimate
         return table
+
+    @property
+    def beyond_any_test(self) -> bool:
+        """A clear result would need a trillion impressions or more per headline: no test gets
+        that many, so for the newsroom these headlines are equally good."""
+        return self.more_impressions is not None and max(self.more_impressions) >= MAX_COUNT
 
 
 def summarise(
