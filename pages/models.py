@@ -256,9 +256,12 @@ else:
     why = st.text_input("Why (optional)", key="rollback_reason")
     # It changes the model every editor's Compare page uses at once: asked first, as deletion is.
     sure = st.checkbox(f"Yes, serve {named(target)} to every editor from now on", key="rollback_sure")
-    if st.button(f"Roll back to {named(target)}", disabled=not (writable and sure), help=WRITES_OFF):
+    if sure and not name.strip():  # say why the button is grey
+        st.caption("To roll back, fill in your name, at the top of the page: the log keeps who did it.")
+    ready = writable and sure and bool(name.strip())
+    if st.button(f"Roll back to {named(target)}", disabled=not ready, help=WRITES_OFF):
         try:
-            activation.rollback(settings, target, name.strip() or None, why.strip() or None)
+            activation.rollback(settings, target, name.strip(), why.strip() or None)
             done(f"Rolled back: {named(target)} is active again.")
         except resources.DATABASE_ERRORS as exc:
             resources.show_database_error(exc)

@@ -61,7 +61,11 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert registry.events(lab)[0].action == "override"
 
     assert button(at, f"Roll back to {v1}").disabled  # every editor's model changes: asked first
+    at.text_input(key="models_by").input("").run()
     at.checkbox(key="rollback_sure").check().run()
+    assert button(at, f"Roll back to {v1}").disabled  # and someone answers for it
+    assert any(c.value.startswith("To roll back, fill in your name") for c in at.caption)
+    at.text_input(key="models_by").input("ana").run()
     button(at, f"Roll back to {v1}").click().run()
     assert not at.exception
     assert f"{v1} is active again" in at.success[0].value

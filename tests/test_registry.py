@@ -127,6 +127,9 @@ def test_rollback_restores_the_earlier_scores_exactly(lab, cli_env, capsys):
     promoted = active_scores(lab)
     assert not np.allclose(promoted, before)
 
+    assert main(["models", "rollback", "v1", "--reason", "v2 scores look odd"]) == 2  # whose decision?
+    assert "a rollback needs who does it (by)" in capsys.readouterr().err
+    assert registry.active_version(lab).version == "v2"
     assert main(["models", "rollback", "v1", "--by", "bo", "--reason", "v2 scores look odd"]) == 0
 
     assert np.array_equal(active_scores(lab), before)

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rollback_parser = sub.add_parser("rollback", help="serve an earlier version again")
     rollback_parser.add_argument("version")
     for p in (promote, rollback_parser):
-        p.add_argument("--by", help="your name (required with --override)")
+        p.add_argument("--by", help="your name (required with --override, and to roll back)")
         p.add_argument("--reason", help="why (required with --override)")
 
 

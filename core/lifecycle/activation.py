@@ -48,4 +48,6 @@ def rollback(
             f"{version} is {row.status}: only a version that was active before can be rolled back to "
             "(a candidate is promoted after a comparison)"
         )
+    if not (by or "").strip():  # it changes the model every editor is served: someone answers for it
+        raise ValueError("a rollback needs who does it (by)")
     return activate(settings, version, by, "rollback", reason)
