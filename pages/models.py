@@ -78,7 +78,12 @@ NO_ARCHIVES = (
     else None
 )
 
-name = st.text_input("Your name", key="models_by", help="Recorded with retrains, promotions and rollbacks.")
+name = st.text_input(  # the same name as on Compare and Record outcome: given once per visit
+    "Your name",
+    key=resources.EDITOR_NAME,
+    persist_state="session",
+    help="Recorded with retrains, promotions and rollbacks.",
+)
 names = version_names(rows)
 active = next((r for r in rows if r.status == "active"), None)
 

@@ -189,7 +189,7 @@ def changes_and_deletion(test) -> None:
                     f"Undoing takes back the recording of {when.local(last.at)}"
                     f"{f' by {last.by}' if last.by else ''}: {back_to}. It stays in the list above, marked undone."
                 )
-                by = st.text_input("Your name", key=f"undo_by_{test.id}")
+                by = st.text_input("Your name", value=known_name(), key=f"undo_by_{test.id}")
                 if st.button("Undo the last change", key=f"undo_{test.id}"):
                     with resources.session() as session:
                         undo_last_outcome(session, test.id, by.strip() or None)
@@ -199,7 +199,7 @@ def changes_and_deletion(test) -> None:
             "A deleted test leaves the lists, History and retraining, and this page cannot bring it back. "
             "It is kept in the database with who deleted it and when."
         )
-        by = st.text_input("Your name (required)", key=f"delete_by_{test.id}")
+        by = st.text_input("Your name (required)", value=known_name(), key=f"delete_by_{test.id}")
         sure = st.checkbox(f"Yes, delete test #{test.number}", key=f"delete_sure_{test.id}")
         # The page promises who deleted it: no name, no deletion.
         if st.button("Delete test", key=f"delete_{test.id}", disabled=not (sure and by.strip())):

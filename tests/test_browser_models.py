@@ -148,6 +148,7 @@ def test_retrain_compare_promote_score_and_roll_back_in_a_browser(lab, tmp_path)
         compare_shows(page, new_lines)  # the drafts are scored by the promoted version
 
         go_to(page, "Models")
+        expect(page.get_by_label("Your name", exact=True)).to_have_value("ana")  # given once per visit
         page.get_by_text(f"Yes, serve {v1} to every editor from now on").click()
         page.get_by_role("button", name=f"Roll back to {v1}").click()
         expect(page.get_by_text(f"Rolled back: {v1} is active again.")).to_be_visible()

@@ -47,7 +47,7 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     helps = [tooltips(at.dataframe[0])[c] for c in accuracies]
     assert len(set(helps)) == len(helps)  # each archive's column says which archive it is
 
-    at.text_input(key="models_by").input("ana").run()
+    at.text_input(key="editor").input("ana").run()
     button(at, f"Compare {v2} with {v1}").click().run()
     assert "Promotion refused" in at.error[0].value
     assert button(at, f"Promote {v2}").disabled  # not without the override and a reason
@@ -61,11 +61,11 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert registry.events(lab)[0].action == "override"
 
     assert button(at, f"Roll back to {v1}").disabled  # every editor's model changes: asked first
-    at.text_input(key="models_by").input("").run()
+    at.text_input(key="editor").input("").run()
     at.checkbox(key="rollback_sure").check().run()
     assert button(at, f"Roll back to {v1}").disabled  # and someone answers for it
     assert any(c.value.startswith("To roll back, fill in your name") for c in at.caption)
-    at.text_input(key="models_by").input("ana").run()
+    at.text_input(key="editor").input("ana").run()
     button(at, f"Roll back to {v1}").click().run()
     assert not at.exception
     assert f"{v1} is active again" in at.success[0].value
