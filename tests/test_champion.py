@@ -40,21 +40,33 @@ def metrics(champ: dict, chall: dict) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    ("champ", "chall", "test", "failed_rule"),
+    ("champ", "chall", "test", "failed_rule", "in_words"),
     [
-        ({}, {}, McNemar(5, 5, 1.0), None),
-        ({}, {"accuracy_significant": 0.795, "log_loss": 0.609}, McNemar(5, 3, 0.7), None),  # within margins
-        ({}, {"accuracy": 0.6}, McNemar(12, 2, 0.013), "McNemar"),
-        ({}, {"accuracy": 0.8}, McNemar(2, 12, 0.013), None),  # significantly *better* is fine
-        ({}, {"accuracy_significant": 0.78}, McNemar(5, 4, 1.0), "significant pairs"),
-        ({}, {"log_loss": 0.62}, McNemar(5, 4, 1.0), "log loss"),
-        ({"pairs": 0}, {"pairs": 0}, McNemar(0, 0, 1.0), "held-out"),
+        ({}, {}, McNemar(5, 5, 1.0), None, None),
+        ({}, {"accuracy_significant": 0.795, "log_loss": 0.609}, McNemar(5, 3, 0.7), None, None),  # margins
+        ({}, {"accuracy": 0.6}, McNemar(12, 2, 0.013), "McNemar", "picks the winning headline less often"),
+        ({}, {"accuracy": 0.8}, McNemar(2, 12, 0.013), None, None),  # significantly *better* is fine
+        (
+            {},
+            {"accuracy_significant": 0.78},
+            McNemar(5, 4, 1.0),
+            "significant pairs",
+            "(78.0% against 80.0%)",
+        ),
+        # Only the probabilities: not "worse" (the walk-through read "worse" beside equal accuracies).
+        ({}, {"log_loss": 0.62}, McNemar(5, 4, 1.0), "log loss", "its win probabilities are further from"),
+        ({"pairs": 0}, {"pairs": 0}, McNemar(0, 0, 1.0), "held-out", "no held-out tests"),
     ],
 )
-def test_promotion_rule(lab, champ, chall, test, failed_rule):
+def test_promotion_rule(lab, champ, chall, test, failed_rule, in_words):
     checks = verdict(metrics(champ, chall), test, lab)
-    failed = [c.rule for c in checks if not c.passed]
-    assert failed == ([] if failed_rule is None else [next(c.rule for c in checks if failed_rule in c.rule)])
+    failed = [c for c in checks if not c.passed]
+    assert [c.rule for c in failed] == (
+        [] if failed_rule is None else [next(c.rule for c in checks if failed_rule in c.rule)]
+    )
+    assert all(c.shortfall for c in checks)  # every rule can say what failing it means
+    if in_words:
+        assert in_words in failed[0].shortfall
 
 
 def test_a_worse_model_is_refused_without_override_and_recorded_with_it(lab, monkeypatch, capsys):

@@ -139,7 +139,8 @@ def test_a_refused_candidate_shows_the_answer_first_then_named_figures_in_percen
     v1, v2 = names(lab)["v1"], names(lab)["v2"]
     button(at, f"Compare {v2} with {v1}").click().run()
     assert not at.exception
-    assert at.error[0].value.startswith("Promotion refused") and "marked “failed” below" in at.error[0].value
+    assert at.error[0].value.startswith("Promotion refused: on the held-out tests, ")
+    assert "marked “failed” below" in at.error[0].value and "worse" not in at.error[0].value
     models, sets = comparison_tables(at)
     assert list(models.index) == ["active model", "candidate"]  # each named in the answer above it
     accuracy = models["accuracy"]  # shown in percent points, with plain headings on hover

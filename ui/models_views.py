@@ -149,10 +149,10 @@ def comparison_answer(comparison, candidate: str, active: str) -> None:
             f"{candidate} may be promoted: on {pairs:,} held-out pairs it is not worse than {active} ({split})."
         )
     else:
-        failed = len(comparison.reasons)
+        failed = comparison.shortfalls  # what it falls short in, not a blanket "worse"
         st.error(
-            f"Promotion refused: the candidate is worse than the active model on the held-out pairs. "
-            f"{noun_for(failed, 'The check it failed is', 'The checks it failed are')} marked “failed” below."
+            f"Promotion refused: on the held-out tests, {'; and '.join(failed)}. "
+            f"{noun_for(len(failed), 'The check it failed is', 'The checks it failed are')} marked “failed” below."
         )
 
 

@@ -59,6 +59,7 @@ class Check:
     rule: str
     passed: bool
     detail: str
+    shortfall: str = ""  # what failing it means, in an editor's words ("picks the winner less often")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ class Comparison:
     @property
     def allowed(self) -> bool:
         return all(c.passed for c in self.checks)
+
+    @property
+    def shortfalls(self) -> list[str]:
+        """What the candidate falls short in, in an editor's words (empty when allowed)."""
+        return [c.shortfall or c.rule for c in self.checks if not c.passed]
 
     @property
     def reasons(self) -> list[str]:
@@ -177,23 +183,33 @@ def verdict(metrics: pd.DataFrame, test: McNemar, settings: Settings) -> list[Ch
     loss_gap = chall["log_loss"] - champ["log_loss"]
     # Figures as the tables beside them give them: percents to a tenth, counts with separators.
     return [
-        Check("held-out pairs", champ["pairs"] > 0, f"{int(champ['pairs']):,} pairs"),
+        Check(
+            "held-out pairs",
+            champ["pairs"] > 0,
+            f"{int(champ['pairs']):,} pairs",
+            "there were no held-out tests to compare the two on",
+        ),
         Check(
             f"not significantly less accurate (McNemar, alpha {settings.alpha})",
             not worse,
             f"right on {chall['accuracy']:.1%} (candidate) vs {champ['accuracy']:.1%} (active), "
             f"p = {test.p_value:.2g}",
+            "it picks the winning headline less often, by more than chance explains",
         ),
         Check(
             f"accuracy on significant pairs at most {100 * settings.promote_accuracy_margin:.1f} points lower",
             bool(np.isnan(acc_gap) or acc_gap >= -settings.promote_accuracy_margin - 1e-12),
             f"{chall['accuracy_significant']:.1%} (candidate) vs {champ['accuracy_significant']:.1%} (active) "
             f"on {int(champ['significant_pairs']):,} significant pairs",
+            "it picks the winner of tests with a clear result less often "
+            f"({chall['accuracy_significant']:.1%} against {champ['accuracy_significant']:.1%})",
         ),
         Check(
             f"log loss at most {settings.promote_log_loss_margin:.3f} higher",
             bool(loss_gap <= settings.promote_log_loss_margin + 1e-12),
             f"{chall['log_loss']:.4f} (candidate) vs {champ['log_loss']:.4f} (active)",
+            "its win probabilities are further from what happened (a higher log loss), "
+            "so its percentages deserve less trust",
         ),
     ]
 
