@@ -151,6 +151,8 @@ if not running:
                 now, f"{now} now"
             )
             st.success(f"The last retrain ({started}) made {named(last['version'])}, {since}.")
+        elif last["state"] == "cancelled":
+            st.info(f"The last retrain ({started}) was cancelled; nothing was saved.")
         else:
             st.info(f"The last retrain ({started}): {last['state']} — {last.get('message', '')}")
     if missing:

@@ -219,6 +219,20 @@ def test_a_failed_retrain_says_what_went_wrong_in_plain_words_and_keeps_the_log_
     assert any(e.label == "For engineers: the failed retrain's log" for e in at.expander)
 
 
+def test_a_cancelled_retrain_is_said_once(page):
+    lab, at = page
+    folder = jobs.job_dir(lab, "20261201-061500-retrain-def456")
+    folder.mkdir(parents=True)
+    status = {"state": "cancelled", "stage": "cancelled", "started_at": "2026-12-01T06:15:00+00:00"}
+    jobs.write_status(
+        folder, {**status, "message": "cancelled; nothing was saved"}
+    )  # as the worker writes it
+    at.run()
+
+    [said] = [i.value for i in at.info if i.value.startswith("The last retrain")]
+    assert said.endswith(") was cancelled; nothing was saved.") and said.count("cancelled") == 1
+
+
 def test_a_comparison_holds_for_a_reload_until_an_outcome_changes(page):
     from core.data.editor import pairs_fingerprint
 
