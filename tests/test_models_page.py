@@ -91,15 +91,17 @@ def test_a_retrain_asks_first_and_says_how_long_it_takes(page, monkeypatch):
 
 
 def test_the_retrain_estimate_comes_from_the_recorded_training_speed():
-    from core.lifecycle.summary import duration_words, retrain_pairs, retrain_seconds
+    from core.lifecycle.summary import RETRAIN_OVERHEAD_S, duration_words, retrain_pairs, retrain_seconds
 
     manifest = {"training": {"pairs_per_second": 50.0, "seconds": 400}, "data_fingerprint": {"pairs": 20000}}
     assert retrain_pairs(manifest, 1000) == 21000
     assert retrain_pairs(manifest, 1000, 1.0, 3000) == 4000  # a warm-started retrain samples the archive
-    assert retrain_seconds([manifest], 21000) == 420
+    assert retrain_seconds([manifest], 21000) == 420 + RETRAIN_OVERHEAD_S  # steps, then the rest of the wait
     assert duration_words(420) == "about 7 minutes" and duration_words(5000) == "about 1 hour 23 minutes"
     no_speed = {"training": {"seconds": 400}, "data_fingerprint": {"pairs": 20000}, "settings": {"epochs": 2}}
-    assert retrain_seconds([no_speed], 100) == 1.0
+    assert retrain_seconds([no_speed], 100) == 1.0 + RETRAIN_OVERHEAD_S
+    timed = {"training": {"pairs_per_second": 30.0, "seconds": 90, "job_seconds": 115}}  # a retrain's record
+    assert retrain_seconds([timed], 3000) == 100 + 25
     assert retrain_seconds([{}], 100) is None and duration_words(None) == "unknown"
 
 

@@ -121,7 +121,13 @@ def test_a_retrain_job_registers_a_candidate_and_leaves_the_active_model(lab):
     assert row.data_fingerprint["archive_tests"] == 20  # the cap thins the archive, never the editor tests
     assert row.settings["init_from"] == str(lab.models_dir / "v1")  # warm start from the active model
     assert row.settings["pair_weighting"] == "significance" and row.settings["editor_weight"] == 2.0
-    assert {e.action for e in registry.events(lab, row.version)} == {"register"}
+    [registered] = registry.events(lab, row.version)
+    assert (
+        registered.action == "register"
+        and registered.note == "retrained on the archive plus 2 newsroom tests"
+    )
+    training = registry.load_model(lab, row).manifest["training"]
+    assert training["job_seconds"] >= training["seconds"]  # the whole wait, for the next estimate
     assert registry.load_model(lab, row).version == row.version
     assert {p.name for p in lab.models_dir.iterdir()} == {"v1", row.version}
     assert np.array_equal(active_scores(lab), before)

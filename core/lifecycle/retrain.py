@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import traceback
 from pathlib import Path
 
@@ -131,6 +132,7 @@ def train_and_register(
     Exit code: 0 registered, 1 failed, 3 cancelled.
     """
     job = jobs.Reporter(job_dir)
+    started = time.monotonic()
 
     def check() -> None:
         if job.cancelled():
@@ -142,12 +144,14 @@ def train_and_register(
         if int(os.environ.get("RANK", "0")) != 0:
             return 0  # under torchrun every rank trains; rank 0 alone saves and registers
         check()
+        # The whole wait so far (loading, training, calibrating, validating): the next estimate's.
+        result.manifest["training"]["job_seconds"] = round(time.monotonic() - started, 1)
         version = install.free_version(settings, result.manifest["version"])
         tmp = settings.models_dir / f"{TMP_PREFIX}{job_dir.name if job_dir else version}"
         # Written before the folders exist, so whoever finds this worker dead can remove them.
         job.update(stage="saving", step=0, total=1, version=version, tmp_dir=str(tmp))
         editors = result.manifest["data_fingerprint"]["editor_tests"]
-        note = f"retrained on the archive plus {plural(editors, 'editor test')}"
+        note = f"retrained on the archive plus {plural(editors, 'newsroom test')}"  # as the pages say it
         row = install.publish_model(settings, result.scorer, version, tmp, by, note, check)
     except TrainingCancelled:
         job.update(state="cancelled", stage="cancelled", version=None, message="cancelled; nothing was saved")
