@@ -64,7 +64,9 @@ def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
         tooltip=[
             alt.Tooltip("draft:N", title="draft"),
             alt.Tooltip("against:N", title="against"),
-            alt.Tooltip("p:Q", title="chance it wins", format=".0%"),
+            alt.Tooltip(
+                "p:Q", title="chance it beats the other", format=".0%"
+            ),  # not "chance it wins": that is the share among all drafts
         ],
     )
     text = base.mark_text(fontSize=13).encode(text=alt.Text("p:Q", format=".0%"))
