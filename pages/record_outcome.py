@@ -242,8 +242,8 @@ def upload_csv(entries) -> None:
             + "\n".join(f"- {p}" for p in exc.problems)
         )
         return
-    except DataFormatError as exc:
-        st.error(f"Nothing was recorded: {exc}")
+    except DataFormatError as exc:  # the file as a whole: named, as the rows' problems name it
+        st.error(f"Nothing was recorded from {file.name}. {exc}.".replace("..", "."))
         return
     # Saved tests still waiting for an outcome are matched first.
     saved = {e.id: list(e.headlines) for e in sorted(entries, key=lambda e: e.has_outcome)}

@@ -483,6 +483,7 @@ def test_a_bad_outcomes_csv_lists_every_bad_row_and_writes_nothing(Session):
 
     at.file_uploader[0].set_value(("other.csv", b"test_id,headline,clicks\nt,A,1\n", "text/csv"))
     at.run()
+    assert at.error[0].value.startswith("Nothing was recorded from other.csv. Outcomes CSV is missing")
     assert "missing required column: impressions" in at.error[0].value
     assert counts(Session) == before
 
