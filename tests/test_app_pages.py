@@ -446,7 +446,11 @@ def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Sessi
     assert test.latest_outcome.prediction_at_recording is True
     assert test.latest_outcome.winner_arm_id == test.arms[1].id
     [model_line] = [m.value for m in at.markdown if m.value.startswith("Model: ")]
-    assert "scored these headlines only now, after the test ran: not a forecast" in model_line
+    assert "not a forecast" not in model_line and model_line.endswith("win probability)")  # the call, short
+    assert any(
+        c.value.startswith("The model scored these headlines only now, after the test ran: not a forecast")
+        for c in at.caption
+    )
 
 
 def test_a_new_test_with_a_repeated_headline_names_it_as_the_form_does(Session):

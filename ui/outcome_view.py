@@ -70,6 +70,8 @@ def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
     if summary.predicted_win_probability is not None:
         model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"
     st.markdown(model_line)
+    if summary.after_the_test_note:
+        st.caption(summary.after_the_test_note)
     needed = summary.more_impressions
     if summary.beyond_any_test:
         st.caption(

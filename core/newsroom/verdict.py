@@ -77,12 +77,18 @@ class OutcomeSummary:
                 if self.model_correct
                 else f"the model picked another headline, “{self.headlines[self.predicted]}”"
             )
-        if self.after_the_test:
-            call += (
-                ", though it scored these headlines only now, after the test ran: not a forecast, so "
-                "History leaves it out of the model's accuracy unless asked"
-            )
         return call
+
+    @property
+    def after_the_test_note(self) -> str | None:
+        """Why this call is not a forecast, when the model scored the headlines only as the outcome
+        was recorded; said apart from the call, which it made too long to read (walk-through)."""
+        if not self.after_the_test or self.predicted is None:
+            return None
+        return (
+            "The model scored these headlines only now, after the test ran: not a forecast, so History "
+            "leaves it out of the model's accuracy unless asked."
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per arm, as editors read it: counts, the click rate and the range it very
