@@ -100,6 +100,16 @@ GLOSSARY = [
         "Given 70%, won 50% of the time: the model is over-confident.",
     ),
     (
+        "Plan the test: usual click rate, predicted click rate, lift",
+        "On Compare, “Plan the test” sizes an A/B test before it runs. The usual click rate is what a typical "
+        "headline gets (your newsroom's median, or the archive's until you record outcomes); each draft's "
+        "predicted click rate follows from how far the model scores it above or below a typical headline; the "
+        "lift is how much more often the leading draft would be clicked than each other draft; impressions per "
+        "headline is how many readers each must be shown for that lift to show as a clear result.",
+        "Usual 2.0%; the leader predicted at 2.4%, another draft at 2.0%: a lift of 20%, which needs about "
+        "21,000 impressions per headline.",
+    ),
+    (
         "Log loss",
         "A score for the win probabilities themselves: it punishes confident mistakes most. Lower is better; "
         "0.693 is what always saying 50% would get.",

@@ -46,12 +46,16 @@ def test_pairs_without_clicks_on_both_sides_are_left_out_and_no_margin_gives_zer
 
 def test_the_plan_puts_the_leader_first_and_sizes_each_comparison_with_it():
     ranked = pd.DataFrame({"draft": [1, 2, 3, 4], "score": [0.0, 2.0, 1.0, 5.0]})
-    plan = sample_plan(ranked, drafts=[1, 2, 3], base_rate=0.02, k=0.5, alpha=0.05)
+    plan = sample_plan(ranked, drafts=[1, 2, 3], base_rate=0.02, k=0.5, reference=1.0, alpha=0.05)
 
     assert plan["draft"].tolist() == [2, 3, 1]  # draft 4 was not picked
     rates = plan["predicted click rate"].to_numpy()
-    assert rates[-1] == pytest.approx(0.02)  # the weakest picked draft gets the usual rate
-    assert rates[0] == pytest.approx(0.02 * math.exp(0.5 * 2.0))
+    assert rates[1] == pytest.approx(0.02)  # draft 3 scores as a typical headline: the usual rate
+    assert rates[0] == pytest.approx(0.02 * math.exp(0.5 * 1.0))
+    assert rates[2] == pytest.approx(0.02 * math.exp(-0.5))
+    # A draft's predicted rate does not depend on which others are picked (it did: anchored on the weakest).
+    fewer = sample_plan(ranked, drafts=[2, 3], base_rate=0.02, k=0.5, reference=1.0)
+    assert fewer["predicted click rate"].tolist() == pytest.approx(rates[:2].tolist())
     # the leader's own row has no lift and no sample size (the page shows it blank)
     assert math.isnan(plan["lift of the leader over it"][0]) and math.isnan(
         plan["impressions per headline"][0]

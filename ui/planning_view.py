@@ -69,6 +69,9 @@ def plan_section(model: Model, ranked: pd.DataFrame, settings: Settings) -> None
         max_value=50.0,
         value=round(100 * usual, 2),
         step=0.1,
-        help=f"The median click rate of {where}; change it to your own expectation.",
+        help=f"The median click rate of {where}, taken as a typical headline's; each draft's predicted "
+        "rate follows from how far the model scores it above or below a typical headline. Change it to your "
+        "own expectation.",
     )
-    compare_views.plan_table(sample_plan(ranked, chosen, rate / 100, k, settings.alpha))
+    reference = model.scorer.reference_score  # the typical headline: the one at the usual click rate
+    compare_views.plan_table(sample_plan(ranked, chosen, rate / 100, k, reference, settings.alpha))
