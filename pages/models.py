@@ -169,7 +169,7 @@ if not running:
     )
     st.caption(
         f"Fine-tunes {start} on {sample} plus {plural(outcomes['test_id'].nunique(), 'recorded test')} "
-        f"({len(outcomes):,} headline pairs) in the background: {estimate} on this machine. The result is "
+        f"({plural(len(outcomes), 'headline pair')}) in the background: {estimate} on this machine. The result is "
         "registered as a candidate; it serves only after it is compared and promoted.",
         help="Estimated from the training speed recorded when the active model was trained (pairs per second) "
         "and the number of headline pairs a retrain would use.",
@@ -262,7 +262,10 @@ else:
     target = st.selectbox("Version to make active again", retired, format_func=named)
     why = st.text_input("Why (optional)", key="rollback_reason")
     # It changes the model every editor's Compare page uses at once: asked first, as deletion is.
-    sure = st.checkbox(f"Yes, serve {named(target)} to every editor from now on", key="rollback_sure")
+    # One confirmation per version: after a rollback the next one (to another version) starts unticked.
+    sure = st.checkbox(
+        f"Yes, serve {named(target)} to every editor from now on", key=f"rollback_sure_{target}"
+    )
     if sure and not name.strip():  # say why the button is grey
         st.caption("To roll back, fill in your name, at the top of the page: the log keeps who did it.")
     ready = writable and sure and bool(name.strip())

@@ -62,7 +62,7 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
 
     assert button(at, f"Roll back to {v1}").disabled  # every editor's model changes: asked first
     at.text_input(key="editor").input("").run()
-    at.checkbox(key="rollback_sure").check().run()
+    at.checkbox(key="rollback_sure_v1").check().run()
     assert button(at, f"Roll back to {v1}").disabled  # and someone answers for it
     assert any(c.value.startswith("To roll back, fill in your name") for c in at.caption)
     at.text_input(key="editor").input("ana").run()
@@ -70,6 +70,7 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert not at.exception
     assert f"{v1} is active again" in at.success[0].value
     assert registry.active_version(lab).version == "v1"
+    assert at.checkbox(key="rollback_sure_v2").value is False  # the next rollback is asked afresh
     log = next(t.value for t in at.dataframe if "action" in t.value.columns)
     assert list(log["action"])[:2] == ["rolled back to", "promoted anyway"]  # plain words, newest first
 

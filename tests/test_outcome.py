@@ -80,6 +80,12 @@ def test_a_gap_no_test_could_resolve_is_said_so_not_sized():
     assert not summarise(["A", "B"], [(200, 12), (500, 20)]).beyond_any_test
 
 
+def test_without_a_clear_winner_the_model_is_not_judged_yet_not_undecided():
+    s = summarise(["A", "B"], [(200, 12), (500, 20)], predicted_probabilities=[0.81, 0.19])
+    assert s.model_correct is None  # the model picked A at 81%: it was the test that was undecided
+    assert s.model_verdict() == "not judged yet: the test has no clear (significant) winner yet"
+
+
 def test_corrected_p_value_is_capped_at_one():
     s = summarise(["A", "B", "C"], [(100, 5), (100, 5), (100, 5)])
     assert s.p_value == 1.0 and not s.significant

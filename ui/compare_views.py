@@ -59,17 +59,18 @@ def head_to_head_heatmap(matrix: pd.DataFrame) -> None:
         x=alt.X("against:N", sort=order, title="against", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("draft:N", sort=order, title=None),
     )
+    tooltip = [
+        alt.Tooltip("draft:N", title="draft"),
+        alt.Tooltip("against:N", title="against"),
+        # Not "chance it wins": that is a draft's share among all the drafts, another number.
+        alt.Tooltip("p:Q", title="chance it beats the other", format=".0%"),
+    ]
     cells = base.mark_rect().encode(
         color=alt.Color("p:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"), legend=None),
-        tooltip=[
-            alt.Tooltip("draft:N", title="draft"),
-            alt.Tooltip("against:N", title="against"),
-            alt.Tooltip(
-                "p:Q", title="chance it beats the other", format=".0%"
-            ),  # not "chance it wins": that is the share among all drafts
-        ],
+        tooltip=tooltip,
     )
-    text = base.mark_text(fontSize=13).encode(text=alt.Text("p:Q", format=".0%"))
+    # The printed percentage is where the pointer goes: the same words there, not the raw fields.
+    text = base.mark_text(fontSize=13).encode(text=alt.Text("p:Q", format=".0%"), tooltip=tooltip)
     # Rows tall enough to read the percentages in them, however many drafts there are.
     st.altair_chart((cells + text).properties(height=alt.Step(36)), width="stretch")
 

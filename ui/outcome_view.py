@@ -68,7 +68,9 @@ def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
     st.caption(f"Best against runner-up: {chance_in_words(summary.p_value)}. {p_value_words(summary)}")
     model_line = f"Model: {summary.model_verdict(too_close_below)}"
     if summary.predicted_win_probability is not None:
-        model_line += f" (it gave the winner a {summary.predicted_win_probability:.0%} win probability)"
+        share = f"{summary.predicted_win_probability:.0%}"
+        article = "an" if share.startswith(("8", "11", "18")) else "a"  # "an 81%", "an 11%", "a 60%"
+        model_line += f" (it gave the winner {article} {share} win probability)"
     st.markdown(model_line)
     if summary.after_the_test_note:
         st.caption(summary.after_the_test_note)

@@ -63,7 +63,7 @@ class OutcomeSummary:
         if self.predicted is None:
             return "no model prediction was saved"
         if self.model_correct is None:
-            return "undecided (no significant winner yet)"
+            return "not judged yet: the test has no clear (significant) winner yet"
         h2h = self.pick_head_to_head
         if h2h is not None and h2h < too_close_below:
             towards = "it" if self.model_correct else f"another headline, “{self.headlines[self.predicted]}”,"
