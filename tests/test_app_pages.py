@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.basics.settings import load_settings
+from core.basics.words import roughly
 from core.model.manifest import write_manifest
 from core.model.scorer import HeadlineScorer
 from core.newsroom.recording import record
@@ -231,6 +232,8 @@ def test_planning_the_test_sizes_each_draft_against_the_leader(Session):
     assert len(plan) == 2  # the first two drafts are picked by default
     assert np.isnan(plan["impressions per headline"].iloc[0])  # the leader's own row: blank
     assert plan["impressions per headline"].iloc[1] > 0
+    [run_for] = [m.value for m in at.markdown if m.value.startswith("**Run the test for about ")]
+    assert f"{roughly(plan['impressions per headline'].max()):,} impressions per headline**" in run_for
 
     usual.set_value(0.01).run()  # a rare click: the predicted rates still read as numbers, not "0.0%"
     [plan] = [d for d in at.dataframe if "impressions per headline" in d.value.columns]

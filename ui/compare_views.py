@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import math
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.basics.words import roughly
 from core.newsroom.compare import Draft
 from ui.markdown import escape_markdown
 from ui.percent import WHOLE_PERCENT, in_percent_points, rate_format
@@ -101,3 +103,13 @@ def plan_table(plan: pd.DataFrame) -> None:
             ),
         },
     )
+    needed = plan["impressions per headline"].max()  # every headline of a test is shown alike
+    if pd.notna(needed) and math.isfinite(needed):
+        st.markdown(
+            f"**Run the test for about {roughly(needed):,} impressions per headline** (the largest figure "
+            "above), so that each predicted gap can show as a clear result."
+        )
+    elif pd.notna(needed):
+        st.caption(
+            "The model predicts no gap between these drafts: no number of impressions would settle it."
+        )

@@ -35,7 +35,8 @@ ARM_COLUMNS = {
     "model's chance": st.column_config.NumberColumn(
         width=105,
         format=WHOLE_PERCENT,
-        help="The model's chance, given when the test was saved, that this headline would get the most clicks.",
+        help="The model's chance that this headline would get the most clicks: given when the test was saved, "
+        "or, for a test typed in or uploaded here without being saved first, as its outcome was recorded.",
     ),
     "more needed": st.column_config.NumberColumn(
         width=95,
