@@ -190,8 +190,12 @@ if not running:
         disabled=not writable or bool(missing),
         help=WRITES_OFF or NO_ARCHIVES,
     ):
-        st.session_state["retrain_confirm"] = True
-        st.rerun()
+        # Not a grey button until the name is in: a name typed and the button clicked at once must
+        # work in one click (the name reaches the page with the click).
+        if name.strip():
+            st.session_state["retrain_confirm"] = True
+            st.rerun()
+        st.warning("Fill in your name at the top of the page first: the log keeps who retrained.")
 
 # ----- champion vs challenger ------------------------------------------------------------------
 st.subheader("Compare and promote a candidate")

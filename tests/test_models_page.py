@@ -82,13 +82,18 @@ def test_a_retrain_asks_first_and_says_how_long_it_takes(page, monkeypatch):
     monkeypatch.setattr(retrain, "start_retrain", lambda settings, by=None: started.append(by))
     lab, at = page
     assert any(" on this machine." in c.value and "minute" in c.value for c in at.caption)
+    button(at, "Start retraining…").click().run()  # the log keeps who retrained: a name first
+    assert [w.value for w in at.warning] == [
+        "Fill in your name at the top of the page first: the log keeps who retrained."
+    ]
+    at.text_input(key="editor").input("ana").run()
     button(at, "Start retraining…").click().run()
     assert "Start it?" in at.warning[0].value and not started
     button(at, "Not now").click().run()
     assert not started and not at.warning
     button(at, "Start retraining…").click().run()
     button(at, "Yes, start retraining").click().run()
-    assert started == [None]
+    assert started == ["ana"]
 
 
 def test_the_retrain_estimate_comes_from_the_recorded_training_speed():
