@@ -238,17 +238,22 @@ else:
         if not comparison.allowed:
             override = st.checkbox("Override: promote it anyway")
             reason = st.text_input("Why (recorded with your name)", disabled=not override)
-        ready = comparison.allowed or (override and reason.strip() and name.strip())
-        if override and not ready:  # say why the button is grey
-            needed = [
-                what
-                for what, given in (("why", reason), ("your name, at the top of the page", name))
-                if not given.strip()
-            ]
+        needed = [  # an override is recorded with why and who
+            what
+            for what, given in (("why", reason), ("your name, at the top of the page", name))
+            if override and not given.strip()
+        ]
+        if override and needed:  # said before the click, and again if clicked without them
             st.caption(f"To promote it anyway, fill in {' and '.join(needed)}.")
+        # Grey only until the override is ticked, not while why or the name is missing: text typed
+        # and the button clicked at once must work in one click (a grey button swallowed that click).
+        ready = comparison.allowed or override
         if st.button(
             f"Promote {named(challenger)}", disabled=not (ready and writable), type="primary", help=WRITES_OFF
         ):
+            if needed:
+                st.warning(f"Nothing was promoted: fill in {' and '.join(needed)} first.")
+                st.stop()
             try:
                 champion.promote(settings, challenger, name.strip() or None, override, reason, comparison)
                 done(f"{named(challenger)} is now active.")
@@ -270,10 +275,12 @@ else:
     sure = st.checkbox(
         f"Yes, serve {named(target)} to every editor from now on", key=f"rollback_sure_{target}"
     )
-    if sure and not name.strip():  # say why the button is grey
-        st.caption("To roll back, fill in your name, at the top of the page: the log keeps who did it.")
-    ready = writable and sure and bool(name.strip())
-    if st.button(f"Roll back to {named(target)}", disabled=not ready, help=WRITES_OFF):
+    # Not grey for a missing name: a name typed and the button clicked at once must work in one
+    # click (the name reaches the page with the click; a grey button would have swallowed it).
+    if st.button(f"Roll back to {named(target)}", disabled=not (writable and sure), help=WRITES_OFF):
+        if not name.strip():
+            st.warning("Fill in your name at the top of the page first: the log keeps who rolled back.")
+            st.stop()
         try:
             activation.rollback(settings, target, name.strip(), why.strip() or None)
             done(f"Rolled back: {named(target)} is active again.")

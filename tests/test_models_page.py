@@ -53,8 +53,10 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert button(at, f"Promote {v2}").disabled  # not without the override and a reason
 
     at.checkbox[0].check().run()
-    assert button(at, f"Promote {v2}").disabled
-    assert "To promote it anyway, fill in why." in [c.value for c in at.caption]  # the grey button says why
+    assert "To promote it anyway, fill in why." in [c.value for c in at.caption]  # said before the click
+    button(at, f"Promote {v2}").click().run()  # clicked without why: refused, in words
+    assert [w.value for w in at.warning] == ["Nothing was promoted: fill in why first."]
+    assert registry.active_version(lab).version == "v1"
     at.text_input[1].input("trying the new style on purpose").run()
     button(at, f"Promote {v2}").click().run()
     assert registry.active_version(lab).version == "v2"
@@ -63,8 +65,9 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     assert button(at, f"Roll back to {v1}").disabled  # every editor's model changes: asked first
     at.text_input(key="editor").input("").run()
     at.checkbox(key="rollback_sure_v1").check().run()
-    assert button(at, f"Roll back to {v1}").disabled  # and someone answers for it
-    assert any(c.value.startswith("To roll back, fill in your name") for c in at.caption)
+    button(at, f"Roll back to {v1}").click().run()  # and someone answers for it
+    assert "Fill in your name at the top of the page first" in at.warning[0].value
+    assert registry.active_version(lab).version == "v2"
     at.text_input(key="editor").input("ana").run()
     button(at, f"Roll back to {v1}").click().run()
     assert not at.exception
