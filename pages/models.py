@@ -251,12 +251,12 @@ else:
         if st.button(
             f"Promote {named(challenger)}", disabled=not (ready and writable), type="primary", help=WRITES_OFF
         ):
-            if needed:
-                st.warning(f"Nothing was promoted: fill in {' and '.join(needed)} first.")
-                st.stop()
             try:
-                champion.promote(settings, challenger, name.strip() or None, override, reason, comparison)
-                done(f"{named(challenger)} is now active.")
+                if needed:  # said here, not by st.stop(): the rollback and the log below stay on the page
+                    st.warning(f"Nothing was promoted: fill in {' and '.join(needed)} first.")
+                else:
+                    champion.promote(settings, challenger, name.strip() or None, override, reason, comparison)
+                    done(f"{named(challenger)} is now active.")
             except resources.DATABASE_ERRORS as exc:
                 resources.show_database_error(exc)
             except (ModelLoadError, RuntimeError, ValueError) as exc:
@@ -278,12 +278,12 @@ else:
     # Not grey for a missing name: a name typed and the button clicked at once must work in one
     # click (the name reaches the page with the click; a grey button would have swallowed it).
     if st.button(f"Roll back to {named(target)}", disabled=not (writable and sure), help=WRITES_OFF):
-        if not name.strip():
-            st.warning("Fill in your name at the top of the page first: the log keeps who rolled back.")
-            st.stop()
         try:
-            activation.rollback(settings, target, name.strip(), why.strip() or None)
-            done(f"Rolled back: {named(target)} is active again.")
+            if not name.strip():  # said here, not by st.stop(): the log below stays on the page
+                st.warning("Fill in your name at the top of the page first: the log keeps who rolled back.")
+            else:
+                activation.rollback(settings, target, name.strip(), why.strip() or None)
+                done(f"Rolled back: {named(target)} is active again.")
         except resources.DATABASE_ERRORS as exc:
             resources.show_database_error(exc)
         except (ModelLoadError, ValueError) as exc:

@@ -68,6 +68,7 @@ def test_a_worse_candidate_is_refused_then_promoted_with_a_reason_and_rolled_bac
     button(at, f"Roll back to {v1}").click().run()  # and someone answers for it
     assert "Fill in your name at the top of the page first" in at.warning[0].value
     assert registry.active_version(lab).version == "v2"
+    assert any(e.label == "Registry log" for e in at.expander)  # the rest of the page is still there
     at.text_input(key="editor").input("ana").run()
     button(at, f"Roll back to {v1}").click().run()
     assert not at.exception
