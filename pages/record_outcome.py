@@ -243,7 +243,7 @@ def upload_csv(entries) -> None:
         )
         return
     except DataFormatError as exc:  # the file as a whole: named, as the rows' problems name it
-        st.error(f"Nothing was recorded from {file.name}. {exc}.".replace("..", "."))
+        st.error(f"Nothing was recorded from {file.name}. {str(exc).rstrip('.')}.")
         return
     # Saved tests still waiting for an outcome are matched first.
     saved = {e.id: list(e.headlines) for e in sorted(entries, key=lambda e: e.has_outcome)}

@@ -39,14 +39,16 @@ def archive_path(name: str, settings: Settings) -> Path:
     return Path(paths[name])
 
 
+def present_archives(settings: Settings) -> list[str]:
+    """The archives (as in DATASETS) whose file is there."""
+    return [n for n in DATASETS if archive_path(n, settings).is_file()]
+
+
 def missing_archives(settings: Settings) -> dict[str, Path]:
     """The archives whose file is not there, by name as editors read it: training, evaluation and
     the champion comparison cannot run without them."""
-    return {
-        archive_name(n): archive_path(n, settings)
-        for n in DATASETS
-        if not archive_path(n, settings).is_file()
-    }
+    present = present_archives(settings)
+    return {archive_name(n): archive_path(n, settings) for n in DATASETS if n not in present}
 
 
 def missing_archives_words(missing: dict[str, Path]) -> str:

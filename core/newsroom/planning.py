@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.basics.settings import Settings
 from core.basics.stats import impressions_needed
-from core.data.datasets import DATASETS, archive_path, dataset_split
+from core.data.datasets import dataset_split, present_archives
 from core.newsroom.compare import Scorer
 from db.experiments import list_tests
 
@@ -74,7 +74,7 @@ def sample_plan(
 def archive_sample(settings: Settings, n: int = 600) -> pd.DataFrame:
     """A fixed sample of the validation pairs (tests no model trained on) of the archives whose
     files are there (at least one must be: see core.data.datasets.missing_archives)."""
-    present = [name for name in DATASETS if archive_path(name, settings).is_file()]
+    present = present_archives(settings)
     pairs = pd.concat([dataset_split(name, settings).valid for name in present], ignore_index=True)
     return pairs.sample(min(n, len(pairs)), random_state=settings.seed)
 
