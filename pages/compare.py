@@ -84,7 +84,7 @@ with answer:
         serving.show_model_error(model)
         st.stop()
 
-    ranked = ranking(model.scorer, ready, excerpt).sort_values(["rank", "draft"])
+    ranked = ranking(serving.remembered_scores(model), ready, excerpt).sort_values(["rank", "draft"])
     verdict = call(ranked, settings.too_close_below)
     by_number = {d.number: d for d in ready}
     in_rank = [by_number[int(n)] for n in ranked["draft"]]

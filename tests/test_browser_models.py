@@ -68,7 +68,7 @@ def lab(tmp_path) -> Settings:
     with get_sessionmaker(settings).begin() as session:
         for headlines, counts in OUTCOMES:
             test, _ = save_ranked_drafts(
-                session, ranking(scorer, checked_drafts(headlines)), "v1", None, "ana"
+                session, ranking(scorer.score, checked_drafts(headlines)), "v1", None, "ana"
             )
             record(session, test, counts, "bo", settings.alpha)
     return settings
@@ -77,7 +77,7 @@ def lab(tmp_path) -> Settings:
 def draft_lines(settings: Settings, version: str) -> list[re.Pattern]:
     """What Compare says of each draft when this version serves (loaded as the app loads it)."""
     scorer = registry.load_model(settings, registry.get_version(settings, version))
-    ranked = ranking(scorer, checked_drafts(DRAFTS))
+    ranked = ranking(scorer.score, checked_drafts(DRAFTS))
     return [
         re.compile(rf"^Draft {row.draft} · rank {row.rank} of 3 · chance it wins {row.win_probability:.0%}")
         for row in ranked.itertuples()

@@ -44,7 +44,7 @@ def test_a_repeat_is_named_as_the_page_calls_its_lines():
 
 def test_ranking_orders_drafts_and_win_probabilities_sum_to_one():
     drafts = scorable(checked_drafts(["Short", "A much longer headline", "Medium one"]))
-    ranked = ranking(LengthScorer(), drafts)
+    ranked = ranking(LengthScorer().score, drafts)
     assert ranked["draft"].tolist() == [1, 2, 3]  # input order kept
     assert ranked["rank"].tolist() == [3, 1, 2]
     assert ranked["win_probability"].sum() == pytest.approx(1.0)
@@ -54,8 +54,8 @@ def test_ranking_orders_drafts_and_win_probabilities_sum_to_one():
 def test_ranking_passes_the_excerpt_on_and_treats_blank_as_none():
     drafts = scorable(checked_drafts(["Short", "A much longer headline"]))
     scorer = LengthScorer()
-    ranking(scorer, drafts, "  The story in brief  ")
-    ranking(scorer, drafts, "   ")
+    ranking(scorer.score, drafts, "  The story in brief  ")
+    ranking(scorer.score, drafts, "   ")
     assert scorer.contexts == ["The story in brief", None]  # the drafts are scored once per ranking
 
 

@@ -53,7 +53,7 @@ def test_any_drafts_rank_with_finite_scores_or_a_stated_problem(scorer, raws):
             assert draft.problem  # refused with a stated reason, never scored
     ready = scorable(drafts)
     if ready:
-        ranked = ranking(scorer, ready)
+        ranked = ranking(scorer.score, ready)
         assert np.isfinite(ranked["score"]).all()
         assert ranked["win_probability"].sum() == pytest.approx(1.0)
         assert ranked["rank"].min() == 1 and ranked["rank"].max() <= len(ready)

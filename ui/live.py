@@ -13,7 +13,7 @@ from core.basics.words import plural
 from core.model.hardware import use_threads_here
 from core.newsroom.explain import highlight_html, word_weights
 from core.newsroom.explain_queue import ExplanationQueue, Progress, abandonable
-from core.newsroom.proba_memory import RememberedProba
+from core.newsroom.remembered import Remembered
 from ui.resources import settings
 from ui.serving import Model
 
@@ -22,7 +22,7 @@ from ui.serving import Model
 def _queue(model_key: str, _scorer, samples: int, seed: int, threads: int) -> ExplanationQueue:
     # One queue (one worker thread) per model and LIME setting, shared by every session, with
     # one memory of the model's scores: a one-word edit re-scores only the new perturbations.
-    remembered = RememberedProba(_scorer.predict_proba)
+    remembered = Remembered(_scorer.predict_proba)
 
     def compute(key: tuple[str, str | None], check) -> dict[str, float]:
         headline, context = key

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.lifecycle.registry import active_model_dir, serving_model
 from core.model.manifest import MANIFEST, ModelLoadError
 from core.model.scorer import HeadlineScorer
+from core.newsroom.remembered import Remembered
 from ui.resources import DATABASE_ERRORS, database_message, settings
 
 
@@ -65,6 +66,19 @@ def model() -> Model:
         return Model(directory, None, str(exc), note)
     except SQLAlchemyError as exc:
         return Model(directory, None, database_message(exc), note)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _remembered_scores(key: str, _scorer: HeadlineScorer) -> Remembered:
+    return Remembered(_scorer.score)
+
+
+def remembered_scores(current: Model) -> Remembered:
+    """The served model's ``score`` with a memory shared by every session: on each keystroke
+    Compare ranks all the drafts, and only the draft being typed is encoded again (one draft's
+    cost, not ten). Keyed by the scorer object too: an edited manifest loads a new one."""
+    key = f"{current.directory}@{current.version}@{id(current.scorer)}"
+    return _remembered_scores(key, current.scorer)
 
 
 def show_model_error(current: Model) -> None:

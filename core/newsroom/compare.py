@@ -32,6 +32,12 @@ class Scorer(Protocol):
     def score(self, headlines: list[str], context: str | None = None) -> np.ndarray: ...
 
 
+class Score(Protocol):
+    """A scorer's ``score`` (or the page's remembered one): one score per headline, (n,)."""
+
+    def __call__(self, headlines: list[str], context: str | None = None) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class Draft:
     number: int  # 1-based, as the page labels drafts
@@ -86,7 +92,7 @@ def scorable(drafts: Sequence[Draft]) -> list[Draft]:
     return [d for d in drafts if d.problem is None]
 
 
-def ranking(scorer: Scorer, drafts: Sequence[Draft], excerpt: str | None = None) -> pd.DataFrame:
+def ranking(score: Score, drafts: Sequence[Draft], excerpt: str | None = None) -> pd.DataFrame:
     """One row per draft in input order: draft number, headline, score, rank (1 = best) and
     win probability (the chance it is the best of these drafts).
 
@@ -94,7 +100,7 @@ def ranking(scorer: Scorer, drafts: Sequence[Draft], excerpt: str | None = None)
     """
     texts = [d.text for d in drafts]
     excerpt = (excerpt or "").strip() or None
-    scores = scorer.score(texts, excerpt)
+    scores = score(texts, excerpt)
     frame = pd.DataFrame(
         {
             "draft": [d.number for d in drafts],

@@ -64,7 +64,7 @@ def new_recorded_test(
     details = {"excerpt": excerpt, "image_ids": image_ids, "dates": dates}
     if scorer is None:
         return experiments.create_test(session, list(headlines), created_by=created_by, **details)
-    ranked = ranking(scorer, checked_drafts(list(headlines)), excerpt)
+    ranked = ranking(scorer.score, checked_drafts(list(headlines)), excerpt)
     return experiments.create_test(
         session,
         list(headlines),
