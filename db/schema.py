@@ -27,7 +27,19 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from core.basics.text import name_problem
+
+
+def checked_name(name: str | None) -> str | None:
+    """A person's name as stored; ValueError (the one rule, core.basics.text.name_problem) for one
+    that cannot be, so that no path writes it (a 600-character name broke PostgreSQL's column)."""
+    problem = name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
 
 TEST_SOURCES = ("upworthy", "ars", "outcomes", "editor")
 MODEL_STATUSES = ("candidate", "active", "retired")
@@ -118,6 +130,10 @@ class Test(Base):
     # Deleted by an editor: kept (who and when), but no longer listed, judged or trained on.
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     deleted_by: Mapped[str | None] = mapped_column(String(100))
+
+    @validates("created_by", "deleted_by")
+    def _name(self, _key: str, name: str | None) -> str | None:
+        return checked_name(name)
 
     # Loaded eagerly: pages use tests after their transaction has ended.
     arms: Mapped[list[Arm]] = relationship(
@@ -227,6 +243,10 @@ class Outcome(Base):
     undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     undone_by: Mapped[str | None] = mapped_column(String(100))
 
+    @validates("recorded_by", "undone_by")
+    def _name(self, _key: str, name: str | None) -> str | None:
+        return checked_name(name)
+
     test: Mapped[Test] = relationship(back_populates="outcomes")
 
 
@@ -272,3 +292,7 @@ class ModelEvent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     by: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
+
+    @validates("by")
+    def _name(self, _key: str, name: str | None) -> str | None:
+        return checked_name(name)

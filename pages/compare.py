@@ -143,7 +143,7 @@ with st.expander("Plan the test: how many impressions it needs"):
 
 with st.form("save_test"):
     st.markdown(f"**Save these {len(ranked)} drafts as a test** with the model's predictions")
-    editor = st.text_input("Your name", key=resources.EDITOR_NAME, persist_state="session")
+    editor = resources.name_box("Your name", key=resources.EDITOR_NAME, persist_state="session")
     if st.form_submit_button("Save as test"):
         with resources.session() as session:
             test, saved_now = save_ranked_drafts(

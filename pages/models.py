@@ -78,7 +78,7 @@ NO_ARCHIVES = (
     else None
 )
 
-name = st.text_input(  # the same name as on Compare and Record outcome: given once per visit
+name = resources.name_box(  # the same name as on Compare and Record outcome: given once per visit
     "Your name",
     key=resources.EDITOR_NAME,
     persist_state="session",

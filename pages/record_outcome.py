@@ -19,7 +19,7 @@ from core.newsroom.testbook import (
     tests_by_id,
     undo_last_outcome,
 )
-from core.newsroom.upload import plan_upload, record_upload
+from core.newsroom.upload import plan_upload, record_upload, recorded_before
 from ui import learning, outcome_view, pickers, resources, routing, serving, upload_view, when
 
 routing.through_app(__file__)
@@ -64,6 +64,14 @@ def typed_headlines() -> list[str]:
 def known_name() -> str:
     """The name this editor gave last, on Compare ("Your name") or with an earlier recording."""
     return st.session_state.get(resources.EDITOR_NAME) or ""
+
+
+def name_box(label: str, key: str) -> str:
+    """A name box that starts from the name this editor gave last, also when the box was drawn
+    before that name was given (the undo box below a correction that gave it)."""
+    if not st.session_state.get(key) and known_name():
+        st.session_state[key] = known_name()
+    return resources.name_box(label, key=key)
 
 
 def remember_name(name: str | None) -> None:
@@ -141,7 +149,7 @@ def enter_numbers(entries) -> None:
                     ),
                 )
             )
-        recorded_by = st.text_input("Recorded by", value=known_name(), key=f"{form}_by").strip() or None
+        recorded_by = name_box("Recorded by", f"{form}_by").strip() or None
         submitted = st.form_submit_button("Correct outcome" if current else "Record outcome", type="primary")
     if submitted:
         problems = count_problems(entries)
@@ -189,7 +197,7 @@ def changes_and_deletion(test) -> None:
                     f"Undoing takes back the recording of {when.local(last.at)}"
                     f"{f' by {last.by}' if last.by else ''}: {back_to}. It stays in the list above, marked undone."
                 )
-                by = st.text_input("Your name", value=known_name(), key=f"undo_by_{test.id}")
+                by = name_box("Your name", f"undo_by_{test.id}")
                 if st.button("Undo the last change", key=f"undo_{test.id}"):
                     with resources.session() as session:
                         undo_last_outcome(session, test.id, by.strip() or None)
@@ -199,7 +207,7 @@ def changes_and_deletion(test) -> None:
             "A deleted test leaves the lists, History and retraining, and this page cannot bring it back. "
             "It is kept in the database with who deleted it and when."
         )
-        by = st.text_input("Your name (required)", value=known_name(), key=f"delete_by_{test.id}")
+        by = name_box("Your name (required)", f"delete_by_{test.id}")
         sure = st.checkbox(f"Yes, delete test #{test.number}", key=f"delete_sure_{test.id}")
         # The page promises who deleted it: no name, no deletion.
         if st.button("Delete test", key=f"delete_{test.id}", disabled=not (sure and by.strip())):
@@ -265,8 +273,18 @@ def upload_csv(entries) -> None:
     if not todo:
         st.info("Nothing to record: every test in this file already has these numbers.")
         return
+    with resources.session() as session:
+        earlier = recorded_before(session, file.getvalue())
+    if earlier is not None:  # said before the button, not after its click
+        st.info(
+            f"{file.name} was recorded on {when.local(earlier)} with these same contents, and a file is "
+            f"recorded once, so nothing will be added from it. To record the "
+            f"{plural(len(todo), 'test')} marked above (deleted or undone since), upload a file with "
+            f"only {noun_for(len(todo), 'its', 'their')} rows."
+        )
+        return
     replacing = sum(c.action == "replaces" for _, c in todo)
-    recorded_by = st.text_input("Recorded by", value=known_name(), key="upload_by").strip() or None
+    recorded_by = name_box("Recorded by", "upload_by").strip() or None
     confirmed = True
     if replacing:
         st.warning(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.basics.settings import load_settings
+from core.basics.text import MAX_NAME_CHARS
 from core.basics.words import roughly
 from core.model.manifest import write_manifest
 from core.model.scorer import HeadlineScorer
@@ -829,6 +830,8 @@ def test_correcting_an_outcome_starts_from_the_current_numbers_and_keeps_the_old
     [undo_note] = [c.value for c in at.caption if c.value.startswith("Undoing takes back")]
     assert " by cy: the numbers go back to 1,000 / 100 · 1,000 / 50. " in undo_note  # what it will undo
 
+    assert at.text_input(key=f"undo_by_{test_id}").value == "cy"  # drawn before the correction gave it
+
     at.button(key=f"undo_{test_id}").click().run()
     assert at.success[0].value == f"The last change to test #{number_of(Session, test_id)} was undone."
     with Session.begin() as session:
@@ -836,7 +839,7 @@ def test_correcting_an_outcome_starts_from_the_current_numbers_and_keeps_the_old
         assert [(a.impressions, a.clicks) for a in test.arms] == [(1000, 100), (1000, 50)]
         assert len(test.outcomes) == 1 and len(test.outcome_log) == 2 and test.outcome_log[1].undone_at
     assert table_with(at, "undone")["undone"].tolist()[0] == ""
-    assert table_with(at, "undone")["undone"].tolist()[1].endswith("by someone")
+    assert table_with(at, "undone")["undone"].tolist()[1].endswith("by cy")
 
 
 def test_undoing_the_only_recording_puts_the_test_back_to_waiting(Session):
@@ -910,6 +913,58 @@ def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
     assert at.dataframe[0].value["what happens"].tolist() == ["unchanged"]
     assert any("Nothing to record" in i.value for i in at.info)
     assert not [b for b in at.button if b.label.startswith("Record ")]
+
+
+def name_boxes(at: AppTest) -> list:
+    return [t for t in at.text_input if t.label in ("Your name", "Your name (required)", "Recorded by")]
+
+
+def test_every_name_box_stops_at_the_length_the_database_keeps(Session):
+    at = type_drafts(open_app(COMPARE), DRAFTS)
+    test_id = recorded_test(Session)
+    seen = [len(name_boxes(at))]
+    at.switch_page(RECORD).run()
+    at.selectbox[0].set_value(test_id).run()
+    seen.append(len(name_boxes(at)))
+    at.file_uploader[0].upload("results.csv", TWO_TESTS_CSV, "text/csv")
+    at.run()
+    seen.append(len(name_boxes(at)) - seen[-1])  # the upload's "Recorded by"
+    at.switch_page(MODELS).run()
+    seen.append(len(name_boxes(at)))
+    assert all(seen), seen  # each page has its name boxes
+    for page in (COMPARE, RECORD, MODELS):
+        at.switch_page(page).run()
+        assert all(box.max_chars == MAX_NAME_CHARS for box in name_boxes(at))
+
+
+TWO_TESTS_CSV = OUTCOMES_CSV + b"cms-2,Owls win,800,40\ncms-2,Bats win,800,20\n"
+
+
+def test_a_file_recorded_before_is_refused_before_its_button_not_after(Session):
+    at = open_app(RECORD)
+    at.file_uploader[0].upload("results.csv", TWO_TESTS_CSV, "text/csv")
+    at.run()
+    [b for b in at.button if b.label == "Record 2 outcomes"][0].click().run()
+    with Session.begin() as session:
+        (owls,) = [t for t in experiments.list_tests(session) if "Owls win" in [a.headline for a in t.arms]]
+        experiments.delete_test(session, owls.id, "ana")
+
+    at.file_uploader[0].upload("results.csv", TWO_TESTS_CSV, "text/csv")
+    at.run()  # the deleted test is new to the plan, but these bytes were recorded
+    assert sorted(at.dataframe[0].value["what happens"]) == ["new test", "unchanged"]
+    (said,) = [i.value for i in at.info if "recorded on" in i.value]
+    assert "results.csv was recorded on" in said and "upload a file with only its rows" in said
+    assert not [b for b in at.button if b.label.startswith("Record ")]
+
+    at.file_uploader[0].upload(
+        "owls.csv", b"test_id,headline,impressions,clicks\n" + TWO_TESTS_CSV.split(b"\n", 3)[3], "text/csv"
+    )
+    at.run()  # its rows only: a new file, recorded
+    [b for b in at.button if b.label == "Record 1 outcome"][0].click().run()
+    assert at.success[0].value == "Recorded 1 outcome from owls.csv." and not at.exception
+    with Session.begin() as session:
+        live = [t for t in experiments.list_tests(session) if "Owls win" in [a.headline for a in t.arms]]
+        assert len(live) == 1 and live[0].id != owls.id
 
 
 def test_help_explains_every_number_with_an_example_and_numbers_have_tooltips(Session):

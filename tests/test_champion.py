@@ -87,6 +87,9 @@ def test_a_worse_model_is_refused_without_override_and_recorded_with_it(lab, mon
     assert registry.active_version(lab).version == "v1"
 
     reason = "trying the new style on purpose"
+    with pytest.raises(SystemExit):  # a name the database cannot keep: refused by argparse, as in the app
+        main(["models", "promote", "v2", "--override", "--by", "a" * 101, "--reason", reason])
+    assert "at most 100 fit" in capsys.readouterr().err
     assert main(["models", "promote", "v2", "--override", "--by", "ana", "--reason", reason]) == 0
 
     assert registry.active_version(lab).version == "v2"

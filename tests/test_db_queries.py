@@ -470,3 +470,19 @@ def test_a_failed_activation_changes_nothing(Session):
 
     assert statuses(Session) == {"v1": "active"}
     assert count(Session, ModelVersion) == 1
+
+
+def test_a_name_too_long_for_its_column_is_refused_before_anything_is_written(Session):
+    long_name = "n" * 101  # PostgreSQL refuses it in a String(100) column; SQLite would keep it
+    with pytest.raises(ValueError, match="101 characters long; at most 100 fit"), Session.begin() as session:
+        experiments.create_test(session, ["Cats win", "Dogs win"], created_by=long_name)
+    assert count(Session, Test) == 0
+    with Session.begin() as session:
+        test = experiments.create_test(session, ["Cats win", "Dogs win"], created_by="ana")
+        test_id = test.id
+    with pytest.raises(ValueError, match="at most 100"), Session.begin() as session:
+        experiments.delete_test(session, test_id, long_name)
+    with Session.begin() as session:
+        assert experiments.get_test(session, test_id).deleted_at is None
+        with pytest.raises(ValueError, match="at most 100"):
+            Outcome(test_id=test_id, significant=False, recorded_by=long_name)

@@ -12,12 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.basics.text import (
+    MAX_NAME_CHARS,
     character_references,
     clean_headline,
     clean_headlines,
     formatting_tags,
     headline_problems,
     markup_tags,
+    name_problem,
     normalise_headline,
     normalise_headlines,
 )
@@ -211,3 +213,11 @@ def test_character_references_are_named_with_what_they_become():
         for reference, character in character_references(raw).items():
             decoded = decoded.replace(reference, character)
         assert " ".join(decoded.split()) == clean_headline(raw)
+
+
+def test_a_name_is_refused_beyond_what_the_database_keeps_or_with_a_control_character():
+    assert name_problem(None) is None and name_problem("  ") is None  # required or not: the caller's call
+    assert name_problem("Ana María O’Brien-Smith") is None
+    assert name_problem("a" * MAX_NAME_CHARS) is None
+    assert name_problem("a" * 612) == "the name is 612 characters long; at most 100 fit"
+    assert "control character" in name_problem("ana\nbob")

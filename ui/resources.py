@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.basics.settings import Settings, load_settings
+from core.basics.text import MAX_NAME_CHARS
 from core.data.importer import base_corpus_imported
 from core.lifecycle.leftovers import remove_stale_tmp_folders
 from db.engine import database_reason, masked_url, transaction
@@ -25,6 +26,12 @@ LAST_SAVED_TEST = "last_saved_test"  # session key: the test the Compare page sa
 # Session key of Compare's "Your name": Record outcome starts its "Recorded by" from it and
 # updates it, so an editor gives their name once per visit, not on every form.
 EDITOR_NAME = "editor"
+
+
+def name_box(label: str, **kwargs) -> str:
+    """A box for a person's name (who saves, records, deletes, promotes): the browser stops at the
+    length the database keeps (core.basics.text.MAX_NAME_CHARS, the one rule for names)."""
+    return st.text_input(label, max_chars=MAX_NAME_CHARS, **kwargs)
 
 
 def settings() -> Settings:

@@ -176,3 +176,17 @@ def headline_problems(raw: object, max_chars: int = 300) -> list[str]:
     if len(text) > max_chars:
         return [f"headline too long ({len(text)} characters, at most {max_chars})"]
     return []
+
+
+MAX_NAME_CHARS = 100  # a person's name as stored (created_by, recorded_by, by: String(100) columns)
+
+
+def name_problem(name: object) -> str | None:
+    """Why a person's name (who saved, recorded, deleted or promoted) cannot be stored, or None.
+    Empty is fine here; where a name is required, the caller says so."""
+    text = str(name or "").strip()
+    if len(text) > MAX_NAME_CHARS:
+        return f"the name is {len(text):,} characters long; at most {MAX_NAME_CHARS} fit"
+    if any(not c.isprintable() for c in text):
+        return "the name has a line break or another control character"
+    return None

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from core.basics.settings import load_settings
+from core.cli.options import person_name
 from core.cli.refusal import refuse
 from core.lifecycle import activation, champion, registry
 from core.lifecycle.summary import version_summary
@@ -29,7 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rollback_parser = sub.add_parser("rollback", help="serve an earlier version again")
     rollback_parser.add_argument("version")
     for p in (promote, rollback_parser):
-        p.add_argument("--by", help="your name (required with --override, and to roll back)")
+        p.add_argument(
+            "--by", type=person_name, help="your name (required with --override, and to roll back)"
+        )
         p.add_argument("--reason", help="why (required with --override)")
 
 

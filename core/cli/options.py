@@ -13,6 +13,8 @@ import re
 import types
 import typing
 
+from core.basics.text import name_problem
+
 
 def field_comments(cls: type) -> dict[str, str]:
     """{field: the comment beside it in the class body, or the comment lines just above it}."""
@@ -72,3 +74,12 @@ def dataclass_from_args(cls: type, args: argparse.Namespace):
             value = getattr(args, f.name)
             values[f.name] = tuple(value) if isinstance(value, list) else value
     return cls(**values)
+
+
+def person_name(text: str) -> str:
+    """argparse type of ``--by``: refused at once by the stored rule for names
+    (core.basics.text.name_problem), not after a training has run."""
+    problem = name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from core.basics.settings import Settings, load_settings
-from core.cli.options import add_dataclass_arguments, dataclass_from_args
+from core.cli.options import add_dataclass_arguments, dataclass_from_args, person_name
 from core.data.datasets import DATASETS
 from core.data.editor import editor_pairs
 from core.lifecycle.retrain import train_and_register
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--register", action="store_true", help="save into models/ and register as a candidate version"
     )
     parser.add_argument("--job-dir", type=Path, help="with --register: status file and cancel flag here")
-    parser.add_argument("--by", help="with --register: who started the training")
+    parser.add_argument("--by", type=person_name, help="with --register: who started the training")
 
 
 def yield_to_editors(settings: Settings) -> None:

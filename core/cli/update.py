@@ -8,13 +8,14 @@ import argparse
 from pathlib import Path
 
 from core.basics.settings import load_settings
+from core.cli.options import person_name
 from core.lifecycle.learning import run_update_job, update_and_register
 
 NEEDS_DATABASE = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--by", help="who asked for it (kept with the new version)")
+    parser.add_argument("--by", type=person_name, help="who asked for it (kept with the new version)")
     parser.add_argument(
         "--auto-promote",
         action=argparse.BooleanOptionalAction,

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
@@ -84,6 +84,14 @@ def _optional_values(group: pd.DataFrame, column: str) -> list | None:
 # --- storing ----------------------------------------------------------------------------
 
 UPLOAD_SOURCE = "outcomes upload"  # imports.source of files recorded on Record outcome
+
+
+def recorded_before(session: Session, data: bytes) -> datetime | None:
+    """When a file with exactly these bytes was recorded, or None. The same contents are recorded
+    once (``record_upload``), so the page says so before offering to record: a plan can still have
+    work in such a file, for a test deleted or an outcome undone since it was recorded."""
+    earlier = find_import(session, hashlib.sha256(data).hexdigest())
+    return earlier.imported_at if earlier is not None else None
 
 
 def record_upload(
