@@ -7,7 +7,7 @@ from ui.charts import calibration_layers, time_format
 @pytest.mark.parametrize(
     ("first", "last", "expected"),
     [
-        ("2026-11-30 13:03:10", "2026-11-30 13:03:10", "%H:%M:%S"),  # one outcome
+        ("2026-11-30 13:03:10", "2026-11-30 13:03:10", "%-d %b %Y, %H:%M"),  # one outcome: its day
         ("2026-11-30 13:03:10", "2026-11-30 13:03:50", "%H:%M:%S"),  # seconds apart: seconds shown
         ("2026-11-30 09:00", "2026-11-30 17:00", "%-d %b %H:%M"),
         ("2026-11-01", "2026-12-15", "%-d %b"),

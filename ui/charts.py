@@ -10,6 +10,7 @@ import streamlit as st
 # the span apart, so each format is used only while that spacing exceeds its finest unit:
 # labels never repeat. A 24-hour clock, as the tables.
 TIME_FORMATS = (
+    (pd.Timedelta(0), "%-d %b %Y, %H:%M"),  # one moment (a first outcome): its one label says the day too
     (pd.Timedelta(minutes=20), "%H:%M:%S"),
     (pd.Timedelta(days=20), "%-d %b %H:%M"),
     (pd.Timedelta(days=600), "%-d %b"),
