@@ -34,6 +34,17 @@ def test_a_clear_two_arm_result_names_the_winner_and_the_models_hit():
     assert s.verdict == "winner: A" and s.model_verdict() == "the model predicted it"
 
 
+def test_a_pick_scored_after_the_test_ran_is_not_called_a_prediction():
+    from dataclasses import replace
+
+    hit = replace(summarise(["A", "B"], [(1000, 100), (1000, 50)], [0.7, 0.3]), after_the_test=True)
+    miss = replace(summarise(["A", "B"], [(1000, 50), (1000, 100)], [0.7, 0.3]), after_the_test=True)
+    assert hit.model_verdict() == "its top pick, scored after the test ran, was the winner"
+    assert miss.model_verdict() == "its top pick, scored after the test ran, was another headline, “A”"
+    assert "predicted" not in hit.model_verdict() + miss.model_verdict()
+    assert "not a forecast" in hit.after_the_test_note
+
+
 def test_a_significant_winner_the_model_did_not_pick_is_a_miss():
     s = summarise(["A", "B"], [(1000, 50), (1000, 100)], predicted_probabilities=[0.6, 0.4])
 

@@ -1,4 +1,6 @@
-from core.basics.words import noun_for, plural, roughly
+import pytest
+
+from core.basics.words import article_for, noun_for, plural, roughly
 
 
 def test_one_is_singular_and_every_other_count_plural():
@@ -24,3 +26,20 @@ def test_an_estimate_is_rounded_to_two_significant_digits():
         0,
     ]
     assert roughly(149_999, 3) == 150_000
+
+
+@pytest.mark.parametrize(
+    ("number", "article"),
+    [
+        ("81%", "an"),
+        ("8%", "an"),
+        ("11%", "an"),
+        ("18%", "an"),
+        ("80%", "an"),
+        ("60%", "a"),
+        ("1%", "a"),
+        ("100%", "a"),
+    ],
+)
+def test_the_article_is_the_one_the_number_is_read_with(number, article):
+    assert article_for(number) == article

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.basics.stats import p_value_text
-from core.basics.words import roughly
+from core.basics.words import article_for, roughly
 from core.newsroom.recording import describe_counts
 from core.newsroom.verdict import OutcomeSummary, chance_in_words
 from ui import when
@@ -70,8 +70,7 @@ def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
     model_line = f"Model: {summary.model_verdict(too_close_below)}"
     if summary.predicted_win_probability is not None:
         share = f"{summary.predicted_win_probability:.0%}"
-        article = "an" if share.startswith(("8", "11", "18")) else "a"  # "an 81%", "an 11%", "a 60%"
-        model_line += f" (it gave the winner {article} {share} win probability)"
+        model_line += f" (it gave the winner {article_for(share)} {share} win probability)"
     st.markdown(model_line)
     if summary.after_the_test_note:
         st.caption(summary.after_the_test_note)

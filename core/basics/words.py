@@ -20,3 +20,8 @@ def roughly(count: int, digits: int = 2) -> int:
         return 0
     magnitude = len(str(abs(int(count)))) - digits
     return int(round(count, -magnitude)) if magnitude > 0 else int(count)
+
+
+def article_for(number: str) -> str:
+    """The article before a number as it is read aloud: "an 81%", "an 11%", "an 8%", "a 60%"."""
+    return "an" if number.startswith(("8", "11", "18")) else "a"

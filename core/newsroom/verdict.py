@@ -64,9 +64,13 @@ class OutcomeSummary:
             return "no model prediction was saved"
         if self.model_correct is None:
             return "not judged yet: the test has no clear (significant) winner yet"
+        picked = self.headlines[self.predicted]
+        if self.after_the_test:  # scored as the outcome was recorded: a pick, not a prediction
+            first = "its top pick, scored after the test ran, was"
+            return f"{first} the winner" if self.model_correct else f"{first} another headline, “{picked}”"
         h2h = self.pick_head_to_head
         if h2h is not None and h2h < too_close_below:
-            towards = "it" if self.model_correct else f"another headline, “{self.headlines[self.predicted]}”,"
+            towards = "it" if self.model_correct else f"another headline, “{picked}”,"
             call = (
                 f"the model leaned towards {towards} but had called the drafts too close to call "
                 f"({h2h:.0%} head to head)"
@@ -75,7 +79,7 @@ class OutcomeSummary:
             call = (
                 "the model predicted it"
                 if self.model_correct
-                else f"the model picked another headline, “{self.headlines[self.predicted]}”"
+                else f"the model picked another headline, “{picked}”"
             )
         return call
 
