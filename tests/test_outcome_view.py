@@ -14,3 +14,17 @@ def test_with_three_headlines_the_p_value_says_it_is_already_corrected():
 def test_with_two_headlines_there_is_no_correction_to_mention():
     words = p_value_words(summarise(["A", "B"], [(1000, 120), (1000, 60)]))
     assert words == "p-value < 0.001: a winner is named below 0.05."
+
+
+def test_count_columns_widen_for_twelve_digit_counts_and_keep_their_width_otherwise():
+    import pandas as pd
+
+    from ui.outcome_view import ARM_COLUMNS, counts_fitted
+
+    usual = pd.DataFrame({"impressions": [1000, 1200], "clicks": [100, 50]})
+    huge = pd.DataFrame({"impressions": [999_999_999_999, 5], "clicks": [999_999_999_998, 1]})
+    assert counts_fitted(ARM_COLUMNS, usual)["impressions"]["width"] == ARM_COLUMNS["impressions"]["width"]
+    fitted = counts_fitted(ARM_COLUMNS, huge)
+    for column in ("impressions", "clicks"):  # "999,999,999,999": 15 characters at about 8 px
+        assert fitted[column]["width"] >= 15 * 8 > ARM_COLUMNS[column]["width"]
+        assert fitted[column]["help"] == ARM_COLUMNS[column]["help"]

@@ -94,14 +94,18 @@ def arm_table(summary: OutcomeSummary) -> None:
     """One row per headline; every column carries its plain-words tooltip, no cell reads "None"."""
     table = summary.table()
     shown = in_percent_points(table, *(c for c in ("click rate", "model's chance") if c in table))
-    st.dataframe(
-        shown,
-        hide_index=True,
-        placeholder="",
-        column_config=with_rate_format(
-            {c: ARM_COLUMNS[c] for c in shown.columns}, "click rate", shown["click rate"]
-        ),
-    )
+    config = with_rate_format({c: ARM_COLUMNS[c] for c in shown.columns}, "click rate", shown["click rate"])
+    st.dataframe(shown, hide_index=True, placeholder="", column_config=counts_fitted(config, shown))
+
+
+def counts_fitted(config: dict, table) -> dict:
+    """A copy of the column configs in which the count columns are wide enough for their longest
+    number with separators: the usual widths fit a 1280 px window, and cut a 12-digit count."""
+    fitted = dict(config)
+    for column in ("impressions", "clicks"):
+        longest = max((len(f"{int(v):,}") for v in table[column]), default=0)
+        fitted[column] = {**config[column], "width": max(config[column]["width"], 24 + 8 * longest)}
+    return fitted
 
 
 def change_history(changes) -> None:
