@@ -7,6 +7,7 @@ from ui import draft_keeper, resources, routing
 routing.through_app(__file__)
 
 settings = resources.settings()
+DRAFT = "draft_{i}"  # each draft box's session key; the keeper restores into the same keys
 
 st.title("Compare drafts")
 inputs, answer = st.columns([3, 2], gap="large")
@@ -17,7 +18,7 @@ with inputs:
         "other pages, and a reload keeps them."
     )
     # Drafts survive a visit to another page (persist_state) and a reload (the tab keeps them).
-    draft_keeper.restore("draft_count", "draft_{i}", "excerpt", settings.min_drafts, settings.max_drafts)
+    draft_keeper.restore("draft_count", DRAFT, "excerpt", settings.min_drafts, settings.max_drafts)
     st.session_state.setdefault("draft_count", 3)  # not value=3: the keeper may set it first
     count = st.number_input(
         f"Number of drafts ({settings.min_drafts}–{settings.max_drafts})",  # the limits in view, not on hover
@@ -30,7 +31,7 @@ with inputs:
     raws = [
         st.text_input(
             f"Draft {i + 1}",
-            key=f"draft_{i}",
+            key=DRAFT.format(i=i),
             live=f"{settings.draft_debounce_ms}ms",
             persist_state="session",
         )
@@ -38,7 +39,7 @@ with inputs:
     ]
     excerpt = st.text_area("Story excerpt (optional)", key="excerpt", height=80, persist_state="session")
     # Drafts hidden by lowering the count are kept too: the page keeps them for a higher count.
-    hidden = [st.session_state.get(f"draft_{i}") or "" for i in range(int(count), settings.max_drafts)]
+    hidden = [st.session_state.get(DRAFT.format(i=i)) or "" for i in range(int(count), settings.max_drafts)]
     draft_keeper.keep(count, raws + hidden, excerpt)
     # Imported after the boxes are drawn: on a first visit these imports take seconds (torch,
     # pandas, altair), and the boxes are on screen and can be typed in meanwhile.
