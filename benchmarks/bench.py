@@ -90,12 +90,20 @@ def training_pairs_per_second(device: str, steps: int) -> float:
     return 32 * steps / (time.perf_counter() - start)
 
 
+NOTES_MARK = "<!-- notes: written by hand; kept when the benchmark rewrites the file above -->"
+
+
 def write_results(name: str, report: dict, text: str) -> None:
-    """benchmarks/results/<name>.json and .md, and the Markdown on standard output."""
+    """benchmarks/results/<name>.json and .md, and the Markdown on standard output. What an old
+    .md holds from NOTES_MARK on (alternations run by hand, their reading) is kept below the new
+    figures: a rerun once replaced such a section, which the README cites."""
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"{name}.md").write_text(text)
+    markdown = out / f"{name}.md"
+    old = markdown.read_text() if markdown.exists() else ""
+    notes = old[old.index(NOTES_MARK) :] if NOTES_MARK in old else ""
+    markdown.write_text(text.rstrip("\n") + "\n\n" + notes if notes else text)
     print(text)
 
 
