@@ -78,6 +78,8 @@ with st.sidebar:
         "scored by the model only then, after they ran: not forecasts, so left out by default.",
         disabled=late == 0,
         key="count_late_predictions",
+        bind="query-params",  # kept over a reload, and in a link to this view (only when on)
+        persist_state="session",
     )
 all_arms = arms  # a test's own headlines show every chance the model gave, forecast or not
 if not include_late:
@@ -142,6 +144,8 @@ st.subheader("Calibration")
 include_all = st.toggle(
     "Include tests without a significant winner (best observed rate counts as the win)",
     key="calibration_all",
+    bind="query-params",
+    persist_state="session",
     help="Calibration: when the model says 70%, does that headline win about 70% of the time?",
 )
 calibrated = calibration(arms, significant_only=not include_all)

@@ -638,6 +638,13 @@ def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "50%"
     assert table_with(at, "tests (all)")["tests (all)"].tolist() == [1, 2, 3]
 
+    # The browser keeps a switched-on toggle in the address, so a reload (a new session) asks for it.
+    reloaded = AppTest.from_file(APP, default_timeout=60)
+    reloaded.query_params["count_late_predictions"] = "true"
+    reloaded.run().switch_page(HISTORY).run()
+    assert reloaded.toggle(key="count_late_predictions").value
+    assert {m.label: m.value for m in reloaded.metric}["Accuracy on significant outcomes"] == "50%"
+
 
 def test_history_without_a_single_forecast_says_so_instead_of_a_chart(Session):
     with Session.begin() as session:  # only tests typed in on Record outcome: none is a forecast
