@@ -67,10 +67,13 @@ def known_name() -> str:
 
 
 def name_box(label: str, key: str) -> str:
-    """A name box that starts from the name this editor gave last, also when the box was drawn
-    before that name was given (the undo box below a correction that gave it)."""
-    if not st.session_state.get(key) and known_name():
-        st.session_state[key] = known_name()
+    """A name box that shows the name this editor gave last, also when the box was drawn before
+    that name was given, or held another: the undo box below a correction shows the name that
+    correction was recorded with (an undo logged under the previous editor's name otherwise)."""
+    given, shown_for = known_name(), f"{key}_follows"
+    if given and st.session_state.get(shown_for) != given:
+        st.session_state[key] = given  # a new name given since this box last took one
+        st.session_state[shown_for] = given
     return resources.name_box(label, key=key)
 
 
@@ -201,6 +204,7 @@ def changes_and_deletion(test) -> None:
                 if st.button("Undo the last change", key=f"undo_{test.id}"):
                     with resources.session() as session:
                         undo_last_outcome(session, test.id, by.strip() or None)
+                    remember_name(by.strip() or None)
                     done(f"The last change to test #{test.number} was undone.")
     with st.expander("Delete this test"):
         st.caption(
@@ -213,6 +217,7 @@ def changes_and_deletion(test) -> None:
         if st.button("Delete test", key=f"delete_{test.id}", disabled=not (sure and by.strip())):
             with resources.session() as session:
                 delete_test(session, test.id, by.strip() or None)
+            remember_name(by.strip() or None)
             st.session_state.pop("record_test", None)
             done(f"Test #{test.number} was deleted.")
 

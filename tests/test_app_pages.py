@@ -429,7 +429,16 @@ def test_a_gap_no_test_could_resolve_is_said_in_words_not_a_traceback(Session):
     at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
 
     assert not at.exception, [e.value for e in at.exception]
-    assert at.success and any("far more than any test gets" in c.value for c in at.caption)
+    assert at.success and any("in practice these headlines are equally good" in c.value for c in at.caption)
+
+    with Session.begin() as session:  # a third, plainly worse headline: only the best two are alike
+        test = experiments.create_test(session, ["A", "B", "C"])
+    at = open_app(RECORD)
+    form = f"outcome_{test.id}"
+    big = [("900,000,000,000", "450,000,000,001"), ("900,000,000,000", "450,000,000,000"), ("1000", "1")]
+    fill_counts(at, big, form)
+    at.button(key=f"FormSubmitter:{form}-Record outcome").click().run()
+    assert any("in practice the two best headlines are equally good" in c.value for c in at.caption)
 
 
 def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Session):
@@ -621,7 +630,7 @@ def test_history_leaves_predictions_made_at_recording_out_unless_asked(Session):
     at = open_app(HISTORY)
 
     assert {m.label: m.value for m in at.metric}["Accuracy on significant outcomes"] == "100%"
-    assert "1 of 1 test counted here (of 3 listed)" in [c.value for c in at.caption]
+    assert "Right in 1 of 1 test counted here (of 3 listed)" in [c.value for c in at.caption]
     [summary] = [m.value for m in at.markdown if "tests with an outcome" in m.value]
     assert summary.endswith(
         "The model picked that winner in 1 of 1 (100%). The other one had no forecast saved before the "
@@ -847,6 +856,23 @@ def test_correcting_an_outcome_starts_from_the_current_numbers_and_keeps_the_old
         assert len(test.outcomes) == 1 and len(test.outcome_log) == 2 and test.outcome_log[1].undone_at
     assert table_with(at, "undone")["undone"].tolist()[0] == ""
     assert table_with(at, "undone")["undone"].tolist()[1].endswith("by cy")
+
+
+def test_the_undo_box_shows_who_made_the_last_change_after_each_correction(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    at.text_input(key=f"undo_by_{test_id}").set_value("al").run()  # typed there first, then a correction
+    for version, (clicks, name) in enumerate([("150", "cy"), ("160", "di")], start=1):
+        form = f"outcome_{test_id}_v{version}"
+        at.text_input(key=f"{form}_clicks_1").set_value(clicks)
+        at.text_input(key=f"{form}_by").set_value(name)
+        at.button(key=f"FormSubmitter:{form}-Correct outcome").click().run()
+        at.run()
+        assert at.text_input(key=f"undo_by_{test_id}").value == name, version
+        assert at.text_input(key=f"delete_by_{test_id}").value == name
+    at.button(key=f"undo_{test_id}").click().run()
+    assert table_with(at, "undone")["undone"].tolist()[-1].endswith("by di")
 
 
 def test_undoing_the_only_recording_puts_the_test_back_to_waiting(Session):

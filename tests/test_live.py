@@ -47,7 +47,7 @@ def test_the_run_waits_for_the_draft_left_and_redraws_it_in_place():
     assert ">dance</span>" in edited and '<span title="' in edited  # coloured: its weights arrived
     assert '<span title="' in other
     assert [c.value for c in at.caption] == [
-        "All 2 drafts explained. Hover a word to see how much it moves the draft's chance."
+        "Both drafts explained. Hover a word to see how much it moves the draft's chance."
     ]
     assert [m.value for m in at.markdown] == ["Save form"]
 

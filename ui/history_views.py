@@ -163,7 +163,7 @@ def accuracy_metrics(summary: pd.DataFrame, listed: int) -> None:
         value = "–" if row["tests"] == 0 else f"{row['accuracy']:.0%}"
         column.metric(f"Accuracy on {name}", value, help=ACCURACY_HELP[name])
         column.caption(
-            f"{int(row['hits'])} of {plural(int(row['tests']), 'test')} counted here (of {listed} listed)"
+            f"Right in {int(row['hits'])} of {plural(int(row['tests']), 'test')} counted here (of {listed} listed)"
         )
 
 

@@ -111,8 +111,9 @@ class HighlightSlots:
         it up and down at every pause in typing."""
         total = len(self.keys)
         if not progress.pending and not progress.failed:
+            every = "Both drafts" if total == 2 else f"All {plural(total, 'draft')}"
             return where.caption(
-                f"All {plural(total, 'draft')} explained. Hover a word to see how much it moves the draft's chance."
+                f"{every} explained. Hover a word to see how much it moves the draft's chance."
             )
         if not progress.pending:
             return where.caption(

@@ -76,9 +76,10 @@ def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
         st.caption(summary.after_the_test_note)
     needed = summary.more_impressions
     if summary.beyond_any_test:
+        which = "these headlines are" if len(summary.headlines) == 2 else "the two best headlines are"
         st.caption(
             "A clear result would need over a trillion more impressions per headline at the click rates "
-            "seen so far: far more than any test gets, so in practice these headlines are equally good."
+            f"seen so far: far more than any test gets, so in practice {which} equally good."
         )
     elif needed is not None and max(needed) > 0:
         st.caption(
