@@ -53,7 +53,9 @@ def new_test(session, headlines, created_by, excerpt=None, image_ids=None, dates
 
 
 def typed_headlines() -> list[str]:
-    lines = st.text_area("Headlines of the test, one per line", key="new_headlines").splitlines()
+    lines = st.text_area(
+        "Headlines of the test, one per line", key="new_headlines", persist_state="session"
+    ).splitlines()
     drafts = checked_drafts([line for line in lines if line.strip()], settings.max_headline_chars, "headline")
     for draft in drafts:
         if draft.problem:
@@ -281,11 +283,14 @@ def upload_csv(entries) -> None:
     with resources.session() as session:
         earlier = recorded_before(session, file.getvalue())
     if earlier is not None:  # said before the button, not after its click
+        names = ", ".join(f"“{t.csv_test_id}”" for t, _ in todo)
         st.info(
             f"{file.name} was recorded on {when.local(earlier)} with these same contents, and a file is "
-            f"recorded once, so nothing will be added from it. To record the "
-            f"{plural(len(todo), 'test')} marked above (deleted or undone since), upload a file with "
-            f"only {noun_for(len(todo), 'its', 'their')} rows."
+            f"recorded once, so nothing will be added from it. {noun_for(len(todo), 'Test', 'Tests')} "
+            f"{names} of the file {noun_for(len(todo), 'differs', 'differ')} from what is recorded here now "
+            f"(deleted, undone or corrected since): to record {noun_for(len(todo), 'it', 'them')} again, "
+            "upload a file with only "
+            f"{noun_for(len(todo), 'its', 'their')} rows."
         )
         return
     replacing = sum(c.action == "replaces" for _, c in todo)

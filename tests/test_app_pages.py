@@ -318,6 +318,15 @@ def fill_counts(at: AppTest, entries: list[tuple[str, str]], form: str) -> AppTe
     return at
 
 
+def test_a_new_tests_headlines_survive_a_visit_to_another_page(Session):
+    at = open_app(RECORD)
+    at.text_area(key="new_headlines").set_value("Cats win\nDogs win").run()
+    at.switch_page(HELP).run()
+    at.switch_page(RECORD).run()
+    assert at.text_area(key="new_headlines").value == "Cats win\nDogs win"
+    assert [t.value for t in at.text if t.value[0].isdigit()] == ["1. Cats win", "2. Dogs win"]
+
+
 def test_a_test_saved_on_compare_gets_its_outcome_recorded(Session):
     at = type_drafts(open_app(), DRAFTS[:2])
     at.button[0].click().run()
@@ -987,6 +996,7 @@ def test_a_file_recorded_before_is_refused_before_its_button_not_after(Session):
     assert sorted(at.dataframe[0].value["what happens"]) == ["new test", "unchanged"]
     (said,) = [i.value for i in at.info if "recorded on" in i.value]
     assert "results.csv was recorded on" in said and "upload a file with only its rows" in said
+    assert "Test “cms-2” of the file differs from what is recorded here now" in said
     assert not [b for b in at.button if b.label.startswith("Record ")]
 
     at.file_uploader[0].upload(

@@ -19,7 +19,7 @@ def test_with_two_headlines_there_is_no_correction_to_mention():
 def test_count_columns_widen_for_twelve_digit_counts_and_keep_their_width_otherwise():
     import pandas as pd
 
-    from ui.outcome_view import ARM_COLUMNS, counts_fitted
+    from ui.outcome_view import ARM_COLUMNS, MIN_HEADLINE_WIDTH, counts_fitted
 
     usual = pd.DataFrame({"impressions": [1000, 1200], "clicks": [100, 50]})
     huge = pd.DataFrame({"impressions": [999_999_999_999, 5], "clicks": [999_999_999_998, 1]})
@@ -28,3 +28,9 @@ def test_count_columns_widen_for_twelve_digit_counts_and_keep_their_width_otherw
     for column in ("impressions", "clicks"):  # "999,999,999,999": 15 characters at about 8 px
         assert fitted[column]["width"] >= 15 * 8 > ARM_COLUMNS[column]["width"]
         assert fitted[column]["help"] == ARM_COLUMNS[column]["help"]
+    # The headline gives way, down to its least width: the table grows only by what it could not give.
+    widened = sum(fitted[c]["width"] - ARM_COLUMNS[c]["width"] for c in ("impressions", "clicks"))
+    given = ARM_COLUMNS["headline"]["width"] - fitted["headline"]["width"]
+    assert fitted["headline"]["width"] == max(MIN_HEADLINE_WIDTH, ARM_COLUMNS["headline"]["width"] - widened)
+    total = sum(c["width"] for c in fitted.values())
+    assert total == sum(c["width"] for c in ARM_COLUMNS.values()) + widened - given

@@ -14,8 +14,9 @@ from ui.percent import RATE_PERCENT, WHOLE_PERCENT, in_percent_points, with_rate
 
 # Every column of the per-arm table: a short heading (it fits a 1280 px window beside the
 # sidebar) and what it means in plain words, one hover away.
+MIN_HEADLINE_WIDTH = 120  # px: a few words, the rest on hover
 ARM_COLUMNS = {
-    "headline": st.column_config.TextColumn(width=280, help="The headline as readers saw it in the test."),
+    "headline": st.column_config.TextColumn(width=220, help="The headline as readers saw it in the test."),
     "impressions": st.column_config.NumberColumn(
         width=90, format="localized", help="How many readers were shown this headline."
     ),
@@ -101,11 +102,16 @@ def arm_table(summary: OutcomeSummary) -> None:
 
 def counts_fitted(config: dict, table) -> dict:
     """A copy of the column configs in which the count columns are wide enough for their longest
-    number with separators: the usual widths fit a 1280 px window, and cut a 12-digit count."""
-    fitted = dict(config)
+    number with separators (the usual widths cut a 12-digit count), taken from the headline's
+    width, so that every column still fits a 1280 px window (the headline shows whole on hover)."""
+    fitted, widened = dict(config), 0
     for column in ("impressions", "clicks"):
         longest = max((len(f"{int(v):,}") for v in table[column]), default=0)
-        fitted[column] = {**config[column], "width": max(config[column]["width"], 24 + 8 * longest)}
+        width = max(config[column]["width"], 24 + 8 * longest)
+        widened += width - config[column]["width"]
+        fitted[column] = {**config[column], "width": width}
+    headline = config["headline"]
+    fitted["headline"] = {**headline, "width": max(MIN_HEADLINE_WIDTH, headline["width"] - widened)}
     return fitted
 
 
