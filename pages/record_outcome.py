@@ -262,7 +262,7 @@ def upload_csv(entries) -> None:
         return
     # Saved tests still waiting for an outcome are matched first.
     saved = {e.id: list(e.headlines) for e in sorted(entries, key=lambda e: e.has_outcome)}
-    planned, problems = plan_upload(loaded.arms, saved)
+    planned, problems = plan_upload(loaded.arms, saved, loaded.rows)
     if problems:
         st.error(
             f"Nothing was recorded: {plural(len(problems), 'problem')} in {file.name}:\n"

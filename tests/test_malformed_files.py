@@ -437,3 +437,11 @@ def test_spreadsheet_safe_cells():
         None,
     ]
     assert csv_bytes(pd.DataFrame({"=h": ["@x"]})).decode() == "'=h\r\n'@x\r\n"
+
+
+def test_the_plan_names_the_rows_of_the_file_blank_lines_counted():
+    data = b"test_id,headline,impressions,clicks\n\n\nP,Owls win,100,10\n\nP,Bats win,100,5\nQ,Cats,50,5\nQ,Dogs,50,4\n"
+    loaded = load_outcomes(data, source_name="csv")
+    planned, problems = plan_upload(loaded.arms, {}, loaded.rows)
+    assert problems == [] and [t.rows for t in planned] == [[4, 6], [7, 8]]  # as a spreadsheet shows them
+    assert [t.rows for t in plan_upload(loaded.arms, {})[0]] == [[2, 3], [4, 5]]  # arms from elsewhere

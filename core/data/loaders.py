@@ -46,6 +46,9 @@ class DataFormatError(ValueError):
 class Loaded:
     arms: pd.DataFrame
     report: LoadReport
+    # Each arm's row in the file as a spreadsheet numbers it (header = row 1, blank lines counted),
+    # where the format keeps them (the outcomes CSV): what the upload plan names.
+    rows: list[int] | None = None
 
 
 def _read_csv(source: str | Path | bytes | io.IOBase) -> pd.DataFrame:

@@ -100,7 +100,7 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
         },
         columns=ARM_COLUMNS,
     )
-    return Loaded(typed_arms(arms), LoadReport(rows_read=len(frame)))
+    return Loaded(typed_arms(arms), LoadReport(rows_read=len(frame)), frame["row"].tolist())
 
 
 def _outcomes_header(first: list[str] | None, rows: Iterator[list[list[str]]]) -> list[str]:

@@ -34,10 +34,11 @@ class UploadedTest:
 
 
 def plan_upload(
-    arms: pd.DataFrame, saved_tests: Mapping[int, Sequence[str]]
+    arms: pd.DataFrame, saved_tests: Mapping[int, Sequence[str]], rows: Sequence[int] | None = None
 ) -> tuple[list[UploadedTest], list[str]]:
     """Group a loaded outcomes CSV (no skipped rows) into tests and match each to a saved test.
 
+    ``rows``: each arm's row in the file (``Loaded.rows``); without them, rows 2, 3, … in order.
     ``saved_tests`` maps test id -> arm headlines in arm order, in order of preference (a
     CSV test takes the first saved test with the same set of headlines). Returns the tests,
     and problems with row numbers (one headline only, a headline twice: the rule of
@@ -46,7 +47,9 @@ def plan_upload(
     by_key: dict[frozenset[str], int] = {}
     for test_id, headlines in saved_tests.items():
         by_key.setdefault(frozenset(normalise_headline(h) for h in headlines), test_id)
-    frame = arms.assign(row=range(2, len(arms) + 2), key=normalise_headlines(arms["headline"]))
+    # The file's own row numbers (blank lines counted) when the loader kept them.
+    numbers = list(rows) if rows is not None else list(range(2, len(arms) + 2))
+    frame = arms.assign(row=numbers, key=normalise_headlines(arms["headline"]))
     # load_outcomes refuses these already; checked again (same rule) for arms from elsewhere.
     found = outcomes_test_problems(frame.assign(test_id=frame["test_id"].str.split(":", n=1).str[-1]))
     problems = [problem for _, problem in sorted(found, key=lambda item: item[0])]
