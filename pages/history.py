@@ -113,7 +113,7 @@ st.caption(f"{len(shown):,} of {len(table):,} tests shown.")
 history_views.tests_tables(shown)
 st.download_button(
     f"Export CSV ({plural(len(shown), 'test')} shown)",
-    lambda: export_csv(judged, arms, shown["test"]),  # made when clicked, not on every search
+    lambda: export_csv(judged, all_arms, shown["test"]),  # every chance given, as the headlines table shows
     file_name="headline_lab_history.csv",
     mime="text/csv",
     help="The tests listed above, as searched and filtered: one row per headline, with the test's "

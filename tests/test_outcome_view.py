@@ -34,3 +34,19 @@ def test_count_columns_widen_for_twelve_digit_counts_and_keep_their_width_otherw
     assert fitted["headline"]["width"] == max(MIN_HEADLINE_WIDTH, ARM_COLUMNS["headline"]["width"] - widened)
     total = sum(c["width"] for c in fitted.values())
     assert total == sum(c["width"] for c in ARM_COLUMNS.values()) + widened - given
+
+
+def test_the_model_line_adds_the_winners_chance_without_a_second_pair_of_brackets():
+    from ui.outcome_view import model_line
+
+    counts = [(6000, 150), (6000, 240)]
+    lean = summarise(["A", "B"], counts, predicted_probabilities=[0.46, 0.54])
+    assert model_line(lean, 0.55) == (
+        "Model: the model leaned towards it but had called the drafts too close to call (54% head to head); "
+        "it gave the winner a 54% win probability"
+    )
+    clear = summarise(["A", "**B**"], counts, predicted_probabilities=[0.2, 0.8])
+    assert (
+        model_line(clear, 0.55) == "Model: the model predicted it (it gave the winner an 80% win probability)"
+    )
+    assert model_line(summarise(["A", "B"], counts), 0.55) == "Model: no model prediction was saved"

@@ -60,6 +60,17 @@ def p_value_words(summary: OutcomeSummary) -> str:
     return f"p-value {p_value_text(summary.p_value)}{corrected}: a winner is named below 0.05."
 
 
+def model_line(summary: OutcomeSummary, too_close_below: float) -> str:
+    """ "Model: …": the model's call, then the chance it gave the winner when it gave one."""
+    line = f"Model: {summary.model_verdict(too_close_below)}"
+    if summary.predicted_win_probability is None:
+        return line
+    share = f"{summary.predicted_win_probability:.0%}"
+    given = f"it gave the winner {article_for(share)} {share} win probability"
+    # After a call that ends in brackets ("(51% head to head)"), a second pair read as clutter.
+    return f"{line}; {given}" if line.endswith(")") else f"{line} ({given})"
+
+
 def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
     """The result of a test: verdict, p-value, the model's call, and the per-arm table."""
     winner = summary.winner
@@ -68,11 +79,7 @@ def show_outcome(summary: OutcomeSummary, too_close_below: float) -> None:
     else:
         st.markdown(f"**Winner: {escape_markdown(summary.headlines[winner])}**")
     st.caption(f"Best against runner-up: {chance_in_words(summary.p_value)}. {p_value_words(summary)}")
-    model_line = f"Model: {summary.model_verdict(too_close_below)}"
-    if summary.predicted_win_probability is not None:
-        share = f"{summary.predicted_win_probability:.0%}"
-        model_line += f" (it gave the winner {article_for(share)} {share} win probability)"
-    st.markdown(model_line)
+    st.markdown(escape_markdown(model_line(summary, too_close_below)))  # it may quote a headline
     if summary.after_the_test_note:
         st.caption(summary.after_the_test_note)
     needed = summary.more_impressions
