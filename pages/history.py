@@ -17,6 +17,7 @@ from core.newsroom.history import (
     export_csv,
     forecasts_only,
     judged_outcomes,
+    pick_head_to_head,
     search,
     summary_line,
 )
@@ -86,7 +87,7 @@ if not include_late:
     judged, arms = forecasts_only(judged, arms)
 
 st.subheader("Your newsroom's record")
-st.markdown(summary_line(judged))
+st.markdown(summary_line(judged, pick_head_to_head(arms), resources.settings().too_close_below))
 filters = [f"tests forecast by {named(version)}"] if version else []
 filters += ["predictions made at recording time counted too"] if include_late else []
 filter_note = st.empty()  # always there: a note that comes and goes would shift, and so close, the expanders

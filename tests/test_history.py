@@ -18,6 +18,7 @@ from core.newsroom.history import (
     forecasts_only,
     judged_outcomes,
     model_call,
+    pick_head_to_head,
     search,
     summary_line,
 )
@@ -369,3 +370,28 @@ def test_search_finds_headlines_names_and_numbers_in_any_case():
     assert search(table, "ana")["test"].tolist() == [12] and search(table, "bo")["test"].tolist() == [3]
     assert search(table, "#3")["test"].tolist() == [3] and search(table, " 12 ")["test"].tolist() == [12]
     assert search(table, "", ["wrong"])["test"].tolist() == [3] and search(table, "cats", ["right"]).empty
+
+
+def test_the_summary_says_how_many_right_or_wrong_picks_were_leans_compare_called_too_close():
+    arms = pd.DataFrame(
+        {
+            "test_id": [1, 1, 2, 2, 2, 3, 3, 4, 4],
+            "win_probability": [0.52, 0.48, 0.30, 0.45, 0.25, 0.9, 0.1, None, None],
+        }
+    )
+    h2h = pick_head_to_head(arms)
+    assert h2h.to_dict() == pytest.approx({1: 0.52, 2: 0.45 / 0.75, 3: 0.9})  # test 4: no predictions
+    judged = pd.DataFrame(
+        {
+            "test_id": [1, 2, 3, 4],
+            "significant": [True, True, True, True],
+            "model_correct": pd.array([True, False, True, pd.NA], dtype="boolean"),
+        }
+    )
+    assert summary_line(judged, h2h, 0.55) == (
+        "4 tests with an outcome; 4 had a clear winner. The model picked that winner in 2 of 3 (67%), "
+        "counting 1 pick it had called too close to call: a lean, not a confident call. The other one had "
+        "no forecast saved before the test ran (uploaded, or typed in on Record outcome), so it is not counted."
+    )
+    assert "too close" not in summary_line(judged, h2h, 0.5)  # no pick under that bar
+    assert pick_head_to_head(arms.iloc[7:]).empty

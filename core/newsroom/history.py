@@ -244,16 +244,45 @@ def archive_record(validation_metrics: dict | None) -> list[str]:
     return lines
 
 
-def summary_line(judged: pd.DataFrame) -> str:
-    """One sentence: how many tests, how many had a clear winner, how often the model called it."""
+def pick_head_to_head(arms: pd.DataFrame) -> pd.Series:
+    """Per test id, the chance the model gave its pick against its runner-up head to head: of the
+    two largest win probabilities p1 and p2 (first-place shares of one Plackett-Luce model),
+    p1 / (p1 + p2), the figure Compare calls "too close to call" under ``too_close_below``.
+    Tests without two predicted headlines are left out."""
+    given = arms.loc[arms["win_probability"].notna(), ["test_id", "win_probability"]]
+    ranked = given.sort_values("win_probability", ascending=False, kind="stable")
+    ranked = ranked.assign(place=ranked.groupby("test_id").cumcount())
+    top = ranked[ranked["place"] < 2].pivot(index="test_id", columns="place", values="win_probability")
+    if top.shape[1] < 2:
+        return pd.Series(dtype=float)
+    total = top[0] + top[1]
+    return (top[0] / total.where(total > 0)).dropna()
+
+
+def summary_line(
+    judged: pd.DataFrame, head_to_head: pd.Series | None = None, too_close_below: float = 0.0
+) -> str:
+    """One sentence: how many tests, how many had a clear winner, how often the model called it,
+    and how many of those calls were leans Compare had called too close to call (``head_to_head``:
+    :func:`pick_head_to_head`): counted as picks, said so, since Compare told editors to test both."""
     tests = len(judged)
     clear = judged["model_correct"].dropna()
     significant = int(judged["significant"].sum())
     line = f"{plural(tests, 'test')} with an outcome; {significant:,} had a clear winner."
     if len(clear):
         line += (
-            f" The model picked that winner in {int(clear.sum()):,} of {len(clear):,} ({clear.mean():.0%})."
+            f" The model picked that winner in {int(clear.sum()):,} of {len(clear):,} ({clear.mean():.0%})"
         )
+        leans = 0
+        if head_to_head is not None and len(head_to_head):
+            judged_ids = judged.loc[clear.index, "test_id"]
+            leans = int((judged_ids.map(head_to_head) < too_close_below).sum())
+        if leans:
+            line += (
+                f", counting {plural(leans, 'pick')} it had called too close to call: "
+                f"{noun_for(leans, 'a lean', 'leans')}, not {noun_for(leans, 'a confident call', 'confident calls')}"
+            )
+        line += "."
     else:
         line += " None with a clear winner was forecast by the model yet, so its live accuracy is still open."
     unforecast = significant - len(clear)
