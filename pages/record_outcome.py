@@ -8,7 +8,7 @@ from core.data.loaders import DataFormatError
 from core.data.outcomes_csv import RowsRefused, load_outcomes
 from core.newsroom.compare import checked_drafts, scorable
 from core.newsroom.entry import count_problems, parse_counts
-from core.newsroom.recording import describe_counts, planned_change, record
+from core.newsroom.recording import describe_counts, outcome_summary, planned_change, record
 from core.newsroom.testbook import (
     current_counts,
     delete_test,
@@ -119,6 +119,12 @@ def enter_numbers(entries) -> None:
         st.info("Type two or more different headlines, one per line.")
         return
     current = current_counts(test) if test is not None else None
+    shown = st.session_state.get(VERDICT)
+    if current and not (shown is not None and shown[0] == chosen):  # the verdict just given is shown below
+        summary = outcome_summary(test, current, settings.alpha)
+        heading = "no clear winner yet" if summary.winner is None else "a clear winner"
+        with st.expander(f"Its result as recorded: {heading}"):
+            outcome_view.show_outcome(summary, settings.too_close_below)
     if current:
         st.caption(
             "This test already has an outcome: the numbers below are the current ones. Change any and "

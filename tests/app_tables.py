@@ -1,6 +1,7 @@
 """What an AppTest dataframe shows: its columns, their tooltips, its blanks."""
 
 import json
+import re
 
 
 def shown_columns(table) -> list[str]:
@@ -20,3 +21,8 @@ def blank_when_missing(table) -> bool:
     return (
         table.proto.HasField("placeholder") and table.proto.placeholder == ""
     ) or not shown.isna().any().any()
+
+
+def unescaped(markdown: str) -> str:
+    """What st.markdown shows of text escaped with ui.markdown.escape_markdown."""
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\1", markdown)

@@ -22,7 +22,7 @@ from db import experiments, model_versions
 from db.engine import get_sessionmaker
 from db.schema import Outcome, Test
 from tests.app_env import TINY_VERSION, app_environment, copy_database, template_database, tiny_model
-from tests.app_tables import blank_when_missing, shown_columns, tooltips
+from tests.app_tables import blank_when_missing, shown_columns, tooltips, unescaped
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE, RECORD = "pages/compare.py", "pages/record_outcome.py"
@@ -468,7 +468,7 @@ def test_a_new_test_from_scratch_is_saved_with_predictions_and_its_outcome(Sessi
     assert all(p.at_recording for p in test.predictions)  # scored after it ran: flagged
     assert test.latest_outcome.prediction_at_recording is True
     assert test.latest_outcome.winner_arm_id == test.arms[1].id
-    [model_line] = [m.value for m in at.markdown if m.value.startswith("Model: ")]
+    [model_line] = [unescaped(m.value) for m in at.markdown if unescaped(m.value).startswith("Model: ")]
     assert "not a forecast" not in model_line and model_line.endswith("win probability)")  # the call, short
     assert any(
         c.value.startswith("The model scored these headlines only now, after the test ran: not a forecast")
@@ -867,6 +867,19 @@ def test_correcting_an_outcome_starts_from_the_current_numbers_and_keeps_the_old
     assert table_with(at, "undone")["undone"].tolist()[1].endswith("by cy")
 
 
+def test_a_recorded_test_picked_again_shows_its_result_before_the_correction_form(Session):
+    test_id = recorded_test(Session)
+    at = open_app(RECORD)
+    at.selectbox[0].set_value(test_id).run()
+    assert [e.label for e in at.expander if e.label.startswith("Its result")] == [
+        "Its result as recorded: a clear winner"
+    ]
+    shown = [m.value for m in at.markdown]
+    assert "**Winner: Cats win**" in shown
+    assert any(unescaped(m).startswith("Model: the model predicted it") for m in shown)
+    assert not at.exception
+
+
 def test_the_undo_box_shows_who_made_the_last_change_after_each_correction(Session):
     test_id = recorded_test(Session)
     at = open_app(RECORD)
@@ -942,7 +955,7 @@ def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
     assert f"**Test #{number_of(Session, test_id)}**" in shown and any(
         m.startswith("**Winner: Cats win") for m in shown
     )
-    assert any(m.startswith("Model: the model predicted it") for m in shown)
+    assert any(unescaped(m).startswith("Model: the model predicted it") for m in shown)
 
     # Done: the plan, the warning and the button are gone, the file picker is empty.
     assert not [d for d in at.dataframe if "what happens" in d.value.columns] and not at.warning

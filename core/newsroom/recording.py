@@ -36,6 +36,15 @@ def saved_prediction(test: Any) -> SavedPrediction | None:
     )
 
 
+def outcome_summary(test: Any, counts: Sequence[tuple[int, int]], alpha: float = 0.05) -> OutcomeSummary:
+    """The verdict of counts (one per arm, in arm order) against the test's saved predictions:
+    what recording them says, and what a recorded test says when it is picked again."""
+    saved = saved_prediction(test)
+    predicted = saved.win_probabilities if saved else None
+    summary = summarise([arm.headline for arm in test.arms], counts, predicted, alpha)
+    return replace(summary, after_the_test=bool(saved and saved.at_recording))
+
+
 def record(
     session: Session,
     test: Any,
@@ -46,9 +55,7 @@ def record(
     """Summarise valid counts (one per arm, in arm order) against the test's saved predictions
     and store the outcome in the caller's transaction."""
     saved = saved_prediction(test)
-    predicted = saved.win_probabilities if saved else None
-    summary = summarise([arm.headline for arm in test.arms], counts, predicted, alpha)
-    summary = replace(summary, after_the_test=bool(saved and saved.at_recording))
+    summary = outcome_summary(test, counts, alpha)
     arm_ids = [arm.id for arm in test.arms]
 
     def arm_id(index: int | None) -> int | None:
