@@ -106,7 +106,8 @@ with answer:
             "win_probability": st.column_config.ProgressColumn(
                 "chance it wins",
                 help="The model's chance that this draft gets the most clicks of all these drafts "
-                "in an A/B test. They add up to 100%; with many drafts each share is small.",
+                "in an A/B test. They add up to 100% (rounded, the figures shown may add up to 99% or 101%); "
+                "with many drafts each share is small.",
                 format=WHOLE_PERCENT,
                 min_value=0.0,
                 max_value=100.0,

@@ -334,7 +334,9 @@ def test_recording_then_uploading_then_correcting_an_outcome_never_breaks_the_pa
         page.get_by_text("Replace 1 existing outcome").click()
         page.get_by_role("button", name="Record 1 outcome").click()
         expect(page.get_by_text("Recorded 1 outcome from outcomes.csv.")).to_be_visible()
-        expect(page.get_by_text(f"Winner: {drafts[1]}")).to_be_visible()
+        # The upload's verdict (the other tab holds the test's result too, in a closed expander)
+        uploads = page.get_by_role("tabpanel", name="Upload outcomes CSV")
+        expect(uploads.get_by_text(f"Winner: {drafts[1]}")).to_be_visible()
 
         page.get_by_role("tab", name="Enter numbers").click()
         page.get_by_text(re.compile(r"^Change history \(")).click()
