@@ -279,6 +279,7 @@ def upload_csv(entries) -> None:
         by_id = tests_by_id(session, (t.saved_test_id for t in planned if t.saved_test_id))
     changes = [planned_change(by_id.get(t.saved_test_id), t.counts) for t in planned]
     upload_view.plan_table(planned, changes, by_id)
+    upload_view.changed_headlines(loaded.report)
     todo = [(t, c) for t, c in zip(planned, changes) if c.action != "unchanged"]
     same = len(planned) - len(todo)
     if same:

@@ -935,6 +935,22 @@ def test_a_test_is_deleted_only_after_confirming_and_the_deletion_is_kept(Sessio
 OUTCOMES_CSV = b"test_id,headline,impressions,clicks\ncms-1,Cats win,1000,100\ncms-1,Dogs win,1000,50\n"
 
 
+def test_an_upload_names_each_headline_recorded_as_plain_text(Session):
+    csv = b"test_id,headline,impressions,clicks\nt1,<script>x()</script> Owls,100,10\nt1,Owls &amp; bats,100,12\n"
+    at = open_app(RECORD)
+    at.file_uploader[0].upload("results.csv", csv, "text/csv")
+    at.run()
+
+    (note,) = [unescaped(i.value) for i in at.info if "plain text" in i.value]
+    assert note.startswith("2 headlines are recorded as plain text, as the model reads them:")
+    assert (
+        "- row 2, column headline: its markup (<script>, </script>) is dropped; recorded as “x() Owls”"
+        in note
+    )
+    assert "- row 3, column headline: “&amp;” is read as “&”; recorded as “Owls & bats”" in note
+    assert not at.exception
+
+
 def test_an_upload_shows_each_verdict_and_asks_before_replacing(Session):
     test_id = recorded_test(Session, result=((500, 10), (500, 12)))
     at = open_app(RECORD)

@@ -97,6 +97,21 @@ def test_import_file_reads_an_ars_upload_and_reports_skipped_rows(db_settings):
     ]
 
 
+def test_import_file_names_each_outcomes_headline_stored_as_plain_text(db_settings):
+    csv = b"test_id,headline,impressions,clicks\nt1,Fish &amp; chips,100,10\nt1,<b>Eels</b>,100,12\n"
+    with get_sessionmaker(db_settings).begin() as session:
+        imported = import_file(session, csv, "outcomes", "results.csv")
+        headlines = [arm.headline for arm in experiments.get_test(session, "outcomes:t1").arms]
+
+    assert headlines == ["Fish & chips", "Eels"]
+    assert describe(imported) == [
+        "results.csv (outcomes): 2 rows read, 1 test and 2 arms added.",
+        "2 headlines stored as plain text:",
+        "  row 2, column headline: “&amp;” is read as “&”; recorded as “Fish & chips”",
+        "  row 3, column headline: its formatting (<b>, </b>) is dropped; recorded as “Eels”",
+    ]
+
+
 def test_import_file_twice_adds_nothing(db_settings, tmp_path):
     path = tmp_path / "results.csv"
     path.write_bytes(OUTCOMES_CSV)

@@ -352,6 +352,27 @@ def test_outcomes_accepts_paths_bytes_and_uploads(tmp_path, as_source):
     assert (arms["source"] == "mysite").all()
 
 
+def test_outcomes_names_each_headline_stored_as_other_text():
+    text = (
+        "test_id,headline,impressions,clicks\n"
+        "t1,<b>Dogs</b> win,100,5\n"
+        "t1,Cats &amp; mice,100,6\n"
+        "t1,Plain one,100,7\n"
+        "t2,<script>alert(1)</script> Eels,100,5\n"
+        "t2,AT&T wins,100,5\n"
+    )
+    loaded = load_outcomes(text.encode())
+    assert loaded.arms["headline"].tolist()[:2] == ["Dogs win", "Cats & mice"]
+    assert loaded.report.changed == [
+        (2, "row 2, column headline: its formatting (<b>, </b>) is dropped; recorded as “Dogs win”"),
+        (3, "row 3, column headline: “&amp;” is read as “&”; recorded as “Cats & mice”"),
+        (
+            5,
+            "row 5, column headline: its markup (<script>, </script>) is dropped; recorded as “alert(1) Eels”",
+        ),
+    ]
+
+
 def test_outcomes_optional_columns():
     text = (
         " excerpt , clicks,date,headline,impressions,test_id,image_id,unused\n"  # any order, padded
@@ -577,6 +598,16 @@ def test_load_report_summary_truncates():
     assert report.summary(max_rows=3) == [
         "empty headline: 1 row (row 20)",
         "zero impressions: 14 rows (rows 2, 3, 4 and 11 more)",
+    ]
+
+
+def test_load_report_changes_summary_truncates():
+    report = LoadReport(rows_read=5, changed=[(row, f"row {row}: changed") for row in range(2, 7)])
+    assert report.changes_summary(max_rows=3) == [
+        "row 2: changed",
+        "row 3: changed",
+        "row 4: changed",
+        "and 2 more headlines",
     ]
 
 

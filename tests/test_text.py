@@ -17,6 +17,7 @@ from core.basics.text import (
     clean_headline,
     clean_headlines,
     formatting_tags,
+    headline_changes,
     headline_problems,
     markup_tags,
     name_problem,
@@ -213,6 +214,17 @@ def test_character_references_are_named_with_what_they_become():
         for reference, character in character_references(raw).items():
             decoded = decoded.replace(reference, character)
         assert " ".join(decoded.split()) == clean_headline(raw)
+
+
+def test_headline_changes_name_what_cleaning_changes():
+    raw = "<script>x</script> <b>Fish</b> &amp; chips &nbsp;now"
+    assert headline_changes(raw) == [
+        "its markup (<script>, </script>) is dropped",
+        "its formatting (<b>, </b>) is dropped",
+        "“&amp;” is read as “&”",
+        "“&nbsp;” is read as a space",
+    ]
+    assert headline_changes("AT&T beats  3 < 4 spacing") == []  # nothing a reader would see
 
 
 def test_a_name_is_refused_beyond_what_the_database_keeps_or_with_a_control_character():

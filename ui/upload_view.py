@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.basics.words import noun_for, plural
 from core.newsroom.recording import describe_counts
+from ui.markdown import escape_markdown
 
 # One row per test in the file: each column in plain words, one hover away.
 PLAN_COLUMNS = {
@@ -44,4 +46,17 @@ def plan_table(planned, changes, saved: dict) -> None:
         ],
         hide_index=True,
         column_config=PLAN_COLUMNS,
+    )
+
+
+def changed_headlines(report) -> None:
+    """Headlines the file gives with markup or character references, which are recorded as
+    plain text: each named with its row, before anything is recorded."""
+    if not report.changed:
+        return
+    n = len(report.changed)
+    st.info(
+        f"{plural(n, 'headline')} {noun_for(n, 'is', 'are')} recorded as plain text, as the model reads "
+        f"{noun_for(n, 'it', 'them')}:\n"
+        + "\n".join(f"- {escape_markdown(line)}" for line in report.changes_summary())
     )

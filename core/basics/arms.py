@@ -126,6 +126,9 @@ class LoadReport:
 
     rows_read: int = 0
     skipped: dict[str, list[int]] = field(default_factory=dict)
+    # Rows kept whose headline is stored as other text than the file gives (markup dropped,
+    # "&amp;" read as "&"): (row, what changed and the text kept), in row order.
+    changed: list[tuple[int, str]] = field(default_factory=list)
 
     def skip(self, reason: str, row: int) -> None:
         self.skipped.setdefault(reason, []).append(row)
@@ -141,4 +144,11 @@ class LoadReport:
             shown = ", ".join(str(r) for r in rows[:max_rows])
             more = f" and {len(rows) - max_rows} more" if len(rows) > max_rows else ""
             lines.append(f"{reason}: {plural(len(rows), 'row')} ({noun_for(len(rows), 'row')} {shown}{more})")
+        return lines
+
+    def changes_summary(self, max_rows: int = 10) -> list[str]:
+        """One line per changed headline, the first ``max_rows``, then how many more."""
+        lines = [note for _, note in self.changed[:max_rows]]
+        if len(self.changed) > max_rows:
+            lines.append(f"and {plural(len(self.changed) - max_rows, 'more headline')}")
         return lines

@@ -168,6 +168,20 @@ def character_references(raw: str) -> dict[str, str]:
     return {ref: html.unescape(ref) for ref in found if html.unescape(ref) != ref}
 
 
+def headline_changes(raw: str) -> list[str]:
+    """What ``clean_headline`` changes in the text, each in plain words, for a note beside the
+    plain text kept: ["its markup (<script>, </script>) is dropped", "“&amp;” is read as “&”"].
+    Spacing is not named (it never changes what a reader sees)."""
+    changes = []
+    if markup := markup_tags(raw):
+        changes.append(f"its markup ({', '.join(markup)}) is dropped")
+    if formatting := formatting_tags(raw):
+        changes.append(f"its formatting ({', '.join(formatting)}) is dropped")
+    for reference, character in character_references(raw).items():
+        changes.append(f"“{reference}” is read as {'a space' if character.isspace() else f'“{character}”'}")
+    return changes
+
+
 def headline_problems(raw: object, max_chars: int = 300) -> list[str]:
     """Reasons a headline cannot be scored or stored; empty when it is fine."""
     text = clean_headline(raw)

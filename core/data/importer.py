@@ -149,4 +149,7 @@ def describe(imported: FileImport) -> list[str]:
     if report.n_skipped:
         lines.append(f"{plural(report.n_skipped, 'row')} skipped:")
         lines.extend(f"  {line}" for line in report.summary())
+    if report.changed:
+        lines.append(f"{plural(len(report.changed), 'headline')} stored as plain text:")
+        lines.extend(f"  {line}" for line in report.changes_summary())
     return lines

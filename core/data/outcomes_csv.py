@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.basics.arms import ARM_COLUMNS, LoadReport, count_problems, whole_number
-from core.basics.text import clean_headlines, headline_problems, normalise_headlines
+from core.basics.text import clean_headlines, headline_changes, headline_problems, normalise_headlines
 from core.basics.words import noun_for, plural
 from core.data import csv_file
 from core.data.loaders import DataFormatError, Loaded, require_columns, typed_arms
@@ -66,12 +66,14 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
         problems: list[tuple[int, int, str]] = []
         bad_tests: set[str] = set()
         frames = []
+        changed: list[tuple[int, str]] = []
         row = 2
         for block in blocks:
             cells = _OutcomeCells(block, row, header, has_control)
             problems += cells.problems
             bad_tests |= cells.bad_tests
             frames.append(cells.kept_frame())
+            changed += cells.changed_headlines()
             row += len(block)
     except csv_file.NotCsvText as exc:
         raise DataFormatError(f"Outcomes CSV refused: {exc}") from exc
@@ -100,7 +102,8 @@ def load_outcomes(source: str | Path | bytes | io.IOBase, source_name: str = "ou
         },
         columns=ARM_COLUMNS,
     )
-    return Loaded(typed_arms(arms), LoadReport(rows_read=len(frame)), frame["row"].tolist())
+    report = LoadReport(rows_read=len(frame), changed=changed)
+    return Loaded(typed_arms(arms), report, frame["row"].tolist())
 
 
 def _outcomes_header(first: list[str] | None, rows: Iterator[list[list[str]]]) -> list[str]:
@@ -249,6 +252,24 @@ class _OutcomeCells:
             self.impressions[i] = whole_number(impressions)[0]
             self.clicks[i] = whole_number(clicks)[0]
         return [f"column {p.column}: {p.message}" for p in problems]
+
+    def changed_headlines(self) -> list[tuple[int, str]]:
+        """(row, note) for each kept row whose headline is stored as other text than the file's:
+        markup or formatting dropped, a character reference decoded (core.basics.text's rules)."""
+        raw = pd.Series(self.columns[self.at["headline"]], dtype="str")
+        suspect = raw.str.contains("<", regex=False) | raw.str.contains("&", regex=False)
+        notes = []
+        for i in np.flatnonzero(suspect.to_numpy(dtype=bool) & self.kept):
+            changes = headline_changes(raw.iloc[i])
+            if changes:
+                kept = self.headlines.iloc[i]
+                notes.append(
+                    (
+                        int(self.rows[i]),
+                        f"row {self.rows[i]}, column headline: {'; '.join(changes)}; recorded as “{kept}”",
+                    )
+                )
+        return notes
 
     def kept_frame(self) -> pd.DataFrame:
         """The rows with nothing wrong: spreadsheet ``row``, stripped ``test_id``, cleaned
