@@ -6,6 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui import when
+
 # (longest span, d3 label format): Vega-Lite places its ticks at least about a twentieth of
 # the span apart, so each format is used only while that spacing exceeds its finest unit:
 # labels never repeat. A 24-hour clock, as the tables.
@@ -25,6 +27,15 @@ def time_format(times: pd.Series) -> str:
     return next((fmt for longest, fmt in TIME_FORMATS if span <= longest), "%b %Y")
 
 
+def time_title(times: pd.Series, zone: str = "UTC") -> str:
+    """The time axis's title: the day too when every label is a time of one day ("%H:%M:%S"
+    says no day of its own). ``zone``: the browser's, in which Vega-Lite draws the labels."""
+    days = times.dt.tz_convert(zone).dt.normalize().unique() if len(times) else []
+    if time_format(times) == "%H:%M:%S" and len(days) == 1:
+        return f"recorded on {pd.Timestamp(days[0]):%-d %b %Y}"
+    return "recorded"
+
+
 def accuracy_chart(over_time: pd.DataFrame) -> None:
     """Cumulative accuracy after each outcome, one line per way of counting (solid), each
     beside what the model expected (dashed, same colour)."""
@@ -38,7 +49,7 @@ def accuracy_chart(over_time: pd.DataFrame) -> None:
         .encode(
             x=alt.X(
                 "recorded_at:T",
-                title="recorded",
+                title=time_title(long["recorded_at"], when.zone_name()),
                 axis=alt.Axis(format=time_format(long["recorded_at"]), labelOverlap=True),
             ),
             y=alt.Y("share:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
